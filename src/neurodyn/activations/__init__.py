@@ -1,0 +1,10 @@
+"""Elementwise activations: their Λ_z scaling (seed 001 eq. 6) and stability class (seed 000 §3.3)."""
+
+from neurodyn.activations._registry import (
+    SUPPORTED_ACTIVATIONS,
+    ActivationSpec,
+    activation_spec,
+    is_activation,
+)
+
+__all__ = ["SUPPORTED_ACTIVATIONS", "ActivationSpec", "activation_spec", "is_activation"]

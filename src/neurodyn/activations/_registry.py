@@ -1,0 +1,235 @@
+"""Elementwise activations as the diagonal scaling Λ_z of the pointwise-affine form.
+
+Every supported activation σ is written (seed 001 eq. 6a–6b, seed 000 eq. 4 and Remark 11) as
+
+    σ(z) = Λ(z) · z + σ(0),      Λ(z) = (σ(z) − σ(0)) / z   for z ≠ 0,   Λ(0) = σ'(0).
+
+The centred value g(z) = σ(z) − σ(0) is computed per activation *without cancellation* (for
+Sigmoid, Softplus, LogSigmoid and Hardsigmoid, where σ(0) ≠ 0, through closed forms such as
+sigmoid(z) − ½ = ½·tanh(z/2)), so Λ(z) = g(z)/z keeps full relative precision even for |z| near
+machine epsilon, and the only point that needs a limit is z = 0 exactly, where Λ takes σ'(0) as
+PyTorch's autograd defines it (ReLU'(0) = 0). That choice makes A* agree with
+``torch.func.jacrev`` for positively homogeneous activations everywhere, including at z = 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = ["ActivationSpec", "SUPPORTED_ACTIVATIONS", "activation_spec", "is_activation"]
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """What the pointwise-affine machinery needs to know about one elementwise activation.
+
+    Attributes:
+        name: the ``torch.nn`` class name, e.g. ``"Tanh"``.
+        module: the module instance the spec was built from (its parameters are used as-is).
+        centered: g(z) = σ(z) − σ(0), elementwise and free of cancellation, any shape.
+        sigma0: σ(0) as a float, or a ``(width,)`` tensor for per-channel PReLU.
+        homogeneous: True when σ(c z) = c σ(z) for c > 0 (ReLU, LeakyReLU, PReLU, RReLU): then
+            Λ_z equals σ'(z) and A*(x) is the Jacobian (seed 000 Prop. 12).
+        piecewise_linear: True when σ is piecewise linear (has linear regions to count).
+        lambda_bound: a *proven* upper bound on sup_z |Λ(z)| over all of ℝ (derivations in
+            ``docs/activations.md``); certificates use it, never a sampled maximum. Since Λ is a
+            secant slope through (0, σ(0)), any Lipschitz constant bounds it; for GELU, SiLU,
+            Mish and Hardswish Λ is a CDF-like gate in (0, 1), which is tighter than Lipschitz.
+    """
+
+    name: str
+    module: nn.Module
+    centered: Callable[[Tensor], Tensor]
+    sigma0: float | Tensor
+    homogeneous: bool = False
+    piecewise_linear: bool = False
+    lambda_bound: float = 1.0
+
+    def __call__(self, z: Tensor) -> Tensor:
+        """σ(z), exactly as the module computes it."""
+        return self.module(z)
+
+    def sigma0_like(self, z: Tensor) -> Tensor | float:
+        """σ(0) broadcastable against ``z`` of shape ``(..., width)``."""
+        if isinstance(self.sigma0, Tensor):
+            return self.sigma0.to(dtype=z.dtype, device=z.device)
+        return self.sigma0
+
+    def dsigma0(self, z: Tensor) -> Tensor:
+        """σ'(0) as autograd defines it, broadcastable against ``z`` of shape ``(..., width)``."""
+        width = z.shape[-1] if z.ndim else 1
+        zero = torch.zeros(1, width, dtype=z.dtype, device=z.device, requires_grad=True)
+        with torch.enable_grad():
+            (grad,) = torch.autograd.grad(self.module(zero).sum(), zero)
+        return grad[0].detach()
+
+    def scaling(self, z: Tensor) -> Tensor:
+        """Λ(z) = (σ(z) − σ(0)) / z elementwise, σ'(0) where z = 0 (seed 000 Remark 11)."""
+        return self.scaling_and_output(z)[0]
+
+    def scaling_and_output(self, z: Tensor) -> tuple[Tensor, Tensor]:
+        """``(Λ(z), σ(z))`` from one evaluation of g; σ(z) = g(z) + σ(0)."""
+        g = self.centered(z)
+        zero = z == 0
+        lam = g / torch.where(zero, torch.ones_like(z), z)
+        if bool(zero.any()):
+            lam = torch.where(zero, self.dsigma0(z).expand_as(z), lam)
+        return lam, g + self.sigma0_like(z)
+
+
+def _float(x: float | Tensor) -> float:
+    return float(x)
+
+
+_LN2 = math.log(2.0)
+
+
+def _spec_relu(m: nn.ReLU) -> ActivationSpec:
+    return ActivationSpec("ReLU", m, F.relu, 0.0, homogeneous=True, piecewise_linear=True)
+
+
+def _spec_leaky(m: nn.LeakyReLU) -> ActivationSpec:
+    bound = max(1.0, abs(float(m.negative_slope)))
+    return ActivationSpec("LeakyReLU", m, m, 0.0, True, True, bound)
+
+
+def _spec_prelu(m: nn.PReLU) -> ActivationSpec:
+    bound = max(1.0, float(m.weight.detach().abs().max()))
+    return ActivationSpec("PReLU", m, m, 0.0, True, True, bound)
+
+
+def _spec_rrelu(m: nn.RReLU) -> ActivationSpec:
+    if m.training:
+        raise ValueError(
+            "nn.RReLU in training mode draws a random slope on every call, so it has no "
+            "deterministic affine form; call net.eval() first (eval uses slope (lower+upper)/2)."
+        )
+    bound = max(1.0, abs(m.lower + m.upper) / 2)
+    return ActivationSpec("RReLU", m, m, 0.0, True, True, bound)
+
+
+def _spec_sigmoid(m: nn.Sigmoid) -> ActivationSpec:
+    # sigmoid(z) − 1/2 = tanh(z/2)/2 — no cancellation near 0.
+    # Λ(z) = tanh(z/2)/(2z) is even and decreasing in |z|: sup = Λ(0) = σ'(0) = 1/4.
+    return ActivationSpec("Sigmoid", m, lambda z: 0.5 * torch.tanh(0.5 * z), 0.5, lambda_bound=0.25)
+
+
+def _spec_softplus(m: nn.Softplus) -> ActivationSpec:
+    beta, threshold = float(m.beta), float(m.threshold)
+
+    def centered(z: Tensor) -> Tensor:
+        # softplus(z) − ln2/β = log1p(expm1(βz)/2)/β on the smooth branch; z − ln2/β beyond
+        # the threshold where PyTorch switches to the identity.
+        bz = beta * z
+        smooth = torch.log1p(torch.expm1(torch.clamp(bz, max=threshold)) / 2) / beta
+        return torch.where(bz > threshold, z - _LN2 / beta, smooth)
+
+    return ActivationSpec("Softplus", m, centered, _LN2 / beta)
+
+
+def _spec_logsigmoid(m: nn.LogSigmoid) -> ActivationSpec:
+    # logsigmoid(z) − logsigmoid(0) = −(softplus(−z) − ln2) = −log1p(expm1(−z)/2), written so
+    # that expm1 never overflows: for z < 0 use the mirrored identity.
+    def centered(z: Tensor) -> Tensor:
+        neg = -torch.log1p(torch.expm1(-torch.clamp(z, min=0.0)) / 2)
+        pos = z - torch.log1p(torch.expm1(torch.clamp(z, max=0.0)) / 2)
+        return torch.where(z >= 0, neg, pos)
+
+    return ActivationSpec("LogSigmoid", m, centered, -_LN2)
+
+
+def _spec_hardsigmoid(m: nn.Hardsigmoid) -> ActivationSpec:
+    return ActivationSpec(
+        "Hardsigmoid",
+        m,
+        lambda z: torch.clamp(z / 6.0, -0.5, 0.5),
+        0.5,
+        piecewise_linear=True,
+        lambda_bound=1.0 / 6.0,
+    )
+
+
+def _spec_hardtanh(m: nn.Hardtanh) -> ActivationSpec:
+    lo, hi = float(m.min_val), float(m.max_val)
+    s0 = min(max(0.0, lo), hi)
+    name = type(m).__name__  # Hardtanh or ReLU6 (a Hardtanh subclass)
+    return ActivationSpec(
+        name, m, lambda z: torch.clamp(z, lo, hi) - s0, s0, piecewise_linear=True
+    )
+
+
+def _zero_at_zero(name: str, piecewise_linear: bool = False, bound=lambda m: 1.0):
+    """Activations with σ(0) = 0, where g = σ itself and Λ = σ(z)/z has no cancellation."""
+
+    def build(m: nn.Module) -> ActivationSpec:
+        s0 = _float(m(torch.zeros(1, dtype=torch.float64)))
+        if s0 != 0.0:  # pragma: no cover - every registered class has σ(0) = 0
+            raise AssertionError(f"{name}: expected σ(0) = 0, got {s0}")
+        return ActivationSpec(name, m, m, 0.0, False, piecewise_linear, float(bound(m)))
+
+    return build
+
+
+def _elu_bound(m: nn.ELU) -> float:
+    # z < 0: Λ = α(e^z − 1)/z lies between α e^z... and α, increasing to α as z → 0⁻.
+    return max(1.0, abs(float(m.alpha)))
+
+
+def _selu_bound(m: nn.SELU) -> float:
+    # SELU = scale·ELU_α with scale ≈ 1.0507, α ≈ 1.6733: sup Λ = scale·α ≈ 1.7581 (> 1).
+    return 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
+
+
+_BUILDERS: dict[type[nn.Module], Callable[[nn.Module], ActivationSpec]] = {
+    nn.ReLU: _spec_relu,
+    nn.LeakyReLU: _spec_leaky,
+    nn.PReLU: _spec_prelu,
+    nn.RReLU: _spec_rrelu,
+    nn.ELU: _zero_at_zero("ELU", bound=_elu_bound),
+    nn.CELU: _zero_at_zero("CELU"),
+    nn.SELU: _zero_at_zero("SELU", bound=_selu_bound),
+    nn.GELU: _zero_at_zero("GELU"),
+    nn.SiLU: _zero_at_zero("SiLU"),
+    nn.Mish: _zero_at_zero("Mish"),
+    nn.Tanh: _zero_at_zero("Tanh"),
+    nn.Sigmoid: _spec_sigmoid,
+    nn.Hardtanh: _spec_hardtanh,
+    nn.ReLU6: _spec_hardtanh,
+    nn.Hardsigmoid: _spec_hardsigmoid,
+    nn.Hardswish: _zero_at_zero("Hardswish"),
+    nn.Softplus: _spec_softplus,
+    nn.Softsign: _zero_at_zero("Softsign"),
+    nn.Softshrink: _zero_at_zero("Softshrink", piecewise_linear=True),
+    nn.Hardshrink: _zero_at_zero("Hardshrink", piecewise_linear=True),
+    nn.Tanhshrink: _zero_at_zero("Tanhshrink"),
+    nn.LogSigmoid: _spec_logsigmoid,
+}
+
+#: The ``torch.nn`` activation classes neurodyn linearizes exactly, by name.
+SUPPORTED_ACTIVATIONS: tuple[str, ...] = tuple(cls.__name__ for cls in _BUILDERS)
+
+
+def is_activation(module: nn.Module) -> bool:
+    """True if ``module`` is one of the supported elementwise activations."""
+    return type(module) in _BUILDERS
+
+
+def activation_spec(module: nn.Module) -> ActivationSpec:
+    """The :class:`ActivationSpec` of a supported elementwise activation module.
+
+    Raises:
+        TypeError: ``module`` is not a supported activation (the message lists those that are).
+    """
+    builder = _BUILDERS.get(type(module))
+    if builder is None:
+        raise TypeError(
+            f"{type(module).__name__} is not a supported elementwise activation. "
+            f"Supported: {', '.join(SUPPORTED_ACTIVATIONS)}."
+        )
+    return builder(module)

@@ -1,0 +1,13 @@
+"""Exact pointwise-affine forms of feedforward networks (seed 000 Lemma 3, seed 001 eq. 3–6)."""
+
+from neurodyn.pwa._affine import AffineForm, LayerFactor, linearize
+from neurodyn.pwa._network import ActivationLayer, AffineLayer, parse_network
+
+__all__ = [
+    "ActivationLayer",
+    "AffineForm",
+    "AffineLayer",
+    "LayerFactor",
+    "linearize",
+    "parse_network",
+]

@@ -1,0 +1,246 @@
+"""Exact pointwise-affine form f(x) = A*(x) x + b*(x) of a feedforward network.
+
+Seed 000 Lemma 3 (eq. 5–7) with the σ(0) offset of seed 001 (eq. 3–6): for a network
+
+    z_{i+1} = W_i h_i + b_i,    h_{i+1} = σ(z_{i+1}) = Λ(z_{i+1}) z_{i+1} + σ(0),    h_0 = x,
+
+every hidden state is affine in x at the point x itself, h_i = A_i x + c_i, with
+
+    A_{i+1} = Λ(z_{i+1}) W_i A_i,    c_{i+1} = Λ(z_{i+1}) (W_i c_i + b_i) + σ(0),
+
+and the output f(x) = A*(x) x + b*(x) holds exactly (to rounding), not to first order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+
+from neurodyn.pwa._network import ActivationLayer, AffineLayer, Layer, parse_network
+
+__all__ = ["AffineForm", "LayerFactor", "linearize"]
+
+
+@dataclass(frozen=True)
+class LayerFactor:
+    """One factor of A*(x) = F_L ⋯ F_1 at a batch of points.
+
+    For an affine layer, ``weight`` ``(out, in)`` and ``bias`` ``(out,)`` (or None) are set; for an
+    activation layer, ``z`` ``(B, width)`` (its input), ``scaling`` Λ(z) ``(B, width)`` (the
+    diagonal of Λ_z) and ``sigma0`` are set. ``name`` says which module it came from.
+    """
+
+    kind: str  # "affine" or "activation"
+    name: str
+    weight: Tensor | None = None
+    bias: Tensor | None = None
+    z: Tensor | None = None
+    scaling: Tensor | None = None
+    sigma0: float | Tensor | None = None
+    activation: str | None = None
+
+
+@dataclass(frozen=True)
+class AffineForm:
+    """The exact pointwise-affine form of a network at a batch of points.
+
+    ``f(x) = A x + b`` for each point, in the column convention.
+
+    Attributes:
+        A: ``(B, m, n)``, A*(x) (seed 000 eq. 5; seed 001 eq. 3).
+        b: ``(B, m)``, b*(x) (seed 000 eq. 7 with seed 001's σ(0) term, eq. 4–5).
+        x: ``(B, n)``, the points.
+        layers: the per-layer factors (weights, biases, Λ_z), when ``keep_layers=True``.
+    """
+
+    A: Tensor
+    b: Tensor
+    x: Tensor
+    layers: tuple[LayerFactor, ...] | None = field(default=None, repr=False)
+
+    @property
+    def in_features(self) -> int:
+        return self.A.shape[-1]
+
+    @property
+    def out_features(self) -> int:
+        return self.A.shape[-2]
+
+    @property
+    def is_square(self) -> bool:
+        return self.in_features == self.out_features
+
+    def __len__(self) -> int:
+        return self.A.shape[0]
+
+    def __call__(self, x: Tensor | None = None) -> Tensor:
+        """A x + b, ``(B, m)``; at the form's own points when ``x`` is None.
+
+        At other points this is the frozen affine map of each point, not the network.
+        """
+        x = self.x if x is None else x
+        return torch.einsum("bmn,bn->bm", self.A, x) + self.b
+
+    def eigvals(self) -> Tensor:
+        """Eigenvalues of A*, ``(B, n)`` complex. See :func:`neurodyn.stability.eigvals`."""
+        from neurodyn.stability import eigvals
+
+        return eigvals(self.A)
+
+    def spectral_radius(self) -> Tensor:
+        """ρ(A*) per point, ``(B,)``. See :func:`neurodyn.stability.spectral_radius`."""
+        from neurodyn.stability import spectral_radius
+
+        return spectral_radius(self.A)
+
+    def singular_values(self) -> Tensor:
+        """Singular values of A*, ``(B, min(m, n))``, descending."""
+        from neurodyn.stability import singular_values
+
+        return singular_values(self.A)
+
+    def norm2(self) -> Tensor:
+        """Spectral norm ‖A*‖₂ per point, ``(B,)`` (the largest singular value)."""
+        from neurodyn.stability import norm2
+
+        return norm2(self.A)
+
+
+def _check_points(x: Tensor, layers: list[Layer], name: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"x must be a torch.Tensor of shape (B, n), got {type(x).__name__}.")
+    if x.ndim != 2:
+        raise ValueError(
+            f"x must have shape (B, n) (a batch of points); got shape {tuple(x.shape)}. "
+            "For a single point use x.unsqueeze(0)."
+        )
+    if not x.is_floating_point():
+        raise TypeError(f"x must be a floating-point tensor, got {x.dtype}.")
+    for layer in layers:
+        if isinstance(layer, AffineLayer):
+            w = layer.weight
+            if w.shape[1] != x.shape[1]:
+                raise ValueError(
+                    f"x has {x.shape[1]} features but the first layer of {name} "
+                    f"({layer.source}) expects {w.shape[1]}."
+                )
+            if w.dtype != x.dtype:
+                raise TypeError(
+                    f"x is {x.dtype} but {name}'s weights are {w.dtype}; convert one, e.g. "
+                    f"net.to({x.dtype}) or x.to({w.dtype})."
+                )
+            if w.device != x.device:
+                raise ValueError(
+                    f"x is on {x.device} but {name}'s weights are on {w.device}; move one."
+                )
+            break
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("x contains NaN or inf; the affine form is only defined at finite points.")
+
+
+def _linearize_chunk(
+    layers: list[Layer], x: Tensor, keep_layers: bool
+) -> tuple[Tensor, Tensor, list[LayerFactor]]:
+    batch, n = x.shape
+    h = x
+    tangent: Tensor | None = None  # Aᵀ as (B, n, width); None means the identity
+    offset: Tensor | None = None  # c as (B, width); None means zero
+    factors: list[LayerFactor] = []
+    for layer in layers:
+        if isinstance(layer, AffineLayer):
+            w, bias = layer.weight, layer.bias
+            h = torch.nn.functional.linear(h, w, bias)
+            if tangent is None:
+                tangent = w.t().expand(batch, n, w.shape[0])
+            else:
+                tangent = torch.matmul(tangent, w.t())
+            if offset is not None:
+                offset = torch.nn.functional.linear(offset, w, bias)
+            elif bias is not None:
+                offset = bias.expand(batch, w.shape[0])
+            if keep_layers:
+                factors.append(LayerFactor("affine", layer.source, weight=w, bias=bias))
+        else:
+            spec = layer.spec
+            z = h
+            lam, h = spec.scaling_and_output(z)
+            if tangent is None:
+                tangent = torch.diag_embed(lam)
+            else:
+                tangent = tangent * lam.unsqueeze(1)
+            s0 = spec.sigma0_like(z)
+            if offset is not None:
+                offset = lam * offset + s0
+            elif isinstance(s0, Tensor) or s0 != 0.0:
+                offset = torch.zeros_like(z) + s0
+            if keep_layers:
+                factors.append(
+                    LayerFactor(
+                        "activation",
+                        layer.source,
+                        z=z,
+                        scaling=lam,
+                        sigma0=spec.sigma0,
+                        activation=spec.name,
+                    )
+                )
+    if tangent is None:
+        tangent = torch.eye(n, dtype=x.dtype, device=x.device).expand(batch, n, n)
+    A = tangent.transpose(1, 2)
+    if offset is None:
+        offset = torch.zeros(batch, A.shape[1], dtype=x.dtype, device=x.device)
+    return A, offset, factors
+
+
+def linearize(
+    net: nn.Module,
+    x: Tensor,
+    *,
+    keep_layers: bool = False,
+    chunk_size: int | None = 32768,
+) -> AffineForm:
+    """Exact pointwise-affine form f(x) = A*(x) x + b*(x) of a feedforward network.
+
+    Implements seed 000 Lemma 3 (eq. 5–7) with the σ(0) offset of seed 001 (eq. 3–6):
+    Λ_z = diag((σ(z) − σ(0))/z), σ'(0) where z = 0 (seed 000 Remark 11). The identity is exact:
+    ``A x + b`` reproduces ``net(x)`` to rounding for every supported activation. A*(x) is *not*
+    the Jacobian in general; it is for positively homogeneous activations (ReLU, LeakyReLU,
+    PReLU, RReLU; seed 000 Prop. 12). For smooth activations A*(x) is the secant through the
+    σ(0) point of each unit, and differs from ∂f/∂x (see ``docs/pwa.md``).
+
+    Args:
+        net: ``nn.Linear``, a supported activation, or an ``nn.Sequential`` (nested) of them,
+            with pass-through ``nn.Identity``/``nn.Flatten``/``nn.Dropout`` (eval) and
+            ``nn.BatchNorm1d`` (eval).
+        x: ``(B, n)`` points, same dtype and device as the weights.
+        keep_layers: also return the per-layer factors (W_i, b_i, z_i, Λ_i) in ``.layers``.
+        chunk_size: points processed at once (keeps intermediates in cache); None for all.
+
+    Returns:
+        :class:`AffineForm` with ``A`` ``(B, m, n)`` and ``b`` ``(B, m)``. Autograd flows
+        through it under the caller's grad mode.
+
+    Raises:
+        TypeError: an unsupported module (named, with what is supported), or a dtype mismatch.
+        ValueError: bad shape of ``x``, non-finite ``x``, or a module in training mode.
+
+    Example:
+        >>> import torch, neurodyn
+        >>> net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+        >>> x = torch.randn(5, 2)
+        >>> form = neurodyn.linearize(net, x)
+        >>> torch.allclose(form.A @ x.unsqueeze(-1) + form.b.unsqueeze(-1), net(x).unsqueeze(-1), atol=1e-5)
+        True
+    """
+    layers = parse_network(net)
+    _check_points(x, layers, "net")
+    batch = x.shape[0]
+    if chunk_size is None or batch <= chunk_size or keep_layers:
+        A, b, factors = _linearize_chunk(layers, x, keep_layers)
+        return AffineForm(A, b, x, tuple(factors) if keep_layers else None)
+    parts = [_linearize_chunk(layers, xc, False) for xc in torch.split(x, chunk_size)]
+    A = torch.cat([p[0] for p in parts])
+    b = torch.cat([p[1] for p in parts])
+    return AffineForm(A, b, x)
