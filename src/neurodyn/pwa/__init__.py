@@ -2,12 +2,15 @@
 
 from neurodyn.pwa._affine import AffineForm, LayerFactor, linearize
 from neurodyn.pwa._network import ActivationLayer, AffineLayer, parse_network
+from neurodyn.pwa._regions import activation_pattern, linear_regions
 
 __all__ = [
     "ActivationLayer",
     "AffineForm",
     "AffineLayer",
     "LayerFactor",
+    "activation_pattern",
+    "linear_regions",
     "linearize",
     "parse_network",
 ]

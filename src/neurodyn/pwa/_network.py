@@ -35,7 +35,11 @@ _PASS_THROUGH = (nn.Identity,)
 
 
 def _batchnorm_as_affine(m: nn.modules.batchnorm._BatchNorm, where: str) -> AffineLayer:
-    if m.training and (m.track_running_stats is False or m.running_mean is None):
+    # PyTorch normalises with batch statistics in training mode and, in eval mode too, whenever
+    # the running statistics are absent (track_running_stats=False).
+    if m.running_mean is None or m.running_var is None or (
+        m.training and m.track_running_stats is False
+    ):
         raise ValueError(
             f"{where}: {type(m).__name__} without running statistics normalises with batch "
             "statistics, which couple the points of a batch; it has no pointwise-affine form."

@@ -1,5 +1,34 @@
 """Spectra over point sets, stability and dissipativity certificates, fixed points and basins."""
 
+from neurodyn.stability._dynamics import (
+    ATTRACTOR_KINDS,
+    AttractorResult,
+    BasinsResult,
+    FixedPoint,
+    FixedPointsResult,
+    Trajectory,
+    basins,
+    classify_attractor,
+    fixed_points,
+    grid_points,
+    simulate,
+)
 from neurodyn.stability._spectra import eigvals, norm2, singular_values, spectral_radius
 
-__all__ = ["eigvals", "norm2", "singular_values", "spectral_radius"]
+__all__ = [
+    "ATTRACTOR_KINDS",
+    "AttractorResult",
+    "BasinsResult",
+    "FixedPoint",
+    "FixedPointsResult",
+    "Trajectory",
+    "basins",
+    "classify_attractor",
+    "eigvals",
+    "fixed_points",
+    "grid_points",
+    "norm2",
+    "simulate",
+    "singular_values",
+    "spectral_radius",
+]

@@ -1,0 +1,64 @@
+"""Linear regions of piecewise-linear networks (seed 000 §4, "Dynamical Effects of Activation Functions")."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from neurodyn.pwa._network import ActivationLayer, AffineLayer, parse_network
+
+__all__ = ["activation_pattern", "linear_regions"]
+
+
+def activation_pattern(net: nn.Module, x: Tensor) -> Tensor:
+    """The local affine piece of every unit at every point, ``(B, 2·units)``.
+
+    Each unit contributes (slope, intercept) of the affine piece σ(z) = s z + c it sits on at z
+    (slope by autograd, intercept c = σ(z) − s z), which identifies the piece exactly for
+    piecewise-linear activations — including Hardtanh's two flat pieces, which share slope 0.
+
+    Raises:
+        ValueError: if any activation is not piecewise linear (smooth activations have no
+            linear regions; use the spectral-radius map instead).
+    """
+    layers = parse_network(net)
+    h = x
+    parts: list[Tensor] = []
+    for layer in layers:
+        if isinstance(layer, AffineLayer):
+            h = torch.nn.functional.linear(h, layer.weight, layer.bias)
+            continue
+        assert isinstance(layer, ActivationLayer)
+        if not layer.spec.piecewise_linear:
+            raise ValueError(
+                f"{layer.source}: {layer.spec.name} is not piecewise linear, so the network has no "
+                "linear regions. Piecewise-linear activations: ReLU, LeakyReLU, PReLU, RReLU, "
+                "Hardtanh, ReLU6, Hardsigmoid, Hardshrink, Softshrink. For smooth activations map "
+                "the spectral radius of A*(x) instead (neurodyn.stability.spectral_radius)."
+            )
+        with torch.enable_grad():
+            z = h.detach().requires_grad_(True)
+            out = layer.spec.module(z)
+            (slope,) = torch.autograd.grad(out.sum(), z)
+        out = out.detach()
+        parts += [slope, out - slope * h]
+        h = out
+    return torch.cat(parts, dim=1) if parts else torch.zeros(x.shape[0], 0, dtype=x.dtype)
+
+
+def linear_regions(net: nn.Module, x: Tensor) -> Tensor:
+    """Linear-region id of each point, ``(B,)`` int64, numbered 0, 1, … in order of first
+    appearance in ``x``. Two points share an id iff every unit sits on the same affine piece,
+    so A*(x) and b*(x) are constant on each region.
+    """
+    pattern = activation_pattern(net, x)
+    if pattern.shape[1] == 0:
+        return torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
+    _, inverse = torch.unique(pattern, dim=0, return_inverse=True)
+    # renumber by first appearance so ids are stable under the sort order of unique()
+    first = torch.full((int(inverse.max()) + 1,), x.shape[0], dtype=torch.long, device=x.device)
+    first.scatter_reduce_(0, inverse, torch.arange(x.shape[0], device=x.device), reduce="amin")
+    order = torch.argsort(first)
+    rank = torch.empty_like(order)
+    rank[order] = torch.arange(order.numel(), device=x.device)
+    return rank[inverse]
