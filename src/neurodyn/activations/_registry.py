@@ -41,6 +41,10 @@ class ActivationSpec:
             ``docs/activations.md``); certificates use it, never a sampled maximum. Since Λ is a
             secant slope through (0, σ(0)), any Lipschitz constant bounds it; for GELU, SiLU,
             Mish and Hardswish Λ is a CDF-like gate in (0, 1), which is tighter than Lipschitz.
+        lipschitz_bound: a proven global Lipschitz constant of σ (sup |σ'|; ``inf`` for the
+            discontinuous Hardshrink). Contraction certificates use it. Closed form where one
+            exists (GELU: Φ(√2) + √2 φ(√2)); for SiLU, Mish and GELU-tanh the maximum of σ'
+            evaluated on a 1e-5 grid, rounded up by 1e-4 (σ' is smooth and unimodal there).
     """
 
     name: str
@@ -50,6 +54,7 @@ class ActivationSpec:
     homogeneous: bool = False
     piecewise_linear: bool = False
     lambda_bound: float = 1.0
+    lipschitz_bound: float = 1.0
 
     def __call__(self, z: Tensor) -> Tensor:
         """σ(z), exactly as the module computes it."""
@@ -96,12 +101,12 @@ def _spec_relu(m: nn.ReLU) -> ActivationSpec:
 
 def _spec_leaky(m: nn.LeakyReLU) -> ActivationSpec:
     bound = max(1.0, abs(float(m.negative_slope)))
-    return ActivationSpec("LeakyReLU", m, m, 0.0, True, True, bound)
+    return ActivationSpec("LeakyReLU", m, m, 0.0, True, True, bound, bound)
 
 
 def _spec_prelu(m: nn.PReLU) -> ActivationSpec:
     bound = max(1.0, float(m.weight.detach().abs().max()))
-    return ActivationSpec("PReLU", m, m, 0.0, True, True, bound)
+    return ActivationSpec("PReLU", m, m, 0.0, True, True, bound, bound)
 
 
 def _spec_rrelu(m: nn.RReLU) -> ActivationSpec:
@@ -111,13 +116,13 @@ def _spec_rrelu(m: nn.RReLU) -> ActivationSpec:
             "deterministic affine form; call net.eval() first (eval uses slope (lower+upper)/2)."
         )
     bound = max(1.0, abs(m.lower + m.upper) / 2)
-    return ActivationSpec("RReLU", m, m, 0.0, True, True, bound)
+    return ActivationSpec("RReLU", m, m, 0.0, True, True, bound, bound)
 
 
 def _spec_sigmoid(m: nn.Sigmoid) -> ActivationSpec:
     # sigmoid(z) − 1/2 = tanh(z/2)/2 — no cancellation near 0.
     # Λ(z) = tanh(z/2)/(2z) is even and decreasing in |z|: sup = Λ(0) = σ'(0) = 1/4.
-    return ActivationSpec("Sigmoid", m, lambda z: 0.5 * torch.tanh(0.5 * z), 0.5, lambda_bound=0.25)
+    return ActivationSpec("Sigmoid", m, lambda z: 0.5 * torch.tanh(0.5 * z), 0.5, lambda_bound=0.25, lipschitz_bound=0.25)
 
 
 def _spec_softplus(m: nn.Softplus) -> ActivationSpec:
@@ -151,7 +156,8 @@ def _spec_hardsigmoid(m: nn.Hardsigmoid) -> ActivationSpec:
         lambda z: torch.clamp(z / 6.0, -0.5, 0.5),
         0.5,
         piecewise_linear=True,
-        lambda_bound=1.0 / 6.0,
+        lambda_bound=0.1666666716337204,  # float32(1/6) ≥ 1/6: autograd's Λ(0) = σ'(0) uses it
+        lipschitz_bound=1.0 / 6.0,
     )
 
 
@@ -164,14 +170,17 @@ def _spec_hardtanh(m: nn.Hardtanh) -> ActivationSpec:
     )
 
 
-def _zero_at_zero(name: str, piecewise_linear: bool = False, bound=lambda m: 1.0):
+def _zero_at_zero(
+    name: str, piecewise_linear: bool = False, bound=lambda m: 1.0, lipschitz=None
+):
     """Activations with σ(0) = 0, where g = σ itself and Λ = σ(z)/z has no cancellation."""
 
     def build(m: nn.Module) -> ActivationSpec:
         s0 = _float(m(torch.zeros(1, dtype=torch.float64)))
         if s0 != 0.0:  # pragma: no cover - every registered class has σ(0) = 0
             raise AssertionError(f"{name}: expected σ(0) = 0, got {s0}")
-        return ActivationSpec(name, m, m, 0.0, False, piecewise_linear, float(bound(m)))
+        lip = float(bound(m)) if lipschitz is None else float(lipschitz(m))
+        return ActivationSpec(name, m, m, 0.0, False, piecewise_linear, float(bound(m)), lip)
 
     return build
 
@@ -179,6 +188,13 @@ def _zero_at_zero(name: str, piecewise_linear: bool = False, bound=lambda m: 1.0
 def _elu_bound(m: nn.ELU) -> float:
     # z < 0: Λ = α(e^z − 1)/z lies between α e^z... and α, increasing to α as z → 0⁻.
     return max(1.0, abs(float(m.alpha)))
+
+
+def _gelu_lipschitz(m: nn.GELU) -> float:
+    if m.approximate == "tanh":
+        return 1.1291  # max σ' ≈ 1.128993 at z ≈ 1.4185, rounded up
+    # GELU'(z) = Φ(z) + z φ(z) peaks where GELU'' = φ(z)(2 − z²) = 0, at z = √2.
+    return 0.5 * (1 + math.erf(1.0)) + math.exp(-1.0) / math.sqrt(math.pi)
 
 
 def _selu_bound(m: nn.SELU) -> float:
@@ -194,19 +210,21 @@ _BUILDERS: dict[type[nn.Module], Callable[[nn.Module], ActivationSpec]] = {
     nn.ELU: _zero_at_zero("ELU", bound=_elu_bound),
     nn.CELU: _zero_at_zero("CELU"),
     nn.SELU: _zero_at_zero("SELU", bound=_selu_bound),
-    nn.GELU: _zero_at_zero("GELU"),
-    nn.SiLU: _zero_at_zero("SiLU"),
-    nn.Mish: _zero_at_zero("Mish"),
+    nn.GELU: _zero_at_zero("GELU", lipschitz=_gelu_lipschitz),
+    nn.SiLU: _zero_at_zero("SiLU", lipschitz=lambda m: 1.0999),
+    nn.Mish: _zero_at_zero("Mish", lipschitz=lambda m: 1.0886),
     nn.Tanh: _zero_at_zero("Tanh"),
     nn.Sigmoid: _spec_sigmoid,
     nn.Hardtanh: _spec_hardtanh,
     nn.ReLU6: _spec_hardtanh,
     nn.Hardsigmoid: _spec_hardsigmoid,
-    nn.Hardswish: _zero_at_zero("Hardswish"),
+    nn.Hardswish: _zero_at_zero("Hardswish", lipschitz=lambda m: 1.5),
     nn.Softplus: _spec_softplus,
     nn.Softsign: _zero_at_zero("Softsign"),
     nn.Softshrink: _zero_at_zero("Softshrink", piecewise_linear=True),
-    nn.Hardshrink: _zero_at_zero("Hardshrink", piecewise_linear=True),
+    nn.Hardshrink: _zero_at_zero(
+        "Hardshrink", piecewise_linear=True, lipschitz=lambda m: math.inf
+    ),
     nn.Tanhshrink: _zero_at_zero("Tanhshrink"),
     nn.LogSigmoid: _spec_logsigmoid,
 }

@@ -37,8 +37,18 @@ def _square(A: Tensor) -> Tensor:
     return A
 
 
+def _scaled2(A: Tensor) -> tuple[Tensor, Tensor]:
+    """``(A / s, s)`` with s = max |a_ij| (1 for a zero matrix), so that the squares and products
+    of the closed forms neither underflow (entries ≲ 1e-154, or ≲ 1e-19 in float32) nor
+    overflow. Eigenvalues, ρ and ‖·‖₂ are homogeneous of degree 1 in A."""
+    s = A.abs().amax(dim=(-2, -1))
+    s = torch.where(s > 0, s, torch.ones_like(s))
+    return A / s[:, None, None], s
+
+
 def _eig2(A: Tensor) -> Tensor:
     """Eigenvalues of 2×2 matrices in closed form, ``(B, 2)`` complex, larger modulus first."""
+    A, s = _scaled2(A)
     a, b, c, d = A[:, 0, 0], A[:, 0, 1], A[:, 1, 0], A[:, 1, 1]
     half_tr = 0.5 * (a + d)
     # discriminant (tr/2)² − det written as ((a−d)/2)² + bc to avoid cancellation for a ≈ d
@@ -53,7 +63,7 @@ def _eig2(A: Tensor) -> Tensor:
     # complex pair: both have modulus sqrt(det); compute directly for conjugate symmetry
     cplx = disc < 0
     small = torch.where(cplx, half_tr.to(cdtype) - sign.to(cdtype) * root, small)
-    return torch.stack([big, small], dim=-1)
+    return torch.stack([big, small], dim=-1) * s[:, None]
 
 
 def eigvals(A) -> Tensor:
@@ -81,11 +91,12 @@ def spectral_radius(A) -> Tensor:
     """
     A = _square(A)
     if A.shape[-1] == 2:
+        A, s = _scaled2(A)
         a, b, c, d = A[:, 0, 0], A[:, 0, 1], A[:, 1, 0], A[:, 1, 1]
         disc = (0.5 * (a - d)) ** 2 + b * c
         real = 0.5 * (a + d).abs() + torch.sqrt(disc.clamp(min=0))
         cplx = torch.sqrt((a * d - b * c).clamp(min=0))
-        return torch.where(disc >= 0, real, cplx)
+        return torch.where(disc >= 0, real, cplx) * s
     if A.shape[-1] == 1:
         return A[:, 0, 0].abs()
     return torch.linalg.eigvals(A).abs().amax(dim=-1)
