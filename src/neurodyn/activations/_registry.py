@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["ActivationSpec", "SUPPORTED_ACTIVATIONS", "activation_spec", "is_activation"]
+__all__ = ["SUPPORTED_ACTIVATIONS", "ActivationSpec", "activation_spec", "is_activation"]
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,6 @@ class ActivationSpec:
         return lam, g + self.sigma0_like(z)
 
 
-def _float(x: float | Tensor) -> float:
-    return float(x)
-
-
 _LN2 = math.log(2.0)
 
 
@@ -122,7 +118,14 @@ def _spec_rrelu(m: nn.RReLU) -> ActivationSpec:
 def _spec_sigmoid(m: nn.Sigmoid) -> ActivationSpec:
     # sigmoid(z) − 1/2 = tanh(z/2)/2 — no cancellation near 0.
     # Λ(z) = tanh(z/2)/(2z) is even and decreasing in |z|: sup = Λ(0) = σ'(0) = 1/4.
-    return ActivationSpec("Sigmoid", m, lambda z: 0.5 * torch.tanh(0.5 * z), 0.5, lambda_bound=0.25, lipschitz_bound=0.25)
+    return ActivationSpec(
+        "Sigmoid",
+        m,
+        lambda z: 0.5 * torch.tanh(0.5 * z),
+        0.5,
+        lambda_bound=0.25,
+        lipschitz_bound=0.25,
+    )
 
 
 def _spec_softplus(m: nn.Softplus) -> ActivationSpec:
@@ -176,9 +179,6 @@ def _zero_at_zero(
     """Activations with σ(0) = 0, where g = σ itself and Λ = σ(z)/z has no cancellation."""
 
     def build(m: nn.Module) -> ActivationSpec:
-        s0 = _float(m(torch.zeros(1, dtype=torch.float64)))
-        if s0 != 0.0:  # pragma: no cover - every registered class has σ(0) = 0
-            raise AssertionError(f"{name}: expected σ(0) = 0, got {s0}")
         lip = float(bound(m)) if lipschitz is None else float(lipschitz(m))
         return ActivationSpec(name, m, m, 0.0, False, piecewise_linear, float(bound(m)), lip)
 
@@ -197,6 +197,19 @@ def _gelu_lipschitz(m: nn.GELU) -> float:
     return 0.5 * (1 + math.erf(1.0)) + math.exp(-1.0) / math.sqrt(math.pi)
 
 
+def _celu_bound(m: nn.CELU) -> float:
+    # α > 0: Λ = α(e^{z/α} − 1)/z ∈ (0, 1) on z < 0, → 1 as z → 0⁻. But autograd's CELU backward
+    # (Λ(0) = σ'(0)) rounds 1/α to float32, so σ'(0) = α·fl32(1/α) can exceed 1 by ~6e-8: bound it.
+    # α < 0 (PyTorch accepts it): Λ = (e^t − 1)/t with t = z/α → ∞ as z → −∞, no bound.
+    alpha = float(m.alpha)
+    if alpha < 0:
+        return math.inf
+    zero = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    with torch.enable_grad():
+        (d0,) = torch.autograd.grad(m(zero).sum(), zero)
+    return max(1.0, abs(float(d0)))
+
+
 def _selu_bound(m: nn.SELU) -> float:
     # SELU = scale·ELU_α with scale ≈ 1.0507, α ≈ 1.6733: sup Λ = scale·α ≈ 1.7581 (> 1).
     return 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
@@ -208,7 +221,7 @@ _BUILDERS: dict[type[nn.Module], Callable[[nn.Module], ActivationSpec]] = {
     nn.PReLU: _spec_prelu,
     nn.RReLU: _spec_rrelu,
     nn.ELU: _zero_at_zero("ELU", bound=_elu_bound),
-    nn.CELU: _zero_at_zero("CELU"),
+    nn.CELU: _zero_at_zero("CELU", bound=_celu_bound),
     nn.SELU: _zero_at_zero("SELU", bound=_selu_bound),
     nn.GELU: _zero_at_zero("GELU", lipschitz=_gelu_lipschitz),
     nn.SiLU: _zero_at_zero("SiLU", lipschitz=lambda m: 1.0999),

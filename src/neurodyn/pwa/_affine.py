@@ -140,58 +140,96 @@ def _check_points(x: Tensor, layers: list[Layer], name: str) -> None:
         raise ValueError("x contains NaN or inf; the affine form is only defined at finite points.")
 
 
+def _needs_offset(layers: list[Layer]) -> bool:
+    for layer in layers:
+        if isinstance(layer, AffineLayer) and layer.bias is not None:
+            return True
+        if isinstance(layer, ActivationLayer):
+            s0 = layer.spec.sigma0
+            if isinstance(s0, Tensor) or s0 != 0.0:
+                return True
+    return False
+
+
 def _linearize_chunk(
     layers: list[Layer], x: Tensor, keep_layers: bool
 ) -> tuple[Tensor, Tensor, list[LayerFactor]]:
+    """One pass over the layers carrying a stacked state S of shape ``(n + 2, B, width)``.
+
+    Rows ``0..n−1`` hold Aᵀ (row j = ∂h/∂x_j of the current hidden state h = A x + c), row ``n``
+    the offset c and row ``n + 1`` the hidden state h itself (row n is dropped when the net has
+    no bias and every σ(0) = 0, since c ≡ 0). An affine layer is then one GEMM on all rows plus
+    the bias on the last two; an activation is one elementwise multiply of all rows by Λ(z)
+    (z = the last row) plus σ(0) on the last two. Rows first keeps every operand contiguous.
+    The last row thus carries Λ(z)·z, equal to σ(z) − σ(0) to rounding; the 1e-10 identity
+    test bounds the drift from ``net(x)``.
+    """
     batch, n = x.shape
-    h = x
-    tangent: Tensor | None = None  # Aᵀ as (B, n, width); None means the identity
-    offset: Tensor | None = None  # c as (B, width); None means zero
+    off = _needs_offset(layers)
+    zrow = n + 1 if off else n
+    S: Tensor | None = None
     factors: list[LayerFactor] = []
     for layer in layers:
         if isinstance(layer, AffineLayer):
             w, bias = layer.weight, layer.bias
-            h = torch.nn.functional.linear(h, w, bias)
-            if tangent is None:
-                tangent = w.t().expand(batch, n, w.shape[0])
+            if S is None:
+                S = torch.empty(zrow + 1, batch, w.shape[0], dtype=x.dtype, device=x.device)
+                S[:n] = w.t().unsqueeze(1)
+                S[zrow] = torch.nn.functional.linear(x, w, bias)
+                if off:
+                    S[n] = 0.0 if bias is None else bias
             else:
-                tangent = torch.matmul(tangent, w.t())
-            if offset is not None:
-                offset = torch.nn.functional.linear(offset, w, bias)
-            elif bias is not None:
-                offset = bias.expand(batch, w.shape[0])
+                S = torch.matmul(S, w.t())
+                if bias is not None:
+                    S[n:] += bias
             if keep_layers:
                 factors.append(LayerFactor("affine", layer.source, weight=w, bias=bias))
         else:
             spec = layer.spec
-            z = h
-            lam, h = spec.scaling_and_output(z)
-            if tangent is None:
-                tangent = torch.diag_embed(lam)
-            else:
-                tangent = tangent * lam.unsqueeze(1)
-            s0 = spec.sigma0_like(z)
-            if offset is not None:
-                offset = lam * offset + s0
-            elif isinstance(s0, Tensor) or s0 != 0.0:
-                offset = torch.zeros_like(z) + s0
+            if S is None:  # activation before any affine layer: h = x, A = I, c = 0
+                S = torch.zeros(zrow + 1, batch, n, dtype=x.dtype, device=x.device)
+                S[:n] = torch.eye(n, dtype=x.dtype, device=x.device).unsqueeze(1)
+                S[zrow] = x
+            z = S[zrow]
             if keep_layers:
+                lam = spec.scaling(z)
                 factors.append(
                     LayerFactor(
                         "activation",
                         layer.source,
-                        z=z,
+                        z=z.clone(),
                         scaling=lam,
                         sigma0=spec.sigma0,
                         activation=spec.name,
                     )
                 )
-    if tangent is None:
-        tangent = torch.eye(n, dtype=x.dtype, device=x.device).expand(batch, n, n)
-    A = tangent.transpose(1, 2)
-    if offset is None:
-        offset = torch.zeros(batch, A.shape[1], dtype=x.dtype, device=x.device)
-    return A, offset, factors
+            else:
+                # Fast path: Λ = g(z)/z without the z = 0 guard; points where some z is exactly
+                # 0 come out NaN and are recomputed with the guarded Λ by the caller.
+                lam = spec.centered(z) / z
+            S = S * lam
+            s0 = spec.sigma0_like(z)
+            if isinstance(s0, Tensor) or s0 != 0.0:
+                S[n:] += s0
+    if S is None:
+        eye = torch.eye(n, dtype=x.dtype, device=x.device).expand(batch, n, n)
+        return eye, torch.zeros(batch, n, dtype=x.dtype, device=x.device), factors
+    A = S[:n].permute(1, 2, 0)
+    b = S[n] if off else torch.zeros(batch, S.shape[2], dtype=x.dtype, device=x.device)
+    return A, b, factors
+
+
+def _linearize_exact(layers: list[Layer], x: Tensor) -> tuple[Tensor, Tensor]:
+    """The fast path, with guarded Λ at the points where it produced non-finite values."""
+    A, b, _ = _linearize_chunk(layers, x, keep_layers=False)
+    bad = ~(torch.isfinite(A).flatten(1).all(dim=1) & torch.isfinite(b).all(dim=1))
+    if bool(bad.any()):
+        idx = bad.nonzero().squeeze(1)
+        A_fix, b_fix, _ = _linearize_chunk(layers, x[idx], keep_layers=True)
+        A, b = A.contiguous(), b.contiguous()  # our own buffers: safe to patch in place
+        A[idx] = A_fix
+        b[idx] = b_fix
+    return A, b
 
 
 def linearize(
@@ -231,16 +269,19 @@ def linearize(
         >>> net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
         >>> x = torch.randn(5, 2)
         >>> form = neurodyn.linearize(net, x)
-        >>> torch.allclose(form.A @ x.unsqueeze(-1) + form.b.unsqueeze(-1), net(x).unsqueeze(-1), atol=1e-5)
+        >>> torch.allclose(form(), net(x), atol=1e-5)   # f(x) = A*(x) x + b*(x)
         True
     """
     layers = parse_network(net)
     _check_points(x, layers, "net")
     batch = x.shape[0]
-    if chunk_size is None or batch <= chunk_size or keep_layers:
-        A, b, factors = _linearize_chunk(layers, x, keep_layers)
-        return AffineForm(A, b, x, tuple(factors) if keep_layers else None)
-    parts = [_linearize_chunk(layers, xc, False) for xc in torch.split(x, chunk_size)]
+    if keep_layers:
+        A, b, factors = _linearize_chunk(layers, x, keep_layers=True)
+        return AffineForm(A, b, x, tuple(factors))
+    if chunk_size is None or batch <= chunk_size:
+        A, b = _linearize_exact(layers, x)
+        return AffineForm(A.contiguous(), b, x)
+    parts = [_linearize_exact(layers, xc) for xc in torch.split(x, chunk_size)]
     A = torch.cat([p[0] for p in parts])
     b = torch.cat([p[1] for p in parts])
     return AffineForm(A, b, x)

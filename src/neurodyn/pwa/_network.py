@@ -7,9 +7,14 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from neurodyn.activations import SUPPORTED_ACTIVATIONS, ActivationSpec, activation_spec, is_activation
+from neurodyn.activations import (
+    SUPPORTED_ACTIVATIONS,
+    ActivationSpec,
+    activation_spec,
+    is_activation,
+)
 
-__all__ = ["AffineLayer", "ActivationLayer", "Layer", "parse_network"]
+__all__ = ["ActivationLayer", "AffineLayer", "Layer", "parse_network"]
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,10 @@ _PASS_THROUGH = (nn.Identity,)
 def _batchnorm_as_affine(m: nn.modules.batchnorm._BatchNorm, where: str) -> AffineLayer:
     # PyTorch normalises with batch statistics in training mode and, in eval mode too, whenever
     # the running statistics are absent (track_running_stats=False).
-    if m.running_mean is None or m.running_var is None or (
-        m.training and m.track_running_stats is False
+    if (
+        m.running_mean is None
+        or m.running_var is None
+        or (m.training and m.track_running_stats is False)
     ):
         raise ValueError(
             f"{where}: {type(m).__name__} without running statistics normalises with batch "

@@ -1,4 +1,4 @@
-"""Linear regions of piecewise-linear networks (seed 000 §4, "Dynamical Effects of Activation Functions")."""
+"""Linear regions of piecewise-linear networks (seed 000 §4, effects of activation functions)."""
 
 from __future__ import annotations
 

@@ -140,7 +140,9 @@ def sample_domain(
     """
     if isinstance(domain, Tensor):
         if domain.ndim != 2 or domain.shape[1] != dim:
-            raise ValueError(f"domain points must have shape (B, {dim}), got {tuple(domain.shape)}.")
+            raise ValueError(
+                f"domain points must have shape (B, {dim}), got {tuple(domain.shape)}."
+            )
         return domain, {"type": "points", "count": int(domain.shape[0])}
     try:
         box = [(float(lo), float(hi)) for lo, hi in domain]
@@ -150,7 +152,9 @@ def sample_domain(
             f"dimension, e.g. [(-6, 6), (-6, 6)]; got {domain!r}."
         ) from err
     if len(box) != dim:
-        raise ValueError(f"the box has {len(box)} (low, high) pairs but the network has {dim} inputs.")
+        raise ValueError(
+            f"the box has {len(box)} (low, high) pairs but the network has {dim} inputs."
+        )
     for i, (lo, hi) in enumerate(box):
         if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
             raise ValueError(f"box dimension {i}: need finite low < high, got ({lo}, {hi}).")
@@ -159,8 +163,12 @@ def sample_domain(
     if dim <= 2:
         axes = [torch.linspace(lo, hi, resolution, dtype=dtype) for lo, hi in box]
         pts = torch.stack(torch.meshgrid(*axes, indexing="ij"), dim=-1).reshape(-1, dim)
-        record = {"type": "box", "box": box, "sampling": f"regular grid, {resolution} per axis",
-                  "count": int(pts.shape[0])}
+        record = {
+            "type": "box",
+            "box": box,
+            "sampling": f"regular grid, {resolution} per axis",
+            "count": int(pts.shape[0]),
+        }
     else:
         gen = torch.Generator().manual_seed(seed)
         pts = lows + (highs - lows) * torch.rand(samples, dim, generator=gen, dtype=dtype)
@@ -184,17 +192,30 @@ def _layer_bounds(layers) -> dict:
             square = w.shape[0] == w.shape[1]
             rho = float(torch.linalg.eigvals(w).abs().max()) if square else None
             bias_norm = 0.0 if layer.bias is None else float(layer.bias.detach().double().norm())
-            weights.append({"layer": layer.source, "shape": list(w.shape), "norm2": nrm,
-                            "spectral_radius": rho, "bias_norm": bias_norm})
+            weights.append(
+                {
+                    "layer": layer.source,
+                    "shape": list(w.shape),
+                    "norm2": nrm,
+                    "spectral_radius": rho,
+                    "bias_norm": bias_norm,
+                }
+            )
             beta = nrm * beta + bias_norm
         else:
             spec = layer.spec
             s0 = spec.sigma0
             width = None
             s0_max = float(s0.abs().max()) if isinstance(s0, Tensor) else abs(float(s0))
-            acts.append({"layer": layer.source, "activation": spec.name,
-                         "sigma0": s0_max, "lambda_bound": spec.lambda_bound,
-                         "lipschitz_bound": spec.lipschitz_bound})
+            acts.append(
+                {
+                    "layer": layer.source,
+                    "activation": spec.name,
+                    "sigma0": s0_max,
+                    "lambda_bound": spec.lambda_bound,
+                    "lipschitz_bound": spec.lipschitz_bound,
+                }
+            )
             width = _width_before(layers, layer)
             beta = spec.lambda_bound * beta + s0_max * math.sqrt(width)
     return {"weights": weights, "activations": acts, "beta": beta}
@@ -251,8 +272,15 @@ def certify(
         raise ValueError("certify: the network has no nn.Linear layer.")
     n_in, n_out = affine[0].weight.shape[1], affine[-1].weight.shape[0]
     ref = affine[0].weight
-    pts, record = sample_domain(domain, dim=n_in, resolution=resolution, samples=samples,
-                                seed=seed, dtype=ref.dtype, device=ref.device)
+    pts, record = sample_domain(
+        domain,
+        dim=n_in,
+        resolution=resolution,
+        samples=samples,
+        seed=seed,
+        dtype=ref.dtype,
+        device=ref.device,
+    )
     pts = pts.to(dtype=ref.dtype)
     square = n_in == n_out
     form = linearize(net, pts)
@@ -267,19 +295,29 @@ def certify(
         rho = spectral_radius(form.A)
         i = int(torch.argmax(rho))
         rmax = float(rho[i])
-        certs.append(Certificate(
-            "theorem6_necessary", rmax <= 1.0, 1.0 - rmax, "sampled",
-            "max over the sampled domain of the spectral radius ρ(A*(x)) (seed 000 Thm. 6, "
-            "necessary condition, eq. 9).",
-            "No sampled point has ρ(A*(x)) > 1. This does not establish stability, nor the "
-            "condition between samples; and the condition is not necessary for stability "
-            "(counterexample f(x) = −3·relu(x) − 0.1·relu(−x): ρ = 3, globally stable). A "
-            "violation is a diagnostic of local expansion of the secant map, not a proof of "
-            "instability.",
-            ("points as sampled",),
-            {"max_spectral_radius": rmax, "worst_point": pts[i].tolist(),
-             "min_spectral_radius": float(rho.min()), "points": int(pts.shape[0]), **record},
-        ))
+        certs.append(
+            Certificate(
+                "theorem6_necessary",
+                rmax <= 1.0,
+                1.0 - rmax,
+                "sampled",
+                "max over the sampled domain of the spectral radius ρ(A*(x)) (seed 000 Thm. 6, "
+                "necessary condition, eq. 9).",
+                "No sampled point has ρ(A*(x)) > 1. This does not establish stability, nor the "
+                "condition between samples; and the condition is not necessary for stability "
+                "(counterexample f(x) = −3·relu(x) − 0.1·relu(−x): ρ = 3, globally stable). A "
+                "violation is a diagnostic of local expansion of the secant map, not a proof of "
+                "instability.",
+                ("points as sampled",),
+                {
+                    "max_spectral_radius": rmax,
+                    "worst_point": pts[i].tolist(),
+                    "min_spectral_radius": float(rho.min()),
+                    "points": int(pts.shape[0]),
+                    **record,
+                },
+            )
+        )
     else:
         certs.append(_not_applicable("theorem6_necessary", "sampled", n_in, n_out))
 
@@ -287,23 +325,34 @@ def certify(
     rhos = [w["spectral_radius"] for w in bounds["weights"]]
     if all(r is not None for r in rhos):
         worst = max(max(rhos), max(lam, default=0.0))
-        certs.append(Certificate(
-            "theorem6_sufficient", worst <= 1.0, 1.0 - worst, "seed-heuristic",
-            "layer-wise spectral radii ρ(W_i) ≤ 1 and sup|Λ| ≤ 1 (seed 000 Thm. 6, sufficient "
-            "condition, via eq. 10).",
-            "None. The seed's proof uses ρ(A₁⋯A_m) ≤ ρ(A₁)⋯ρ(A_m), which is false for "
-            "non-commuting matrices (A=[[0,1],[0,0]], B=Aᵀ: ρ(A)=ρ(B)=0, ρ(AB)=1). Use "
-            "corollary4 / norm_product, which bound norms instead.",
-            ("the seed's eq. 10 (false in general)",),
-            {"weight_spectral_radii": rhos, "lambda_bounds": lam},
-        ))
+        certs.append(
+            Certificate(
+                "theorem6_sufficient",
+                worst <= 1.0,
+                1.0 - worst,
+                "seed-heuristic",
+                "layer-wise spectral radii ρ(W_i) ≤ 1 and sup|Λ| ≤ 1 (seed 000 Thm. 6, sufficient "
+                "condition, via eq. 10).",
+                "None. The seed's proof uses ρ(A₁⋯A_m) ≤ ρ(A₁)⋯ρ(A_m), which is false for "
+                "non-commuting matrices (A=[[0,1],[0,0]], B=Aᵀ: ρ(A)=ρ(B)=0, ρ(AB)=1). Use "
+                "corollary4 / norm_product, which bound norms instead.",
+                ("the seed's eq. 10 (false in general)",),
+                {"weight_spectral_radii": rhos, "lambda_bounds": lam},
+            )
+        )
     else:
-        certs.append(Certificate(
-            "theorem6_sufficient", False, float("nan"), "seed-heuristic",
-            "layer-wise spectral radii ρ(W_i) ≤ 1 (seed 000 Thm. 6, sufficient condition).",
-            "Not applicable: some weight is not square, so ρ(W_i) is undefined.",
-            (), {"weight_shapes": [w["shape"] for w in bounds["weights"]]},
-        ))
+        certs.append(
+            Certificate(
+                "theorem6_sufficient",
+                False,
+                float("nan"),
+                "seed-heuristic",
+                "layer-wise spectral radii ρ(W_i) ≤ 1 (seed 000 Thm. 6, sufficient condition).",
+                "Not applicable: some weight is not square, so ρ(W_i) is undefined.",
+                (),
+                {"weight_shapes": [w["shape"] for w in bounds["weights"]]},
+            )
+        )
 
     # --- seed 001 Corollary 4 and the norm-product bound: proofs -------------------------------
     q = _product(norms) * _product(lam)
@@ -315,55 +364,92 @@ def certify(
         "f is the network as parsed (weights as they are now)",
         "activation bounds sup|Λ| as derived in docs/activations.md",
     )
-    certs.append(Certificate(
-        "corollary4", cor4, cor4_margin, "proof",
-        "‖W_i‖₂ < 1 for every weight and sup_z|Λ(z)| ≤ 1 for every activation (seed 001 Cor. 4, "
-        "eq. 33).",
-        "‖A*(x)‖₂ < 1 for every x ∈ ℝⁿ, by submultiplicativity of the spectral norm; hence the "
-        "dissipation inequality ‖f(x)‖ − ‖x‖ ≤ ‖b*(x)‖ of seed 001 Thm. 1 holds globally.",
-        assumptions, {"weight_norms": norms, "lambda_bounds": lam},
-    ))
+    certs.append(
+        Certificate(
+            "corollary4",
+            cor4,
+            cor4_margin,
+            "proof",
+            "‖W_i‖₂ < 1 for every weight and sup_z|Λ(z)| ≤ 1 for every activation "
+            "(seed 001 Cor. 4, "
+            "eq. 33).",
+            "‖A*(x)‖₂ < 1 for every x ∈ ℝⁿ, by submultiplicativity of the spectral norm; hence the "
+            "dissipation inequality ‖f(x)‖ − ‖x‖ ≤ ‖b*(x)‖ of seed 001 Thm. 1 holds globally.",
+            assumptions,
+            {"weight_norms": norms, "lambda_bounds": lam},
+        )
+    )
     beta = bounds["beta"]
     conclusion = f"‖A*(x)‖₂ ≤ q = {q:.6g} < 1 for every x ∈ ℝⁿ."
     if square:
         if beta == 0.0:
-            conclusion += (" The net has no bias and σ(0) = 0, so b* ≡ 0 and ‖x_t‖ ≤ qᵗ‖x_0‖: "
-                           "the origin is globally exponentially stable.")
+            conclusion += (
+                " The net has no bias and σ(0) = 0, so b* ≡ 0 and ‖x_t‖ ≤ qᵗ‖x_0‖: "
+                "the origin is globally exponentially stable."
+            )
         else:
-            conclusion += (f" With sup‖b*(x)‖ ≤ β = {beta:.6g}, ‖x_(t+1)‖ ≤ q‖x_t‖ + β, so every "
-                           f"trajectory enters the ball ‖x‖ ≤ β/(1−q) = {beta / (1 - q):.6g}"
-                           " if q < 1.")
-    certs.append(Certificate(
-        "norm_product", q < 1, 1 - q, "proof",
-        "q = ∏‖W_i‖₂ · ∏ sup|Λ_i| (generalises seed 001 Cor. 4: only the product must be < 1).",
-        conclusion, assumptions,
-        {"q": q, "weight_norms": norms, "lambda_bounds": lam, "beta": beta,
-         "absorbing_radius": beta / (1 - q) if q < 1 else None},
-    ))
+            conclusion += (
+                f" With sup‖b*(x)‖ ≤ β = {beta:.6g}, ‖x_(t+1)‖ ≤ q‖x_t‖ + β, so every "
+                f"trajectory enters the ball ‖x‖ ≤ β/(1−q) = {beta / (1 - q):.6g}"
+                " if q < 1."
+            )
+    certs.append(
+        Certificate(
+            "norm_product",
+            q < 1,
+            1 - q,
+            "proof",
+            "q = ∏‖W_i‖₂ · ∏ sup|Λ_i| (generalises seed 001 Cor. 4: only the product must be < 1).",
+            conclusion,
+            assumptions,
+            {
+                "q": q,
+                "weight_norms": norms,
+                "lambda_bounds": lam,
+                "beta": beta,
+                "absorbing_radius": beta / (1 - q) if q < 1 else None,
+            },
+        )
+    )
     L = _product(norms) * _product(lip)
-    certs.append(Certificate(
-        "lipschitz_contraction", L < 1 and square, 1 - L, "proof",
-        "L = ∏‖W_i‖₂ · ∏ Lip(σ_i), a global Lipschitz constant of f in ‖·‖₂.",
-        "If L < 1 (square nets), f is a contraction of ℝⁿ: exactly one fixed point x̄, and "
-        "‖x_t − x̄‖ ≤ Lᵗ‖x_0 − x̄‖ from every start (Banach fixed-point theorem).",
-        ("activation Lipschitz constants as derived in docs/activations.md",),
-        {"L": L, "weight_norms": norms, "lipschitz_bounds": lip},
-    ))
+    certs.append(
+        Certificate(
+            "lipschitz_contraction",
+            L < 1 and square,
+            1 - L,
+            "proof",
+            "L = ∏‖W_i‖₂ · ∏ Lip(σ_i), a global Lipschitz constant of f in ‖·‖₂.",
+            "If L < 1 (square nets), f is a contraction of ℝⁿ: exactly one fixed point x̄, and "
+            "‖x_t − x̄‖ ≤ Lᵗ‖x_0 − x̄‖ from every start (Banach fixed-point theorem).",
+            ("activation Lipschitz constants as derived in docs/activations.md",),
+            {"L": L, "weight_norms": norms, "lipschitz_bounds": lip},
+        )
+    )
 
     # --- seed 001 Theorem 1 over the sampled region ---------------------------------------------
     a_norm = norm2(form.A)
     j = int(torch.argmax(a_norm))
     nmax = float(a_norm[j])
     b_norm = torch.linalg.vector_norm(form.b, dim=1)
-    certs.append(Certificate(
-        "dissipativity", nmax < 1 and square, 1 - nmax, "sampled",
-        "max over the sampled domain of ‖A*(x)‖₂ (seed 001 Thm. 1, eq. 10), spectral norm.",
-        "No sampled point has ‖A*(x)‖₂ ≥ 1, i.e. ‖f(x)‖ − ‖x‖ ≤ ‖b*(x)‖ at every sampled x. "
-        "Between samples nothing is claimed; norm_product gives the global proof when it holds.",
-        ("points as sampled",),
-        {"max_norm2": nmax, "worst_point": pts[j].tolist(), "max_bias_norm": float(b_norm.max()),
-         **record},
-    ))
+    certs.append(
+        Certificate(
+            "dissipativity",
+            nmax < 1 and square,
+            1 - nmax,
+            "sampled",
+            "max over the sampled domain of ‖A*(x)‖₂ (seed 001 Thm. 1, eq. 10), spectral norm.",
+            "No sampled point has ‖A*(x)‖₂ ≥ 1, i.e. ‖f(x)‖ − ‖x‖ ≤ ‖b*(x)‖ at every sampled x. "
+            "Between samples nothing is claimed; norm_product gives the global proof when it "
+            "holds.",
+            ("points as sampled",),
+            {
+                "max_norm2": nmax,
+                "worst_point": pts[j].tolist(),
+                "max_bias_norm": float(b_norm.max()),
+                **record,
+            },
+        )
+    )
 
     # --- seed 001 Corollary 3 at equilibria -------------------------------------------------------
     certs.append(_equilibrium_bounds(net, pts, square, equilibria))
@@ -372,7 +458,10 @@ def certify(
 
 def _not_applicable(name: str, kind: str, n_in: int, n_out: int) -> Certificate:
     return Certificate(
-        name, False, float("nan"), kind,
+        name,
+        False,
+        float("nan"),
+        kind,
         "spectral radius of A*(x) (seed 000 Thm. 6).",
         f"Not applicable: the network maps ℝ^{n_in} → ℝ^{n_out}; eigenvalues need a square map. "
         "See dissipativity (singular values) instead.",
@@ -380,11 +469,19 @@ def _not_applicable(name: str, kind: str, n_in: int, n_out: int) -> Certificate:
 
 
 def _equilibrium_bounds(net, pts, square, equilibria) -> Certificate:
-    method = ("‖b*(x̄)‖/‖I − A*(x̄)‖₂ ≤ ‖x̄‖₂ ≤ ‖b*(x̄)‖/(1 − ‖A*(x̄)‖₂) at each equilibrium x̄ "
-              "(seed 001 Cor. 3, eq. 23, p = 2).")
+    method = (
+        "‖b*(x̄)‖/‖I − A*(x̄)‖₂ ≤ ‖x̄‖₂ ≤ ‖b*(x̄)‖/(1 − ‖A*(x̄)‖₂) at each equilibrium x̄ "
+        "(seed 001 Cor. 3, eq. 23, p = 2)."
+    )
     if not square:
-        return Certificate("equilibrium_bounds", False, float("nan"), "proof", method,
-                           "Not applicable: the network is not a map ℝⁿ → ℝⁿ.")
+        return Certificate(
+            "equilibrium_bounds",
+            False,
+            float("nan"),
+            "proof",
+            method,
+            "Not applicable: the network is not a map ℝⁿ → ℝⁿ.",
+        )
     if equilibria is None:
         from neurodyn.stability._dynamics import fixed_points
 
@@ -403,13 +500,27 @@ def _equilibrium_bounds(net, pts, square, equilibria) -> Certificate:
         for k in range(equilibria.shape[0]):
             lb = float(bn[k] / ima[k]) if float(ima[k]) > 0 else float("inf")
             ub = float(bn[k] / (1 - a_n[k])) if float(a_n[k]) < 1 else float("inf")
-            holds = lb <= float(xn[k]) * (1 + 1e-9) + 1e-12 and float(xn[k]) <= ub * (1 + 1e-9) + 1e-12
+            holds = (
+                lb <= float(xn[k]) * (1 + 1e-9) + 1e-12 and float(xn[k]) <= ub * (1 + 1e-9) + 1e-12
+            )
             ok &= holds
             margin = min(margin, ub - float(xn[k]), float(xn[k]) - lb)
-            rows.append({"x": equilibria[k].tolist(), "norm": float(xn[k]), "lower": lb,
-                         "upper": _json_float(ub), "A_norm2": float(a_n[k]), "holds": holds})
+            rows.append(
+                {
+                    "x": equilibria[k].tolist(),
+                    "norm": float(xn[k]),
+                    "lower": lb,
+                    "upper": _json_float(ub),
+                    "A_norm2": float(a_n[k]),
+                    "holds": holds,
+                }
+            )
     return Certificate(
-        "equilibrium_bounds", ok and bool(rows), margin if rows else float("nan"), "proof", method,
+        "equilibrium_bounds",
+        ok and bool(rows),
+        margin if rows else float("nan"),
+        "proof",
+        method,
         "Each equilibrium's norm lies between the Cor. 3 bounds evaluated at that equilibrium "
         "(the upper bound is finite only where ‖A*(x̄)‖₂ < 1). The seed states the bounds at a "
         "general x; they follow from (I − A*(x̄)) x̄ = b*(x̄) and hold only at x = x̄.",

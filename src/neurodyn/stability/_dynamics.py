@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from neurodyn.systems import Map, as_map
+from neurodyn.systems import as_map
 
 __all__ = [
     "ATTRACTOR_KINDS",
@@ -33,8 +33,12 @@ ATTRACTOR_KINDS = ("point", "multipoint", "line", "cycle", "chaotic", "divergent
 
 
 def grid_points(
-    low: tuple[float, float], high: tuple[float, float], resolution: int | tuple[int, int], *,
-    dtype: torch.dtype = torch.float32, device: torch.device | str | None = None,
+    low: tuple[float, float],
+    high: tuple[float, float],
+    resolution: int | tuple[int, int],
+    *,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """A 2-D grid over the box [low₀, high₀] × [low₁, high₁].
 
@@ -230,13 +234,15 @@ def fixed_points(
         if low is None or high is None:
             raise ValueError("fixed_points: give seeds (S, n) or a box low=..., high=... to grid.")
         if len(low) != f.dim or len(high) != f.dim:
-            raise ValueError(f"low and high need {f.dim} entries (one per state), got {low}, {high}.")
+            raise ValueError(
+                f"low and high need {f.dim} entries (one per state), got {low}, {high}."
+            )
         if f.dim > 3:
             raise ValueError(
                 f"a grid of seeds in {f.dim} dimensions has resolution**{f.dim} points; pass "
                 "seeds=... (e.g. states sampled from trajectories) instead."
             )
-        axes = [torch.linspace(lo, hi, resolution) for lo, hi in zip(low, high)]
+        axes = [torch.linspace(lo, hi, resolution) for lo, hi in zip(low, high, strict=False)]
         seeds = torch.stack(torch.meshgrid(*axes, indexing="ij"), dim=-1).reshape(-1, f.dim)
         ref = _param_like(f)
         if ref is not None:
@@ -324,8 +330,10 @@ class BasinsResult:
 
     def fractions(self) -> dict[str, float]:
         total = self.labels.numel()
-        out = {f"attractor_{k}": float((self.labels == k).sum()) / total
-               for k in range(self.attractors.shape[0])}
+        out = {
+            f"attractor_{k}": float((self.labels == k).sum()) / total
+            for k in range(self.attractors.shape[0])
+        }
         out["divergent"] = float((self.labels == -1).sum()) / total
         out["other"] = float((self.labels == -2).sum()) / total
         return out
@@ -333,7 +341,10 @@ class BasinsResult:
     def to_dict(self) -> dict:
         return {
             "resolution": [len(self.xs), len(self.ys)],
-            "box": [[float(self.xs[0]), float(self.ys[0])], [float(self.xs[-1]), float(self.ys[-1])]],
+            "box": [
+                [float(self.xs[0]), float(self.ys[0])],
+                [float(self.xs[-1]), float(self.ys[-1])],
+            ],
             "attractors": self.attractors.tolist(),
             "fractions": self.fractions(),
             "steps": self.steps,
@@ -442,7 +453,9 @@ def classify_attractor(
         raise ValueError(f"low and high need {f.dim} entries, got {low}, {high}.")
     ref = _param_like(f)
     dtype = ref.dtype if ref is not None else torch.float64
-    axes = [torch.linspace(lo, hi, resolution, dtype=dtype) for lo, hi in zip(low, high)]
+    axes = [
+        torch.linspace(lo, hi, resolution, dtype=dtype) for lo, hi in zip(low, high, strict=False)
+    ]
     x = torch.stack(torch.meshgrid(*axes, indexing="ij"), dim=-1).reshape(-1, f.dim)
     if ref is not None:
         x = x.to(ref.device)
@@ -467,8 +480,12 @@ def classify_attractor(
         v = v / norm.unsqueeze(1)
         x = nxt
     frac_div = float(diverged.float().mean())
-    evidence: dict = {"trajectories": n_traj, "fraction_divergent": frac_div,
-                      "transient": transient, "window": window}
+    evidence: dict = {
+        "trajectories": n_traj,
+        "fraction_divergent": frac_div,
+        "transient": transient,
+        "window": window,
+    }
     if frac_div > 0.5:
         return AttractorResult("divergent", evidence, _RULE)
     bounded = ~diverged

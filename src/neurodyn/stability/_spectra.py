@@ -38,11 +38,12 @@ def _square(A: Tensor) -> Tensor:
 
 
 def _scaled2(A: Tensor) -> tuple[Tensor, Tensor]:
-    """``(A / s, s)`` with s = max |a_ij| (1 for a zero matrix), so that the squares and products
-    of the closed forms neither underflow (entries ≲ 1e-154, or ≲ 1e-19 in float32) nor
-    overflow. Eigenvalues, ρ and ‖·‖₂ are homogeneous of degree 1 in A."""
-    s = A.abs().amax(dim=(-2, -1))
-    s = torch.where(s > 0, s, torch.ones_like(s))
+    """``(A / s, s)`` with s the power of two just below max |a_ij| (1 for a zero matrix), so that
+    the squares and products of the closed forms neither underflow (entries ≲ 1e-154, or ≲ 1e-19
+    in float32) nor overflow. Powers of two scale exactly; eigenvalues and ρ are homogeneous of
+    degree 1 in A."""
+    _, e = torch.frexp(A.abs().amax(dim=(-2, -1)))  # max = m·2^e, m ∈ [½, 1); 0 → e = 0
+    s = torch.ldexp(torch.ones(e.shape, dtype=A.dtype, device=A.device), e - 1)
     return A / s[:, None, None], s
 
 
@@ -59,7 +60,9 @@ def _eig2(A: Tensor) -> Tensor:
     big = half_tr.to(cdtype) + sign.to(cdtype) * root  # no cancellation in the larger root
     det = (a * d - b * c).to(cdtype)
     safe = big.abs() > 0
-    small = torch.where(safe, det / torch.where(safe, big, torch.ones_like(big)), half_tr.to(cdtype))
+    small = torch.where(
+        safe, det / torch.where(safe, big, torch.ones_like(big)), half_tr.to(cdtype)
+    )
     # complex pair: both have modulus sqrt(det); compute directly for conjugate symmetry
     cplx = disc < 0
     small = torch.where(cplx, half_tr.to(cdtype) - sign.to(cdtype) * root, small)
