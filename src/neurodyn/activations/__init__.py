@@ -1,5 +1,7 @@
-"""Elementwise activations: their Λ_z scaling (seed 001 eq. 6) and stability class (seed 000 §3.3)."""
+"""Elementwise activations: their Λ_z scaling (seed 001 eq. 6) and stability class
+(seed 000 §3.3)."""
 
+from neurodyn.activations._classify import ActivationClass, activation_table, classify
 from neurodyn.activations._registry import (
     SUPPORTED_ACTIVATIONS,
     ActivationSpec,
@@ -7,4 +9,12 @@ from neurodyn.activations._registry import (
     is_activation,
 )
 
-__all__ = ["SUPPORTED_ACTIVATIONS", "ActivationSpec", "activation_spec", "is_activation"]
+__all__ = [
+    "SUPPORTED_ACTIVATIONS",
+    "ActivationClass",
+    "ActivationSpec",
+    "activation_spec",
+    "activation_table",
+    "classify",
+    "is_activation",
+]
