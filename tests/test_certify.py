@@ -1,0 +1,192 @@
+"""Certificates: proofs must hold on every point we can throw at them; the seed's flawed
+conditions are shown wrong by explicit counterexamples."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+import neurodyn
+from neurodyn.stability import fixed_points, norm2, simulate, spectral_radius
+
+
+def linear(w, b=None) -> nn.Linear:
+    w = torch.as_tensor(w, dtype=torch.float64)
+    layer = nn.Linear(w.shape[1], w.shape[0], bias=b is not None).double()
+    with torch.no_grad():
+        layer.weight.copy_(w)
+        if b is not None:
+            layer.bias.copy_(torch.as_tensor(b, dtype=torch.float64))
+    return layer
+
+
+def test_gelfand_counterexample_matrices():
+    """ρ(AB) ≤ ρ(A)ρ(B) (seed 000 eq. 10) fails for non-commuting matrices."""
+    A = torch.tensor([[0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    B = A.T
+    rho = spectral_radius(torch.stack([A, B, A @ B]))
+    assert rho[0] == 0 and rho[1] == 0 and rho[2] == 1
+
+
+def test_theorem6_sufficient_is_only_a_heuristic():
+    """Seed 000 Thm. 6 'sufficient' condition holds, yet the origin is an unstable equilibrium
+    and the map has two other equilibria: f(x) = A tanh(B x), A = [[0,2],[0,0]], B = Aᵀ."""
+    net = nn.Sequential(
+        linear([[0.0, 0.0], [2.0, 0.0]]), nn.Tanh(), linear([[0.0, 2.0], [0.0, 0.0]])
+    )
+    report = neurodyn.certify(net, [(-3, 3), (-3, 3)], resolution=21)
+    heuristic = report["theorem6_sufficient"]
+    assert heuristic.kind == "seed-heuristic"
+    assert heuristic.holds  # ρ(W_i) = 0 and |Λ| ≤ 1 ...
+    assert not heuristic.proven
+    assert not report["norm_product"].holds  # ... but ‖A‖‖B‖ = 4
+    fps = fixed_points(net, low=(-3, -3), high=(3, 3), resolution=9)
+    assert len(fps) == 3  # origin and ±x̄ with x̄ = 2 tanh(2 x̄): not globally stable
+    origin = [p for p in fps.points if float(p.x.abs().max()) < 1e-9]
+    assert origin and origin[0].kind != "stable"
+
+
+def test_theorem6_necessary_is_not_necessary():
+    """f(x) = −3·relu(x) − 0.1·relu(−x) is globally asymptotically stable (|f(f(x))| ≤ 0.3|x|)
+    although ρ(A*(x)) = 3 for every x > 0."""
+    net = nn.Sequential(linear([[1.0], [-1.0]]), nn.ReLU(), linear([[-3.0, -0.1]]))
+    report = neurodyn.certify(net, [(-5, 5)], resolution=101)
+    nec = report["theorem6_necessary"]
+    assert nec.kind == "sampled" and not nec.holds
+    assert nec.evidence["max_spectral_radius"] == pytest.approx(3.0)
+    x0 = torch.linspace(-5, 5, 101, dtype=torch.float64).unsqueeze(1)
+    traj = simulate(net, x0, 60)
+    assert not traj.diverged.any()
+    assert traj.states[:, -1].abs().max() < 1e-25  # contracts by 0.3 every two steps
+    two = net(net(x0))
+    assert torch.all(two.abs() <= 0.3 * x0.abs() + 1e-15)
+
+
+def test_corollary4_fails_where_norm_product_proves():
+    """‖W₀‖ = 1.5 breaks seed 001 Cor. 4, but ∏‖W_i‖ · ∏ sup|Λ| = 0.75 < 1 still proves it."""
+    net = nn.Sequential(linear(1.5 * torch.eye(2)), nn.Tanh(), linear(0.5 * torch.eye(2)))
+    report = neurodyn.certify(net, [(-2, 2), (-2, 2)], resolution=11)
+    assert not report["corollary4"].holds
+    prod = report["norm_product"]
+    assert prod.proven and prod.evidence["q"] == pytest.approx(0.75)
+    assert prod.evidence["beta"] == 0.0  # no bias, σ(0) = 0: b* ≡ 0
+    assert "globally exponentially stable" in prod.conclusion
+
+
+@st.composite
+def contracting_nets(draw):
+    torch.manual_seed(draw(st.integers(0, 10_000)))
+    depth = draw(st.integers(1, 3))
+    width = draw(st.integers(2, 6))
+    act = draw(st.sampled_from([nn.Tanh, nn.ReLU, nn.Sigmoid, nn.GELU, nn.Softplus, nn.SiLU]))
+    bias = draw(st.booleans())
+    dims = [2] + [width] * depth + [2]
+    layers: list[nn.Module] = []
+    for i in range(len(dims) - 1):
+        lin = nn.Linear(dims[i], dims[i + 1], bias=bias).double()
+        with torch.no_grad():
+            lin.weight.mul_(0.9 / torch.linalg.matrix_norm(lin.weight, ord=2))
+        layers.append(lin)
+        if i < len(dims) - 2:
+            layers.append(act())
+    return nn.Sequential(*layers)
+
+
+@settings(max_examples=25, deadline=None)
+@given(contracting_nets(), st.floats(0.1, 1e3))
+def test_norm_product_and_lipschitz_bounds_are_sound(net, scale):
+    """Wherever the proofs hold, the bounds they state hold at arbitrary points, far outside
+    any sampled box: ‖A*(x)‖₂ ≤ q, ‖b*(x)‖ ≤ β, ‖f(x) − f(y)‖ ≤ L‖x − y‖."""
+    report = neurodyn.certify(net, [(-1, 1), (-1, 1)], resolution=5)
+    prod, lip = report["norm_product"], report["lipschitz_contraction"]
+    q, beta = prod.evidence["q"], prod.evidence["beta"]
+    x = scale * torch.randn(500, 2, dtype=torch.float64)
+    form = neurodyn.linearize(net, x)
+    assert torch.all(norm2(form.A) <= q * (1 + 1e-12))
+    assert torch.all(torch.linalg.vector_norm(form.b, dim=1) <= beta * (1 + 1e-12) + 1e-15)
+    y = x + torch.randn_like(x)
+    with torch.no_grad():
+        gap = torch.linalg.vector_norm(net(x) - net(y), dim=1)
+    assert torch.all(gap <= lip.evidence["L"] * torch.linalg.vector_norm(x - y, dim=1) + 1e-12)
+    if lip.proven:  # Banach: iterates converge to the unique fixed point, inside β/(1−q)
+        traj = simulate(net, x[:20], 400)
+        ends = traj.states[:, -1]
+        assert (ends - ends[:1]).abs().max() < 1e-8
+        if prod.proven:
+            assert float(ends[0].norm()) <= prod.evidence["absorbing_radius"] + 1e-12
+
+
+def test_equilibrium_bounds_at_the_equilibrium():
+    """Seed 001 Cor. 3: ‖b*‖/‖I − A*‖ ≤ ‖x̄‖ ≤ ‖b*‖/(1 − ‖A*‖) at the equilibrium x̄."""
+    torch.manual_seed(3)
+    net = nn.Sequential(
+        linear(0.6 * torch.eye(2), [0.5, -0.3]),
+        nn.Tanh(),
+        linear([[0.5, 0.2], [-0.1, 0.4]], [0.2, 0.1]),
+    )
+    report = neurodyn.certify(net, [(-3, 3), (-3, 3)], resolution=21)
+    eq = report["equilibrium_bounds"]
+    assert eq.holds and len(eq.evidence["equilibria"]) == 1
+    row = eq.evidence["equilibria"][0]
+    assert row["lower"] <= row["norm"] <= row["upper"]
+    x = torch.tensor([row["x"]], dtype=torch.float64)
+    with torch.no_grad():
+        assert torch.allclose(net(x), x, atol=1e-9)
+
+
+def test_certify_points_and_records():
+    net = nn.Sequential(linear(0.5 * torch.eye(2)), nn.Tanh(), linear(torch.eye(2)))
+    pts = torch.randn(50, 2, dtype=torch.float64)
+    rep = neurodyn.certify(net, pts)
+    assert rep.domain == {"type": "points", "count": 50}
+    rep = neurodyn.certify(net, [(-1, 1), (-2, 2)], resolution=7)
+    assert rep.domain["count"] == 49 and "regular grid" in rep.domain["sampling"]
+    json.dumps(rep.to_dict(), allow_nan=False)
+    assert [c.name for c in rep] == [
+        "theorem6_necessary",
+        "theorem6_sufficient",
+        "corollary4",
+        "norm_product",
+        "lipschitz_contraction",
+        "dissipativity",
+        "equilibrium_bounds",
+    ]
+    with pytest.raises(KeyError, match="norm_product"):
+        rep["nope"]
+
+
+def test_certify_high_dimensional_box_is_sampled_randomly():
+    net = nn.Sequential(linear(0.3 * torch.eye(4)), nn.Tanh(), linear(torch.eye(4)))
+    rep = neurodyn.certify(net, [(-1, 1)] * 4, samples=200)
+    assert rep.domain["count"] == 200 + 16
+    assert "uniform random" in rep.domain["sampling"]
+
+
+def test_certify_non_square_net():
+    net = nn.Sequential(linear(torch.ones(3, 2)), nn.ReLU(), linear(torch.ones(1, 3)))
+    rep = neurodyn.certify(net, [(-1, 1), (-1, 1)], resolution=5)
+    assert not rep["theorem6_necessary"].holds
+    assert "Not applicable" in rep["theorem6_necessary"].conclusion
+    assert "not square" in rep["theorem6_sufficient"].conclusion
+    assert "Not applicable" in rep["equilibrium_bounds"].conclusion
+
+
+@pytest.mark.parametrize(
+    ("domain", "error", "match"),
+    [
+        ([(-1, 1)], ValueError, "2 inputs"),
+        ([(1, -1), (0, 1)], ValueError, "low < high"),
+        ([(0, float("inf")), (0, 1)], ValueError, "finite"),
+        ("abc", TypeError, r"\(low, high\) pair"),
+        (torch.zeros(5, 3, dtype=torch.float64), ValueError, r"\(B, 2\)"),
+    ],
+)
+def test_certify_bad_domains(domain, error, match):
+    net = nn.Sequential(linear(torch.eye(2)), nn.Tanh(), linear(torch.eye(2)))
+    with pytest.raises(error, match=match):
+        neurodyn.certify(net, domain)
