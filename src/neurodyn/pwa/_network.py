@@ -119,8 +119,8 @@ def parse_network(net: nn.Module, *, name: str = "net") -> list[Layer]:
                 "pointwise-affine form. Supported: nn.Linear, nn.Sequential (nested), "
                 "nn.Identity, nn.Flatten, nn.Dropout (eval), nn.BatchNorm1d (eval), and the "
                 f"elementwise activations {', '.join(SUPPORTED_ACTIVATIONS)}. Nothing is "
-                "approximated: rewrite the model with these modules, or for its Jacobian use "
-                "neurodyn.as_map(callable), which differentiates any function with torch.func."
+                "approximated: rewrite the model with these modules (or call .eval()), or, if a "
+                "local linearisation is enough, use the Jacobian from torch.func.jacrev."
             )
 
     visit(net, name)
