@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 __all__ = ["app", "main"]
@@ -47,7 +48,7 @@ def demo(
             net,
             out,
             resolution=resolution,
-            title="neurodyn demo: bistable 2-D tanh network",
+            title="neurodyn demo: bistable 2-D tanh network (neurodyn.zoo.demo_net)",
             progress=lambda msg: bar.update(task, description=msg),
         )
     _print_summary(report)
@@ -68,9 +69,21 @@ def _print_summary(report: dict) -> None:
     table.add_row("max ρ(A*(x)) on grid", f"{aff['max']:.4f}")
     table.add_row("fraction of grid with ρ > 1", f"{aff['fraction_above_1']:.3f}")
     for c in report["certificates"]["certificates"]:
-        verdict = "holds" if c["holds"] else "fails"
-        table.add_row(f"{c['name']} [{c['kind']}]", f"{verdict} (margin {c['margin']})")
+        verdict = "holds" if c["holds"] else "does not hold"
+        margin = c["margin"]
+        margin = f"{margin:+.4g}" if isinstance(margin, float) else "n/a"
+        table.add_row(escape(f"{c['name']} [{c['kind']}]"), f"{verdict} (margin {margin})")
     console.print(table)
+
+
+def _num(v) -> str:
+    return v if isinstance(v, str) else f"{v:.4g}"
+
+
+def _intervals(rows) -> str:
+    if not rows:
+        return "—"
+    return " ∪ ".join(f"[{_num(lo)}, {_num(hi)}]" for lo, hi in rows)
 
 
 @app.command()
@@ -78,31 +91,24 @@ def activations() -> None:
     """Print the stability class of every supported activation (seed 000 §3.3)."""
     from neurodyn.activations import activation_table
 
-    table = Table(title="Elementwise activations: Λ(z) = (σ(z) − σ(0))/z")
-    for col in (
-        "activation",
-        "σ(0)",
-        "Lipschitz",
-        "sup|Λ|",
-        "proven bound",
-        "Lemma 8",
-        "BIBO",
-        "|Λ|>1 on",
-    ):
+    table = Table(title="Activations: Λ(z) = (σ(z) − σ(0))/z  (docs/activations.md)")
+    table.add_column("activation", no_wrap=True)
+    for col in ("σ(0)", "Lip", "sup|Λ|", "bound", "Lemma 8*", "BIBO", "|Λ|>1 on"):
         table.add_column(col)
     for row in activation_table():
         d = row.to_dict()
         table.add_row(
             d["name"],
-            f"{d['sigma0']:.4g}",
-            str(d["lipschitz"]),
-            str(d["lambda_sup"]),
-            str(d["lambda_bound"]),
+            _num(d["sigma0"]),
+            _num(d["lipschitz"]),
+            _num(d["lambda_sup"]),
+            _num(d["lambda_bound"]),
             "yes" if d["asymptotically_stable_relaxed"] else "no",
             "yes" if d["bibo_stable"] else "no",
-            str(d["unstable_intervals"]) or "—",
+            _intervals(d["unstable_intervals"]),
         )
     console.print(table)
+    console.print("* Lemma 8 as the seed applies it: σ(0) = 0 and sup|Λ| ≤ 1 (numerical grid).")
 
 
 def main() -> None:

@@ -84,7 +84,7 @@ def phase_plane_report(
         }
 
         progress("fixed points (Newton from a seed grid)")
-        fps = fixed_points(net, low=low, high=high, resolution=15)
+        fps = fixed_points(net, low=low, high=high, resolution=25)
         report["fixed_points"] = fps.to_dict()
 
         progress("attractor type")

@@ -1,0 +1,227 @@
+"""neurodyn.plot: every figure renders from real neurodyn results and shows what it claims."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import TwoSlopeNorm, to_rgb
+from matplotlib.figure import Figure
+
+import neurodyn
+from neurodyn.plot import (
+    basins_map,
+    eigenvalue_cloud,
+    phase_portrait,
+    regions_map,
+    spectral_radius_map,
+)
+from neurodyn.stability import (
+    BasinsResult,
+    basins,
+    eigvals,
+    fixed_points,
+    grid_points,
+    simulate,
+    spectral_radius,
+)
+
+F64 = torch.float64
+LOW, HIGH = (-3.0, -3.0), (3.0, 3.0)
+
+
+@pytest.fixture
+def tanh_net() -> torch.nn.Module:
+    net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+    net = net.to(F64)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(0.5)
+    return net
+
+
+@pytest.fixture
+def grid():
+    return grid_points(LOW, HIGH, 24, dtype=F64)
+
+
+def _save(fig: Figure, path) -> int:
+    fig.savefig(path, dpi=60)
+    assert path.exists()
+    size = path.stat().st_size
+    assert size > 5_000, f"{path.name} is suspiciously small ({size} bytes)"
+    return size
+
+
+def _fixed_point_markers(ax) -> int:
+    return sum(
+        len(c.get_offsets())
+        for c in ax.collections
+        if (c.get_gid() or "").startswith("fixed_points:")
+    )
+
+
+def _legend_texts(ax) -> list[str]:
+    leg = ax.get_legend()
+    assert leg is not None
+    return [t.get_text() for t in leg.get_texts()]
+
+
+def test_phase_portrait_marks_every_fixed_point(tanh_net, grid, tmp_path):
+    xs, ys, pts = grid
+    with torch.no_grad():
+        step = (tanh_net(pts) - pts).reshape(len(ys), len(xs), 2)
+    traj = simulate(tanh_net, grid_points(LOW, HIGH, 5, dtype=F64)[2], 30)
+    fps = fixed_points(tanh_net, low=LOW, high=HIGH, resolution=8)
+    assert len(fps) >= 1
+
+    fig = phase_portrait(traj, fixed_points=fps, vector_field=(xs, ys, step), title="tanh")
+    ax = fig.axes[0]
+    assert isinstance(fig, Figure)
+    assert _fixed_point_markers(ax) == len(fps)
+    assert ax.get_xlim() == pytest.approx(LOW[0:1] + HIGH[0:1])
+    assert ax.get_ylim() == pytest.approx(LOW[1:2] + HIGH[1:2])
+    assert ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    assert ax.get_aspect() == 1.0
+    # one line per trajectory, all solid (nothing diverged for this contracting net)
+    traj_lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == traj.states.shape[1]]
+    assert len(traj_lines) == traj.states.shape[0]
+    assert all(ln.get_linestyle() == "-" for ln in traj_lines)
+    kinds = {p.kind for p in fps.points}
+    texts = _legend_texts(ax)
+    assert all(any(t.startswith(f"{k} fixed point") for t in texts) for k in kinds)
+    _save(fig, tmp_path / "phase.png")
+
+
+def test_phase_portrait_diverged_trajectories_dashed_and_limits_sane(tmp_path):
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False)).to(F64)
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.6, 0.0], [0.0, 0.5]], dtype=F64))
+    x0 = torch.tensor([[1.0, 1.0], [-1.0, 2.0], [0.0, 1.0]], dtype=F64)
+    traj = simulate(net, x0, 40, bound=1e3)
+    assert traj.diverged.tolist() == [True, True, False]
+
+    fig = phase_portrait(traj)
+    ax = fig.axes[0]
+    dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    assert len(dashed) == 2
+    assert all(to_rgb(ln.get_color()) == to_rgb("tab:red") for ln in dashed)
+    # frozen far-out states of diverged trajectories must not squash the picture
+    assert max(abs(v) for v in ax.get_xlim() + ax.get_ylim()) < 10
+    assert any(t.startswith("diverged (2)") for t in _legend_texts(ax))
+    _save(fig, tmp_path / "diverged.png")
+
+
+def test_spectral_radius_map_norm_centred_at_one(tanh_net, tmp_path):
+    xs, ys, pts = grid_points((-6.0, -6.0), (6.0, 6.0), 40, dtype=F64)
+    with torch.no_grad():
+        rho = spectral_radius(neurodyn.linearize(tanh_net, pts).A).reshape(len(ys), len(xs))
+
+    fig = spectral_radius_map(xs, ys, rho, title="ρ")
+    ax = fig.axes[0]
+    norm = ax.images[0].norm
+    assert isinstance(norm, TwoSlopeNorm)
+    assert norm.vcenter == 1.0
+    assert norm.vmin <= min(float(rho.min()), 0.99)
+    assert norm.vmax >= max(float(rho.max()), 1.01)
+    cbar_ax = [a for a in fig.axes if a is not ax]
+    assert len(cbar_ax) == 1 and cbar_ax[0].get_ylabel() == r"$\rho(A^*(x))$"
+    _save(fig, tmp_path / "rho.png")
+
+    # a map crossing ρ = 1 gets the contour; flat (ny·nx,) input is reshaped
+    rho_cross = 0.5 + (rho.reshape(-1) - rho.min()) / (rho.max() - rho.min())  # [0.5, 1.5]
+    fig2 = spectral_radius_map(xs.float(), ys.float(), rho_cross.float())
+    assert [c.get_gid() for c in fig2.axes[0].collections] == ["rho_threshold"]
+    assert not spectral_radius_map(xs, ys, rho).axes[0].collections  # nothing crosses 1
+    _save(fig2, tmp_path / "rho_cross.png")
+
+
+def test_eigenvalue_cloud_subsamples_and_draws_unit_circle(tanh_net, grid, tmp_path):
+    _, _, pts = grid
+    lam = eigvals(neurodyn.linearize(tanh_net, pts).A)
+    assert lam.is_complex()
+
+    fig = eigenvalue_cloud(lam, title="λ(A*)")
+    ax = fig.axes[0]
+    (cloud,) = [c for c in ax.collections if c.get_gid() == "eigenvalues"]
+    assert len(cloud.get_offsets()) == lam.numel()
+    assert len(ax.patches) == 1  # the unit circle
+    assert ax.get_xlabel() == r"Re $\lambda$" and ax.get_ylabel() == r"Im $\lambda$"
+    assert min(ax.get_xlim()[1], ax.get_ylim()[1]) > 1.0
+    _save(fig, tmp_path / "eig.png")
+
+    fig2 = eigenvalue_cloud(lam, max_points=100)
+    (cloud2,) = [c for c in fig2.axes[0].collections if c.get_gid() == "eigenvalues"]
+    assert len(cloud2.get_offsets()) == 100
+
+
+def test_basins_map_legend_lists_present_categories(tanh_net, tmp_path):
+    result = basins(tanh_net, LOW, HIGH, resolution=20, steps=50)
+    fig = basins_map(result, title="basins")
+    ax = fig.axes[0]
+    (att,) = [c for c in ax.collections if c.get_gid() == "attractors"]
+    assert len(att.get_offsets()) == result.attractors.shape[0]
+    texts = _legend_texts(ax)
+    present = set(result.labels.unique().tolist())
+    assert sum(t.startswith("basin of") for t in texts) == len({k for k in present if k >= 0})
+    assert ("divergent" in texts) == (-1 in present)
+    _save(fig, tmp_path / "basins.png")
+
+    # all three kinds of category at once
+    labels = result.labels.clone()
+    labels[:5, :5] = -1
+    labels[-5:, -5:] = -2
+    mixed = BasinsResult(result.xs, result.ys, labels, result.attractors, result.steps, result.tol)
+    fig2 = basins_map(mixed)
+    texts2 = _legend_texts(fig2.axes[0])
+    assert "divergent" in texts2 and "bounded, not converged" in texts2
+    image = fig2.axes[0].images[0].get_array()
+    assert len(np.unique(image)) == len(set(labels.unique().tolist()))
+    _save(fig2, tmp_path / "basins_mixed.png")
+
+
+def test_regions_map_counts_regions_and_separates_neighbours(tmp_path):
+    relu = torch.nn.Sequential(torch.nn.Linear(2, 12), torch.nn.ReLU(), torch.nn.Linear(12, 2)).to(
+        F64
+    )
+    xs, ys, pts = grid_points((-4.0, -4.0), (4.0, 4.0), 60, dtype=F64)
+    ids = neurodyn.linear_regions(relu, pts)
+    n_regions = int(ids.unique().numel())
+    assert n_regions > 3
+
+    fig = regions_map(xs, ys, ids, title="ReLU")
+    ax = fig.axes[0]
+    assert f"({n_regions} linear regions)" in ax.get_title()
+    rgb = np.asarray(ax.images[0].get_array())
+    grid_ids = ids.reshape(len(ys), len(xs)).numpy()
+    for a, b, ca, cb in (
+        (grid_ids[:, :-1], grid_ids[:, 1:], rgb[:, :-1], rgb[:, 1:]),
+        (grid_ids[:-1], grid_ids[1:], rgb[:-1], rgb[1:]),
+    ):
+        border = a != b
+        assert (np.abs(ca - cb).sum(axis=-1)[border] > 0).all()
+    _save(fig, tmp_path / "regions.png")
+
+
+def test_functions_draw_into_given_axes(tanh_net, grid, tmp_path):
+    xs, ys, pts = grid
+    form = neurodyn.linearize(tanh_net, pts)
+    rho = spectral_radius(form.A)
+    fig = Figure(figsize=(10, 4), layout="compressed")
+    axes = fig.subplots(1, 3)
+    traj = simulate(tanh_net, pts[::37], 10)
+    assert phase_portrait(traj, ax=axes[0], legend=False) is fig
+    assert spectral_radius_map(xs, ys, rho, ax=axes[1]) is fig
+    assert eigenvalue_cloud(eigvals(form.A), ax=axes[2]) is fig
+    assert axes[0].get_legend() is None
+    FigureCanvasAgg(fig).draw()
+    _save(fig, tmp_path / "panels.png")
+
+
+def test_bad_shapes_raise():
+    xs, ys, _ = grid_points(LOW, HIGH, 5)
+    with pytest.raises(ValueError, match="shape"):
+        spectral_radius_map(xs, ys, torch.ones(4, 4))
+    with pytest.raises(ValueError, match="shape"):
+        phase_portrait(None, vector_field=(xs, ys, torch.ones(5, 5, 3)))
