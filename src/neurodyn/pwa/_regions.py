@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor, nn
 
@@ -16,6 +18,7 @@ def activation_pattern(net: nn.Module, x: Tensor) -> Tensor:
     Each unit contributes (slope, intercept) of the affine piece σ(z) = s z + c it sits on at z
     (slope by autograd, intercept c = σ(z) − s z), which identifies the piece exactly for
     piecewise-linear activations — including Hardtanh's two flat pieces, which share slope 0.
+    Intercepts are as computed (with rounding noise); :func:`linear_regions` snaps them to a grid.
 
     Raises:
         ValueError: if any activation is not piecewise linear (smooth activations have no
@@ -49,11 +52,21 @@ def activation_pattern(net: nn.Module, x: Tensor) -> Tensor:
 def linear_regions(net: nn.Module, x: Tensor) -> Tensor:
     """Linear-region id of each point, ``(B,)`` int64, numbered 0, 1, … in order of first
     appearance in ``x``. Two points share an id iff every unit sits on the same affine piece,
-    so A*(x) and b*(x) are constant on each region.
+    so the network is one affine map J x + c on each region (constant Jacobian J). A*(x) and
+    b*(x) of :func:`neurodyn.linearize` are constant on each region only when every activation
+    is positively homogeneous (ReLU, LeakyReLU, PReLU, RReLU); for Hardtanh, ReLU6, Hardsigmoid,
+    Softshrink and Hardshrink, Λ(z) = (σ(z) − σ(0))/z is a secant that varies along a piece.
     """
     pattern = activation_pattern(net, x)
     if pattern.shape[1] == 0:
         return torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
+    # Intercepts σ(z) − s·z carry rounding noise that grows with |z| (and Hardsigmoid's autograd
+    # slope is float32(1/6) even in float64, so its middle-piece intercept drifts by ~5e-9·z):
+    # compared bit-for-bit, every point would be its own region. Snap the pattern to a grid of
+    # 2^⌊0.4·log2 ε⌋ (2^-21 in float64, 2^-10 in float32) — far above that noise, far below
+    # the O(1) gaps between the pieces of any activation.
+    quantum = 2.0 ** (math.floor(math.log2(torch.finfo(pattern.dtype).eps)) * 2 // 5)
+    pattern = torch.round(pattern / quantum)
     _, inverse = torch.unique(pattern, dim=0, return_inverse=True)
     # renumber by first appearance so ids are stable under the sort order of unique()
     first = torch.full((int(inverse.max()) + 1,), x.shape[0], dtype=torch.long, device=x.device)

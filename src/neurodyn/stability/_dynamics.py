@@ -242,7 +242,10 @@ def fixed_points(
                 f"a grid of seeds in {f.dim} dimensions has resolution**{f.dim} points; pass "
                 "seeds=... (e.g. states sampled from trajectories) instead."
             )
-        axes = [torch.linspace(lo, hi, resolution) for lo, hi in zip(low, high, strict=False)]
+        axes = [
+            torch.linspace(lo, hi, resolution, dtype=torch.float64)
+            for lo, hi in zip(low, high, strict=False)
+        ]
         seeds = torch.stack(torch.meshgrid(*axes, indexing="ij"), dim=-1).reshape(-1, f.dim)
         ref = _param_like(f)
         if ref is not None:
@@ -373,7 +376,7 @@ def basins(
     if f.dim != 2:
         raise ValueError(f"basins works on 2-D maps (phase plane); this map has dim {f.dim}.")
     ref = _param_like(f)
-    dtype = ref.dtype if ref is not None else torch.float32
+    dtype = ref.dtype if ref is not None else torch.float64
     device = ref.device if ref is not None else None
     xs, ys, pts = grid_points(low, high, resolution, dtype=dtype, device=device)
     if attractors is None:
@@ -418,13 +421,18 @@ class AttractorResult:
 
 
 _RULE = (
-    "Iterate a grid of initial states (transient, then a recording window). "
-    "divergent: more than half the trajectories leave the escape radius. Otherwise, on the bounded "
-    "ones: if all have converged (last-window step size ≤ tol·(1+‖x‖)), count distinct end "
-    "points (clusters at distance > 1e2·tol): 1 → point, 2..max_points → multipoint, more → "
-    "line (a continuum of equilibria). If some have not converged, the largest Lyapunov exponent "
-    "λ₁ (tangent-vector renormalisation along each trajectory) decides: λ₁ > +lyap_tol → chaotic; "
-    "otherwise → cycle (a periodic orbit, λ₁ < 0, or an invariant circle, λ₁ ≈ 0)."
+    "Iterate a grid of initial states (transient, then a recording window), tracking the largest "
+    "Lyapunov exponent λ₁ of each trajectory by tangent-vector renormalisation. divergent: more "
+    "than half the trajectories leave the escape radius. Each bounded trajectory is then: "
+    "periodic with period p ≤ max_period if ‖x_T − x_(T−p)‖∞ ≤ tol·(1+‖x_T‖∞) (p = 1: a fixed "
+    "point); otherwise chaotic if λ₁ > lyap_tol; otherwise Newton from x_T finds the nearest "
+    "fixed point x̄, and the trajectory converges to it if ‖x_T − x̄‖ ≤ tol or the distance "
+    "shrank by 1 % over the last max_period steps; if not, it is quasi-periodic (|λ₁| ≤ "
+    "lyap_tol) or a cycle of longer period (λ₁ < −lyap_tol). Overall: chaotic if any "
+    "trajectory is chaotic; else cycle "
+    "if any is periodic (p ≥ 2) or quasi-periodic; else the distinct fixed points reached decide: "
+    "1 → point; more, with a Jacobian eigenvalue within 1e-3 of 1 at every one → line (a "
+    "continuum of equilibria); 2..max_points → multipoint; more without eigenvalue 1 → multipoint."
 )
 
 
@@ -440,6 +448,7 @@ def classify_attractor(
     tol: float = 1e-6,
     lyap_tol: float = 0.01,
     max_points: int = 8,
+    max_period: int = 32,
     bound: float = 1e6,
 ) -> AttractorResult:
     """Classify the long-run behaviour of x_{t+1} = f(x_t) on the box [low, high] into the six
@@ -463,7 +472,7 @@ def classify_attractor(
     diverged = torch.zeros(n_traj, dtype=torch.bool, device=x.device)
     v = torch.ones_like(x) / math.sqrt(f.dim)
     log_growth = torch.zeros(n_traj, dtype=x.dtype, device=x.device)
-    last_step = torch.zeros(n_traj, dtype=x.dtype, device=x.device)
+    history: list[Tensor] = []
     total = transient + window
     for t in range(total):
         J = f.jacobian(x)
@@ -475,10 +484,10 @@ def classify_attractor(
         norm = torch.linalg.vector_norm(v, dim=1).clamp(min=torch.finfo(x.dtype).tiny)
         if t >= transient:
             log_growth += torch.log(norm)
-            step_size = (nxt - x).abs().amax(dim=1) / (1 + x.abs().amax(dim=1))
-            last_step = torch.maximum(last_step, step_size)
         v = v / norm.unsqueeze(1)
         x = nxt
+        if t >= total - max_period - 1:
+            history.append(x)
     frac_div = float(diverged.float().mean())
     evidence: dict = {
         "trajectories": n_traj,
@@ -490,22 +499,56 @@ def classify_attractor(
         return AttractorResult("divergent", evidence, _RULE)
     bounded = ~diverged
     lyap = log_growth[bounded] / (window * f.dt)
-    converged = last_step[bounded] <= tol
-    evidence["fraction_converged"] = float(converged.float().mean())
-    evidence["max_lyapunov"] = float(lyap.max())
-    evidence["median_lyapunov"] = float(lyap.median())
-    if bool(converged.all()):
-        ends = x[bounded]
-        keep = _dedupe(ends, 1e2 * tol)
-        evidence["distinct_end_points"] = len(keep)
-        if len(keep) == 1:
-            kind = "point"
-        elif len(keep) <= max_points:
-            kind = "multipoint"
-        else:
-            kind = "line"
-        if kind != "line":
-            evidence["end_points"] = ends[keep].tolist()
-        return AttractorResult(kind, evidence, _RULE)
-    kind = "chaotic" if float(lyap[~converged].max()) > lyap_tol else "cycle"
+    hist = torch.stack(history, dim=1)[bounded]  # (b, max_period + 1, n), last entry = x_T
+    ends = hist[:, -1]
+    scale = 1 + ends.abs().amax(dim=1, keepdim=True)
+    gaps = (hist[:, :-1] - ends.unsqueeze(1)).abs().amax(dim=2) / scale  # (b, max_period)
+    # gaps[:, -p] compares x_T with x_(T−p); the smallest such p within tol is the period
+    within = gaps.flip(1) <= tol
+    period = torch.where(within.any(dim=1), within.float().argmax(dim=1) + 1, 0)
+    fixed = period == 1
+    periodic = period >= 2
+    chaotic = (period == 0) & (lyap > lyap_tol)
+    quasi = torch.zeros_like(fixed)
+    slow = (period == 0) & (lyap <= lyap_tol)  # contracting or neutral: still converging?
+    if bool(slow.any()):
+        # Newton from x_T; a trajectory is converging to that fixed point x̄ if it is close or
+        # its distance to x̄ shrank over the last max_period steps (a circle keeps its distance)
+        polished = fixed_points(f, seeds=ends[slow], max_step=0.1)
+        slow_idx = slow.nonzero().squeeze(1)
+        reached = torch.zeros(slow_idx.numel(), dtype=torch.bool, device=ends.device)
+        targets = polished.stack().to(ends.dtype)
+        if targets.numel():
+            # Euclidean distances: a rotation about x̄ must keep them equal
+            d_now, nearest = torch.cdist(ends[slow], targets).min(dim=1)
+            d_then = torch.linalg.vector_norm(hist[slow, 0] - targets[nearest], dim=1)
+            reached = (d_now <= tol * scale[slow, 0]) | (d_now < 0.99 * d_then)
+        fixed[slow_idx[reached]] = True
+        periodic[slow_idx[~reached] & (lyap[slow_idx[~reached]] < -lyap_tol)] = True
+        quasi[slow_idx[reached]] = False
+        quasi[slow_idx[~reached]] = lyap[slow_idx[~reached]] >= -lyap_tol
+    evidence.update(
+        {
+            "fraction_fixed_point": float(fixed.float().mean()),
+            "fraction_periodic": float(periodic.float().mean()),
+            "fraction_quasi_periodic": float(quasi.float().mean()),
+            "fraction_chaotic": float(chaotic.float().mean()),
+            "periods": sorted({int(p) for p in period[period >= 2].tolist()}),
+            "max_lyapunov": float(lyap.max()),
+            "median_lyapunov": float(lyap.median()),
+        }
+    )
+    if bool(chaotic.any()):
+        return AttractorResult("chaotic", evidence, _RULE)
+    if bool(periodic.any() | quasi.any()):
+        return AttractorResult("cycle", evidence, _RULE)
+    points = fixed_points(f, seeds=ends[fixed], max_step=0.1)
+    evidence["distinct_end_points"] = len(points)
+    if len(points) <= 1:
+        kind = "point"
+    else:
+        eig_one = all(bool(((p.eigenvalues - 1).abs() <= 1e-3).any()) for p in points.points)
+        kind = "line" if eig_one and len(points) > max_points else "multipoint"
+    if kind != "line":
+        evidence["end_points"] = [p.x.tolist() for p in points.points]
     return AttractorResult(kind, evidence, _RULE)
