@@ -11,6 +11,7 @@ Example:
     >>> report = neurodyn.certify(net, [(-6, 6), (-6, 6)])     # proofs and sampled checks
 """
 
+from neurodyn.lyapunov import covariant_lyapunov_vectors, lyapunov_spectrum
 from neurodyn.pwa import AffineForm, linear_regions, linearize
 from neurodyn.stability import (
     basins,
@@ -35,10 +36,12 @@ __all__ = [
     "basins",
     "certify",
     "classify_attractor",
+    "covariant_lyapunov_vectors",
     "eigvals",
     "fixed_points",
     "linear_regions",
     "linearize",
+    "lyapunov_spectrum",
     "norm2",
     "simulate",
     "singular_values",

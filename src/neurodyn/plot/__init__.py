@@ -23,11 +23,14 @@ from neurodyn.plot._figures import (
     regions_map,
     spectral_radius_map,
 )
+from neurodyn.plot._lyapunov import ftle_convergence_plot, lyapunov_spectrum_plot
 
 __all__ = [
     "FIXED_POINT_STYLES",
     "basins_map",
     "eigenvalue_cloud",
+    "ftle_convergence_plot",
+    "lyapunov_spectrum_plot",
     "phase_portrait",
     "regions_map",
     "spectral_radius_map",

@@ -1,5 +1,5 @@
 """Systems as Maps: the Map protocol, adapters from torch modules, reference systems."""
 
-from neurodyn.systems._map import FeedforwardMap, Map, as_map
+from neurodyn.systems._map import CallableMap, FeedforwardMap, Map, as_map
 
-__all__ = ["FeedforwardMap", "Map", "as_map"]
+__all__ = ["CallableMap", "FeedforwardMap", "Map", "as_map"]

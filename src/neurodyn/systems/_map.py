@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 import torch
 from torch import Tensor, nn
 
-__all__ = ["FeedforwardMap", "Map", "as_map"]
+__all__ = ["CallableMap", "FeedforwardMap", "Map", "as_map"]
 
 
 @runtime_checkable
@@ -21,10 +21,15 @@ class Map(Protocol):
     Attributes:
         dim: state dimension n.
         dt: time per step (1 for discrete maps; exponents and rates are per unit time).
+        input_size: width of the input x_t, or None for an autonomous map.
+        tangent_dim: size k of the Jacobian, normally n. Smaller only for an explicitly
+            approximate tangent space (the seed-004 h-only LSTM convention, where the cell state
+            is carried but not differentiated); optional, defaults to ``dim``.
 
     Methods:
-        step(h, x=None): ``(B, n)`` → ``(B, n)``, the next state.
-        jacobian(h, x=None): ``(B, n)`` → ``(B, n, n)``, ∂F/∂h at each state.
+        step(h, x=None): ``(B, n)`` (and ``(B, input_size)``) → ``(B, n)``, the next state.
+        jacobian(h, x=None): ``(B, n)`` → ``(B, k, k)``, ∂F/∂h at (h, x) — evaluated at the
+            state the step starts from, not the one it lands on.
     """
 
     dim: int
@@ -47,6 +52,7 @@ class FeedforwardMap:
     """
 
     dt: float = 1.0
+    input_size = None
 
     def __init__(self, net: nn.Module):
         from neurodyn.pwa._network import AffineLayer, parse_network
@@ -110,6 +116,55 @@ class FeedforwardMap:
         from neurodyn.pwa import linearize
 
         return linearize(self.net, h)
+
+
+class CallableMap:
+    """Any batched step function as a Map, with its Jacobian by ``torch.func`` (autograd).
+
+    The fallback for systems without an analytic Jacobian: the same numbers as an analytic
+    one (tests compare both to 1e-10), only slower. ``fn(h)`` or ``fn(h, x)`` must map a batch
+    ``(B, n)`` (and ``(B, input_size)``) to ``(B, n)`` row by row (no coupling across the batch).
+
+    Args:
+        fn: the step function.
+        dim: state dimension n.
+        input_size: width of x, or None if ``fn`` takes only h.
+        dt: time per step.
+    """
+
+    def __init__(self, fn, dim: int, *, input_size: int | None = None, dt: float = 1.0):
+        if not callable(fn):
+            raise TypeError(f"CallableMap needs a callable step function, got {type(fn).__name__}.")
+        if not isinstance(dim, int) or dim < 1:
+            raise ValueError(f"dim must be a positive int, got {dim!r}.")
+        self.fn, self.dim, self.input_size, self.dt = fn, dim, input_size, float(dt)
+
+    def __repr__(self) -> str:
+        return f"CallableMap({getattr(self.fn, '__name__', self.fn)!r}, dim={self.dim})"
+
+    def _call(self, h: Tensor, x: Tensor | None) -> Tensor:
+        if self.input_size is None:
+            if x is not None:
+                raise ValueError("this CallableMap is autonomous (input_size=None): pass no x.")
+            return self.fn(h)
+        if x is None:
+            raise ValueError(f"this CallableMap is driven: pass x of shape (B, {self.input_size}).")
+        return self.fn(h, x)
+
+    def step(self, h: Tensor, x: Tensor | None = None) -> Tensor:
+        return self._call(h, x)
+
+    def jacobian(self, h: Tensor, x: Tensor | None = None) -> Tensor:
+        """∂F/∂h per row, ``(B, n, n)``, via ``vmap(jacrev)`` over single rows."""
+        if self.input_size is None:
+            if x is not None:
+                raise ValueError("this CallableMap is autonomous (input_size=None): pass no x.")
+            single = lambda hi: self.fn(hi.unsqueeze(0)).squeeze(0)  # noqa: E731
+            return torch.func.vmap(torch.func.jacrev(single))(h)
+        if x is None:
+            raise ValueError(f"this CallableMap is driven: pass x of shape (B, {self.input_size}).")
+        single = lambda hi, xi: self.fn(hi.unsqueeze(0), xi.unsqueeze(0)).squeeze(0)  # noqa: E731
+        return torch.func.vmap(torch.func.jacrev(single, argnums=0))(h, x)
 
 
 def as_map(obj) -> Map:

@@ -1,0 +1,16 @@
+"""Lyapunov spectra of Maps: QR method with warm-up and T_ON, error bars, FTLEs, Kaplan–Yorke
+dimension (seed 004 Ch. 1–2, 4)."""
+
+from neurodyn.lyapunov._clv import CLVResult, covariant_lyapunov_vectors
+from neurodyn.lyapunov._qr import QR_METHODS, qr
+from neurodyn.lyapunov._spectrum import LyapunovResult, kaplan_yorke_dimension, lyapunov_spectrum
+
+__all__ = [
+    "QR_METHODS",
+    "CLVResult",
+    "LyapunovResult",
+    "covariant_lyapunov_vectors",
+    "kaplan_yorke_dimension",
+    "lyapunov_spectrum",
+    "qr",
+]
