@@ -34,6 +34,9 @@ def qr(Q: Tensor, method: str = "householder") -> tuple[Tensor, Tensor]:
 
     The diagonal of R is not sign-normalised; exponents use log|R_ii|.
     """
+    if Q.shape[-1] == 1:  # one vector: QR is normalisation (much cheaper than LAPACK here)
+        norm = torch.linalg.vector_norm(Q, dim=-2, keepdim=True)
+        return Q / norm, norm
     if method == "auto":
         method = "cholesky" if Q.dtype == torch.float64 else "householder"
     if method == "householder":

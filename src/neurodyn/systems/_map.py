@@ -167,22 +167,42 @@ class CallableMap:
         return torch.func.vmap(torch.func.jacrev(single, argnums=0))(h, x)
 
 
-def as_map(obj) -> Map:
+def as_map(obj, **options) -> Map:
     """Wrap ``obj`` as a :class:`Map`.
 
-    Supported now: a square feedforward ``nn.Module`` (``nn.Sequential`` of ``nn.Linear`` and
-    elementwise activations) used as x_{t+1} = f(x_t) → :class:`FeedforwardMap`; an object that
-    already satisfies the Map protocol is returned unchanged.
+    * an object that already satisfies the Map protocol is returned unchanged;
+    * ``nn.RNN``/``nn.LSTM``/``nn.GRU`` and their ``*Cell``s → :class:`TorchRNNMap`
+      (options: ``lstm_state="hc"`` (exact, default) or ``"h"`` (the seed's approximation));
+    * any other ``nn.Module`` made of ``nn.Linear`` and elementwise activations, square, used as
+      x_{t+1} = f(x_t) → :class:`FeedforwardMap`;
+    * a plain callable ``fn(h)`` or ``fn(h, x)`` → :class:`CallableMap` (autograd Jacobian;
+      options: ``dim`` (required), ``input_size``, ``dt``).
 
     Raises:
         TypeError: for anything else, naming what is supported.
     """
+    from neurodyn.systems._torch_rnn import TorchRNNMap
+
     if isinstance(obj, Map):
+        if options:
+            raise TypeError(f"{type(obj).__name__} is already a Map; options {options} unused.")
         return obj
+    if isinstance(obj, nn.RNNBase | nn.RNNCellBase):
+        return TorchRNNMap(obj, **options)
     if isinstance(obj, nn.Module):
+        if options:
+            raise TypeError(f"as_map(feedforward net) takes no options, got {options}.")
         return FeedforwardMap(obj)
+    if callable(obj):
+        if "dim" not in options:
+            raise TypeError(
+                "as_map(callable) needs the state dimension: as_map(fn, dim=n) "
+                "(and input_size=m for fn(h, x))."
+            )
+        return CallableMap(obj, **options)
     raise TypeError(
-        f"as_map: cannot make a Map from {type(obj).__name__}. Supported: a square feedforward "
-        "nn.Module (nn.Sequential of nn.Linear and elementwise activations), or an object with "
-        "dim, dt, step(h, x) and jacobian(h, x)."
+        f"as_map: cannot make a Map from {type(obj).__name__}. Supported: torch nn.RNN, nn.LSTM, "
+        "nn.GRU and their cells; a square feedforward nn.Module (nn.Linear + elementwise "
+        "activations); a callable fn(h) or fn(h, x) with dim=...; or an object with dim, dt, "
+        "step(h, x) and jacobian(h, x)."
     )
