@@ -48,7 +48,8 @@ class LyapunovResult:
     """A Lyapunov spectrum with its uncertainty and diagnostics.
 
     Attributes:
-        exponents: ``(k,)`` batch-mean exponents, descending order of the QR columns, in nats
+        exponents: ``(k,)`` batch-mean exponents in the order of the QR columns (descending
+            once converged; not re-sorted, so an unconverged ordering stays visible), in nats
             per unit time (or bits if ``base == 2``).
         stderr: ``(k,)`` standard error of the mean across the batch (B ≥ 2), or from 10 batch
             means along the run when B = 1.
@@ -147,6 +148,22 @@ def _stderr(per_sample: Tensor, block_logs: Tensor | None, block_time: Tensor | 
     return means.std(dim=0, unbiased=True) / math.sqrt(len(chunks))
 
 
+def _initial_frame(q0, batch: int, n: int, k: int, like: Tensor) -> Tensor:
+    if isinstance(q0, str):
+        if q0 == "identity":
+            frame = torch.eye(n, k, dtype=like.dtype)
+        elif q0 == "random":
+            gen = torch.Generator().manual_seed(0)
+            frame = torch.linalg.qr(torch.randn(n, k, generator=gen, dtype=torch.float64))[0]
+        else:
+            raise ValueError(f'q0 must be "random", "identity" or a tensor, got {q0!r}.')
+    else:
+        frame = q0
+        if frame.shape[-2:] != (n, k):
+            raise ValueError(f"q0 must have shape (n, k) = ({n}, {k}) or (B, {n}, {k}).")
+    return frame.to(dtype=like.dtype, device=like.device).expand(batch, n, k).clone()
+
+
 @torch.no_grad()
 def lyapunov_spectrum(
     map,
@@ -161,7 +178,7 @@ def lyapunov_spectrum(
     qr_method: str = "householder",
     keep_history: bool = False,
     keep_vectors: bool = False,
-    q0: Tensor | None = None,
+    q0: Tensor | str = "random",
 ) -> LyapunovResult:
     """The k largest Lyapunov exponents of a Map, batched over inputs or initial conditions.
 
@@ -183,8 +200,11 @@ def lyapunov_spectrum(
         qr_method: "householder", "cholesky" (CholeskyQR2 with fallback) or "auto".
         keep_history: keep FTLEs and R-values per block (seed 004 Ch. 4).
         keep_vectors: keep Q after every QR (memory B·blocks·n·k).
-        q0: ``(B, n, k)`` or ``(n, k)`` initial tangent vectors (default: the first k columns
-            of the identity, as in the seed).
+        q0: initial tangent vectors: ``"random"`` (default; one orthonormal ``(n, k)`` frame
+            from a generator seeded with 0, shared by the batch, so runs are reproducible and
+            the k columns are generic), ``"identity"`` (the seed's choice: the first k columns
+            of I, which can sit in an invariant subspace, e.g. for triangular maps), or a
+            tensor ``(n, k)`` / ``(B, n, k)``.
 
     Returns:
         :class:`LyapunovResult`. Device and dtype follow ``inputs`` / ``h0``.
@@ -260,10 +280,7 @@ def lyapunov_spectrum(
     if not ref.is_floating_point():
         raise TypeError(f"states and inputs must be floating point, got {ref.dtype}.")
     h = h0.to(dtype=ref.dtype, device=ref.device)
-    if q0 is None:
-        Q = torch.eye(kt, k, dtype=h.dtype, device=h.device).expand(batch, kt, k).clone()
-    else:
-        Q = q0.to(dtype=h.dtype, device=h.device).expand(batch, kt, k).clone()
+    Q = _initial_frame(q0, batch, kt, k, h)
     step_and_jac = getattr(f, "step_and_jacobian", None)
 
     def advance(h: Tensor, Q: Tensor, x: Tensor | None) -> tuple[Tensor, Tensor]:
