@@ -111,5 +111,97 @@ def activations() -> None:
     console.print("* Lemma 8 as the seed applies it: σ(0) = 0 and sup|Λ| ≤ 1 (numerical grid).")
 
 
+@app.command()
+def lyapunov(
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="A saved state_dict (or, with --unsafe-load, a pickled module) of an "
+            "nn.RNN/LSTM/GRU or cell."
+        ),
+    ],
+    kind: Annotated[str, typer.Option(help="auto, rnn_tanh, rnn_relu, lstm or gru.")] = "auto",
+    prefix: Annotated[
+        str | None, typer.Option(help="Key prefix of the recurrent module in the state dict.")
+    ] = None,
+    batch: Annotated[
+        int, typer.Option(min=1, help="Input sequences (error bars across them).")
+    ] = 8,
+    steps: Annotated[int, typer.Option(min=1, help="Accumulated steps.")] = 500,
+    warmup: Annotated[int, typer.Option(min=0, help="Warm-up steps (state and tangent).")] = 100,
+    t_on: Annotated[int, typer.Option(min=1, help="Steps between QR factorisations.")] = 1,
+    k: Annotated[int | None, typer.Option(help="Number of exponents (default: all).")] = None,
+    input_std: Annotated[float, typer.Option(help="Std of the Gaussian driving inputs.")] = 1.0,
+    inputs: Annotated[
+        Path | None, typer.Option(help="A .pt tensor (B, T, input_size) of inputs instead.")
+    ] = None,
+    lstm_state: Annotated[
+        str, typer.Option(help="hc (exact) or h (seed 004's approximation).")
+    ] = "hc",
+    seed: Annotated[int, typer.Option(help="Seed of the Gaussian inputs.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Folder for lyapunov.json and plots.")] = None,
+    unsafe_load: Annotated[
+        bool, typer.Option(help="Allow a pickled module (torch.load weights_only=False).")
+    ] = False,
+) -> None:
+    """Lyapunov spectrum of a saved recurrent model driven by Gaussian (or given) inputs."""
+    import json
+
+    import torch
+
+    from neurodyn.cli._load import load_recurrent_module
+    from neurodyn.lyapunov import lyapunov_spectrum
+    from neurodyn.systems import as_map
+
+    try:
+        module = load_recurrent_module(model, kind=kind, prefix=prefix, unsafe=unsafe_load)
+        f = (
+            as_map(module, lstm_state=lstm_state)
+            if "LSTM" in type(module).__name__
+            else as_map(module)
+        )
+        dtype = next(module.parameters()).dtype
+        if inputs is not None:
+            x = torch.load(inputs, map_location="cpu", weights_only=True).to(dtype)
+        else:
+            gen = torch.Generator().manual_seed(seed)
+            x = input_std * torch.randn(
+                batch, warmup + steps, f.input_size, generator=gen, dtype=dtype
+            )
+        with console.status(
+            f"{type(module).__name__}: {x.shape[1]} steps × {x.shape[0]} sequences"
+        ):
+            res = lyapunov_spectrum(
+                f, x, warmup=warmup, t_on=t_on, k=k, steps=min(steps, x.shape[1] - warmup)
+            )
+    except (ValueError, TypeError, FileNotFoundError) as err:
+        console.print(f"[red]error:[/red] {escape(str(err))}")
+        raise typer.Exit(code=2) from err
+    table = Table(title=f"Lyapunov spectrum of {escape(repr(f))}")
+    table.add_column("i", justify="right")
+    table.add_column("λ_i (nats/step)", justify="right")
+    table.add_column("± s.e.", justify="right")
+    shown = min(10, res.k)
+    for i in range(shown):
+        table.add_row(str(i + 1), f"{res.exponents[i]:+.5f}", f"{res.stderr[i]:.1e}")
+    if res.k > shown:
+        table.add_row("…", f"({res.k - shown} more)", "")
+    console.print(table)
+    st = res.stats()
+    console.print(
+        f"max {st['max']:+.5f}   mean {st['mean']:+.5f}   #positive {st['n_positive']}   "
+        f"Kaplan–Yorke {st['kaplan_yorke']:.3f}   "
+        f"max drift (last 20 %) {float(res.drift.max()):.1e}"
+    )
+    if out is not None:
+        from neurodyn.plot import ftle_convergence_plot, lyapunov_spectrum_plot
+
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "lyapunov.json").write_text(json.dumps(res.to_dict(), indent=2))
+        lyapunov_spectrum_plot(res).savefig(out / "spectrum.png", dpi=120)
+        ftle_convergence_plot(res).savefig(out / "convergence.png", dpi=120)
+        console.print(f"Written to [bold]{out}[/bold]")
+
+
 def main() -> None:
     app()
