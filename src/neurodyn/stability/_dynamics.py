@@ -431,8 +431,8 @@ _RULE = (
     "lyap_tol) or a cycle of longer period (λ₁ < −lyap_tol). Overall: chaotic if any "
     "trajectory is chaotic; else cycle "
     "if any is periodic (p ≥ 2) or quasi-periodic; else the distinct fixed points reached decide: "
-    "1 → point; more, with a Jacobian eigenvalue within 1e-3 of 1 at every one → line (a "
-    "continuum of equilibria); 2..max_points → multipoint; more without eigenvalue 1 → multipoint."
+    "1 → point; line (a continuum of equilibria) if more than max_points of them have a Jacobian "
+    "eigenvalue within 1e-3 of 1; otherwise multipoint."
 )
 
 
@@ -547,8 +547,10 @@ def classify_attractor(
     if len(points) <= 1:
         kind = "point"
     else:
-        eig_one = all(bool(((p.eigenvalues - 1).abs() <= 1e-3).any()) for p in points.points)
-        kind = "line" if eig_one and len(points) > max_points else "multipoint"
+        # a continuum of equilibria: many distinct fixed points with a neutral direction
+        neutral = sum(bool(((p.eigenvalues - 1).abs() <= 1e-3).any()) for p in points.points)
+        evidence["neutral_end_points"] = neutral
+        kind = "line" if neutral > max_points else "multipoint"
     if kind != "line":
         evidence["end_points"] = [p.x.tolist() for p in points.points]
     return AttractorResult(kind, evidence, _RULE)
