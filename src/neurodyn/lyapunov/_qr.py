@@ -5,8 +5,9 @@
 more; it is all GEMMs and a small Cholesky, so it runs near matmul speed, and two passes make Q
 orthonormal to working precision when κ(Q) ≲ ε^(−1/2) (≈ 1e8 in float64). When a Cholesky
 fails (the tangent vectors have become nearly parallel) the batch falls back to Householder.
-``auto`` picks ``cholesky`` in float64 and ``householder`` in float32, where ε^(−1/2) ≈ 3e3 is
-too small a margin.
+``auto`` picks ``cholesky`` only for tall-skinny float64 frames (k ≤ n/4): for square frames
+CholeskyQR2 does ~3× Householder's flops and measured 1.7–2.4× slower here
+(``benchmarks/RESULTS.md``); in float32, ε^(−1/2) ≈ 3e3 is too small a margin.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def qr(Q: Tensor, method: str = "householder") -> tuple[Tensor, Tensor]:
         norm = torch.linalg.vector_norm(Q, dim=-2, keepdim=True)
         return Q / norm, norm
     if method == "auto":
-        method = "cholesky" if Q.dtype == torch.float64 else "householder"
+        tall = 4 * Q.shape[-1] <= Q.shape[-2]
+        method = "cholesky" if Q.dtype == torch.float64 and tall else "householder"
     if method == "householder":
         return torch.linalg.qr(Q)
     if method != "cholesky":
