@@ -13,6 +13,7 @@ the LSTM state is (h, c); the warm-up reorthonormalises Q so it cannot overflow.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 
@@ -282,8 +283,22 @@ def lyapunov_spectrum(
     h = h0.to(dtype=ref.dtype, device=ref.device)
     Q = _initial_frame(q0, batch, kt, k, h)
     step_and_jac = getattr(f, "step_and_jacobian", None)
+    # Maps that can write J into a caller's buffer (TorchRNNMap) get one buffer for the whole
+    # run, and J·Q alternates between two: large Jacobians are then allocated (and their pages
+    # first touched) once, not every step.
+    reuse = step_and_jac is not None and "out" in inspect.signature(step_and_jac).parameters
+    j_buf: Tensor | None = None
+    q_bufs: list[Tensor] = []
 
     def advance(h: Tensor, Q: Tensor, x: Tensor | None) -> tuple[Tensor, Tensor]:
+        nonlocal j_buf
+        if reuse:
+            if j_buf is None:
+                j_buf = h.new_empty(h.shape[0], kt, kt)
+                q_bufs.extend([torch.empty_like(Q), torch.empty_like(Q)])
+            h_new, J = step_and_jac(h, x, out=j_buf)
+            target = q_bufs[0] if Q.data_ptr() != q_bufs[0].data_ptr() else q_bufs[1]
+            return h_new, torch.bmm(J, Q, out=target)
         if step_and_jac is not None:
             h_new, J = step_and_jac(h, x)
         else:
