@@ -76,6 +76,49 @@ def _print_summary(report: dict) -> None:
     console.print(table)
 
 
+@app.command("paper-figures")
+def paper_figures(
+    out: Annotated[
+        Path, typer.Option(help="Folder for fig2.png … fig8.png, paper_figures.json, index.html.")
+    ] = Path("neurodyn-paper-figures"),
+    resolution: Annotated[
+        int, typer.Option(min=11, help="Grid points per axis over the box [−6, 6]².")
+    ] = 121,
+) -> None:
+    """Regenerate seed 000's Figs. 2–8 from the zoo and check the seed's claims about them."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from neurodyn.cli._paper import paper_figures as build_figures
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=None)
+        report = build_figures(
+            out,
+            resolution=resolution,
+            progress=lambda msg: bar.update(task, description=msg),
+        )
+    table = Table(title=f"{report['title']} ({report['seconds']:.1f} s)", show_lines=True)
+    table.add_column("fig.", no_wrap=True)
+    table.add_column("the seed says")
+    table.add_column("measured")
+    table.add_column("verdict", no_wrap=True)
+    styles = {"reproduced": "green", "not reproduced": "yellow", "refuted": "yellow"}
+    for c in report["claims"]:
+        style = styles.get(c["status"], "red")
+        verdict = f"[{style}]{'pass' if c['passed'] else 'fail'}[/{style}]\n{c['status']}"
+        table.add_row(c["figure"], escape(c["seed"]), escape(c["measured"]), verdict)
+    console.print(table)
+    for name, reason in report["not_reproduced"].items():
+        console.print(f"[yellow]not reproduced[/yellow] {name}: {escape(reason)}")
+    console.print(f"Figures written to [bold]{out / 'index.html'}[/bold]")
+
+
 def _num(v) -> str:
     return v if isinstance(v, str) else f"{v:.4g}"
 

@@ -428,14 +428,18 @@ class Symplectic(_Parametrization):
 class Gershgorin(_Parametrization):
     """Eigenvalues inside the disc (``center``, ``radius``) by the Gershgorin circle theorem.
 
-    ``complex=True``: ``W = λI + r·diag(1/s_i)·M₀`` with ``M₀`` the off-diagonal part of the
-    original (any signs) and ``s_i = Σ_{j≠i} |M₀_ij|`` its row sums (seed 000 eq. 26 with the
-    indices corrected), so every Gershgorin row disc is the disc (λ, r) (or the point λ for a zero
-    row). Eigenvalues may be complex.
+    ``complex=True``: ``W = λI + r·M/max(1, ‖M‖∞)`` with ``M`` the original (any signs, diagonal
+    included) and ``‖M‖∞`` its largest absolute row sum. Row i's Gershgorin disc has centre
+    λ + r·M̂_ii and radius r·Σ_{j≠i}|M̂_ij|, so it lies in |z − λ| ≤ r·Σ_j|M̂_ij| ≤ r: every
+    eigenvalue is in the disc (λ, r); they may be complex. Seed 000 eq. 26 is the special case
+    of a zero diagonal and every row sum exactly r — which in 2-D leaves only the signs free
+    (W = ½[[1, ±1], [±1, 1]] for the range (0, 1), rank 1), so the trainable diagonal and row
+    sums below r matter for the seed's own 2-D nets.
 
-    ``complex=False`` (real variant): ``W = λI + r·N/‖N‖∞`` with ``N = T + Tᵀ``, ``T`` the strict
-    upper triangle of the original: W is symmetric (real spectrum) and its largest Gershgorin
-    radius is r, so the eigenvalues are real and in ``[λ − r, λ + r]``. Original: ``(M,)``, n×n.
+    ``complex=False`` (real variant): ``W = λI + r·N/max(1, ‖N‖∞)`` with ``N = (M + Mᵀ)/2``:
+    W is symmetric (real spectrum) and ‖W − λI‖₂ ≤ r‖N̂‖∞ ≤ r, so the eigenvalues are real and
+    in ``[λ − r, λ + r]``. Original: ``(M,)``, n×n. A weight already in the set is reproduced
+    exactly by ``init="project"`` (M = (W − λI)/r, symmetrised for the real variant).
     """
 
     name = "gershgorin"
@@ -450,20 +454,15 @@ class Gershgorin(_Parametrization):
     def forward(self, M: Tensor) -> Tensor:
         n = M.shape[-1]
         eye = torch.eye(n, dtype=M.dtype, device=M.device)
-        tiny = torch.finfo(M.dtype).tiny
-        if self.complex:
-            M0 = M * (1 - eye)
-            s = M0.abs().sum(dim=-1, keepdim=True).clamp_min(tiny)
-            return self.center * eye + self.radius * (M0 / s)
-        T = torch.triu(M, 1)
-        N = T + T.mT
-        norm_inf = N.abs().sum(dim=-1).amax().clamp_min(tiny)
-        return self.center * eye + self.radius * (N / norm_inf)
+        N = M if self.complex else 0.5 * (M + M.mT)
+        scale = N.abs().sum(dim=-1).amax().clamp_min(1.0)
+        return self.center * eye + self.radius * (N / scale)
 
     def _project(self, W: Tensor) -> tuple[Tensor]:
-        if self.complex:
-            return (_offdiag(W),)
-        return (_offdiag(0.5 * (W + W.mT)),)
+        n = W.shape[-1]
+        eye = torch.eye(n, dtype=W.dtype, device=W.device)
+        M = (W - self.center * eye) / self.radius if self.radius > 0 else torch.zeros_like(W)
+        return (M if self.complex else 0.5 * (M + M.mT),)
 
     def _random(self, W: Tensor) -> tuple[Tensor]:
         return (_randn(W.shape, W, self.generator),)
