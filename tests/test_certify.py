@@ -78,6 +78,25 @@ def test_corollary4_fails_where_norm_product_proves():
     assert "globally exponentially stable" in prod.conclusion
 
 
+def test_margin_below_svd_rounding_is_not_a_proof():
+    """An orthogonal W has ‖W‖₂ = 1 up to rounding; its computed norm here is 1 − 1.1e-16.
+    Comparing that float with 1 would "prove" Cor. 4 / a contraction — the bounds are rounded
+    up by the SVD's error allowance first, so neither certificate may say it holds."""
+    gen = torch.Generator().manual_seed(48)
+    q = torch.linalg.qr(torch.randn(4, 4, generator=gen, dtype=torch.float64))[0]
+    assert float(torch.linalg.matrix_norm(q, ord=2)) < 1.0  # the trap the guard exists for
+    net = nn.Sequential(linear(q), nn.ReLU())
+    report = neurodyn.certify(net, torch.randn(8, 4, dtype=torch.float64))
+    for name in ("corollary4", "norm_product", "lipschitz_contraction"):
+        assert not report[name].holds, name
+        assert report[name].margin <= 0
+    w = report["corollary4"].evidence["weight_norms"][0]
+    assert w >= 1.0  # the rounded-up bound
+    # a genuine margin far above rounding is still certified
+    ok = neurodyn.certify(nn.Sequential(linear(0.999 * q), nn.ReLU()), torch.zeros(1, 4).double())
+    assert ok["corollary4"].proven and ok["norm_product"].proven
+
+
 @st.composite
 def contracting_nets(draw):
     torch.manual_seed(draw(st.integers(0, 10_000)))

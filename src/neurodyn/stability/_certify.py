@@ -26,7 +26,7 @@ What is implemented and why (details and counterexamples in ``docs/certificates.
 * the Lipschitz (Banach) contraction bound L = ∏‖W_i‖₂ ∏ Lip(σ_i) < 1 — proof: f is a
   contraction, so it has exactly one fixed point and every trajectory converges to it at rate Lᵗ.
 * seed 001 Thm. 1 dissipativity over a region (max ‖A*(x)‖₂ < 1 on the region) — sampled.
-* seed 001 Cor. 3 equilibrium-norm bounds — evaluated at the equilibria found; the seed writes
+* seed 001 Cor. 3 equilibrium-norm bounds — sampled: evaluated at the equilibria found; the seed writes
   them at a general x, but the derivation ((I − A*(x̄)) x̄ = b*(x̄)) only holds at x = x̄.
 """
 
@@ -188,7 +188,8 @@ def _layer_bounds(layers) -> dict:
     for layer in layers:
         if isinstance(layer, AffineLayer):
             w = layer.weight.detach().double()
-            nrm = float(torch.linalg.matrix_norm(w, ord=2))
+            computed = float(torch.linalg.matrix_norm(w, ord=2))
+            nrm = _norm2_upper(computed, w.shape)
             square = w.shape[0] == w.shape[1]
             rho = float(torch.linalg.eigvals(w).abs().max()) if square else None
             bias_norm = 0.0 if layer.bias is None else float(layer.bias.detach().double().norm())
@@ -197,6 +198,7 @@ def _layer_bounds(layers) -> dict:
                     "layer": layer.source,
                     "shape": list(w.shape),
                     "norm2": nrm,
+                    "norm2_computed": computed,
                     "spectral_radius": rho,
                     "bias_norm": bias_norm,
                 }
@@ -219,6 +221,25 @@ def _layer_bounds(layers) -> dict:
             width = _width_before(layers, layer)
             beta = spec.lambda_bound * beta + s0_max * math.sqrt(width)
     return {"weights": weights, "activations": acts, "beta": beta}
+
+
+# Rounding allowance for a computed spectral norm. LAPACK's SVD is backward stable: the computed
+# σ̂ are the exact singular values of W + E with ‖E‖₂ ≤ p(m, n)·eps·‖W‖₂ and p a modest
+# polynomial, so (Weyl) |σ̂ − σ| ≤ p·eps·‖W‖₂. We take p = 8·max(m, n) — the usual working
+# constant, far above the errors seen in practice — and certify with σ̂·(1 + p·eps), so a margin
+# smaller than the rounding of the SVD never becomes a "proof".
+_EPS64 = float(torch.finfo(torch.float64).eps)
+
+
+def _norm2_upper(computed: float, shape) -> float:
+    """An upper bound on ‖W‖₂ from the computed value (see the allowance above)."""
+    return computed * (1.0 + 8.0 * max(shape) * _EPS64)
+
+
+def _product_upper(xs) -> float:
+    """∏ xs, rounded up by a relative len(xs)·eps (each float multiply errs by ≤ eps/2)."""
+    xs = list(xs)
+    return _product(xs) * (1.0 + (len(xs) + 1) * _EPS64)
 
 
 def _width_before(layers, target) -> int:
@@ -355,14 +376,16 @@ def certify(
         )
 
     # --- seed 001 Corollary 4 and the norm-product bound: proofs -------------------------------
-    q = _product(norms) * _product(lam)
+    q = _product_upper([*norms, *lam])
     cor4 = all(nv < 1 for nv in norms) and all(lv <= 1 for lv in lam)
     # margin: the strict part (1 − max‖W_i‖₂) when the |Λ| ≤ 1 part holds, else how far over
     lam_ok = all(lv <= 1 for lv in lam)
     cor4_margin = min(1 - nv for nv in norms) if lam_ok else min(1 - lv for lv in lam)
     assumptions = (
-        "f is the network as parsed (weights as they are now)",
+        "f is the network as parsed (weights as they are now), in exact arithmetic",
         "activation bounds sup|Λ| as derived in docs/activations.md",
+        "computed spectral norms are within 8·max(m, n)·eps₆₄ of the true ones (backward-stable "
+        "SVD); the bounds use them rounded up by that much",
     )
     certs.append(
         Certificate(
@@ -376,7 +399,7 @@ def certify(
             "‖A*(x)‖₂ < 1 for every x ∈ ℝⁿ, by submultiplicativity of the spectral norm; hence the "
             "dissipation inequality ‖f(x)‖ − ‖x‖ ≤ ‖b*(x)‖ of seed 001 Thm. 1 holds globally.",
             assumptions,
-            {"weight_norms": norms, "lambda_bounds": lam},
+            {"weight_norms": norms, "lambda_bounds": lam, "layers": bounds["weights"]},
         )
     )
     beta = bounds["beta"]
@@ -411,7 +434,7 @@ def certify(
             },
         )
     )
-    L = _product(norms) * _product(lip)
+    L = _product_upper([*norms, *lip])
     certs.append(
         Certificate(
             "lipschitz_contraction",
@@ -421,7 +444,10 @@ def certify(
             "L = ∏‖W_i‖₂ · ∏ Lip(σ_i), a global Lipschitz constant of f in ‖·‖₂.",
             "If L < 1 (square nets), f is a contraction of ℝⁿ: exactly one fixed point x̄, and "
             "‖x_t − x̄‖ ≤ Lᵗ‖x_0 − x̄‖ from every start (Banach fixed-point theorem).",
-            ("activation Lipschitz constants as derived in docs/activations.md",),
+            (
+                "activation Lipschitz constants as derived in docs/activations.md",
+                assumptions[2],
+            ),
             {"L": L, "weight_norms": norms, "lipschitz_bounds": lip},
         )
     )
@@ -478,7 +504,7 @@ def _equilibrium_bounds(net, pts, square, equilibria) -> Certificate:
             "equilibrium_bounds",
             False,
             float("nan"),
-            "proof",
+            "sampled",
             method,
             "Not applicable: the network is not a map ℝⁿ → ℝⁿ.",
         )
@@ -519,11 +545,14 @@ def _equilibrium_bounds(net, pts, square, equilibria) -> Certificate:
         "equilibrium_bounds",
         ok and bool(rows),
         margin if rows else float("nan"),
-        "proof",
+        "sampled",
         method,
-        "Each equilibrium's norm lies between the Cor. 3 bounds evaluated at that equilibrium "
-        "(the upper bound is finite only where ‖A*(x̄)‖₂ < 1). The seed states the bounds at a "
-        "general x; they follow from (I − A*(x̄)) x̄ = b*(x̄) and hold only at x = x̄.",
+        "Each equilibrium found numerically has its norm between the Cor. 3 bounds evaluated "
+        "there (the upper bound is finite only where ‖A*(x̄)‖₂ < 1). The bounds follow from "
+        "(I − A*(x̄)) x̄ = b*(x̄), so at an exact equilibrium they are a theorem; this checks them "
+        "at the approximate equilibria Newton found from the sampled seeds. It does not show "
+        "that no other equilibria exist. The seed states the bounds at a general x; they hold "
+        "only at x = x̄.",
         ("equilibria found numerically by Newton's method (residual ≤ tol)",),
         {"equilibria": rows},
     )
