@@ -168,14 +168,10 @@ def _spec_hardtanh(m: nn.Hardtanh) -> ActivationSpec:
     lo, hi = float(m.min_val), float(m.max_val)
     s0 = min(max(0.0, lo), hi)
     name = type(m).__name__  # Hardtanh or ReLU6 (a Hardtanh subclass)
-    return ActivationSpec(
-        name, m, lambda z: torch.clamp(z, lo, hi) - s0, s0, piecewise_linear=True
-    )
+    return ActivationSpec(name, m, lambda z: torch.clamp(z, lo, hi) - s0, s0, piecewise_linear=True)
 
 
-def _zero_at_zero(
-    name: str, piecewise_linear: bool = False, bound=lambda m: 1.0, lipschitz=None
-):
+def _zero_at_zero(name: str, piecewise_linear: bool = False, bound=lambda m: 1.0, lipschitz=None):
     """Activations with σ(0) = 0, where g = σ itself and Λ = σ(z)/z has no cancellation."""
 
     def build(m: nn.Module) -> ActivationSpec:
@@ -235,9 +231,7 @@ _BUILDERS: dict[type[nn.Module], Callable[[nn.Module], ActivationSpec]] = {
     nn.Softplus: _spec_softplus,
     nn.Softsign: _zero_at_zero("Softsign"),
     nn.Softshrink: _zero_at_zero("Softshrink", piecewise_linear=True),
-    nn.Hardshrink: _zero_at_zero(
-        "Hardshrink", piecewise_linear=True, lipschitz=lambda m: math.inf
-    ),
+    nn.Hardshrink: _zero_at_zero("Hardshrink", piecewise_linear=True, lipschitz=lambda m: math.inf),
     nn.Tanhshrink: _zero_at_zero("Tanhshrink"),
     nn.LogSigmoid: _spec_logsigmoid,
 }

@@ -26,6 +26,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from neurodyn.cli._report import _clean
 from neurodyn.pwa import linearize
 from neurodyn.stability import (
     classify_attractor,
@@ -679,17 +680,6 @@ def _paper_figures(out: Path, resolution: int, progress: Callable[[str], None]) 
     )
     (out / "index.html").write_text(_html(report, figures))
     return report
-
-
-def _clean(obj):
-    """JSON-safe copy: non-finite floats become strings."""
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
-    return obj
 
 
 def _html(report: dict, figures: list[tuple[str, str]]) -> str:

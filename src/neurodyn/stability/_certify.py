@@ -26,8 +26,9 @@ What is implemented and why (details and counterexamples in ``docs/certificates.
 * the Lipschitz (Banach) contraction bound L = ∏‖W_i‖₂ ∏ Lip(σ_i) < 1 — proof: f is a
   contraction, so it has exactly one fixed point and every trajectory converges to it at rate Lᵗ.
 * seed 001 Thm. 1 dissipativity over a region (max ‖A*(x)‖₂ < 1 on the region) — sampled.
-* seed 001 Cor. 3 equilibrium-norm bounds — sampled: evaluated at the equilibria found; the seed writes
-  them at a general x, but the derivation ((I − A*(x̄)) x̄ = b*(x̄)) only holds at x = x̄.
+* seed 001 Cor. 3 equilibrium-norm bounds — sampled: evaluated at the equilibria found; the
+  seed writes them at a general x, but the derivation ((I − A*(x̄)) x̄ = b*(x̄)) only holds at
+  x = x̄.
 """
 
 from __future__ import annotations
