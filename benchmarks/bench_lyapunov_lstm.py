@@ -111,18 +111,26 @@ def bench_config(layers: int, dtype, args) -> dict:
         r_c = qr(JQ, "cholesky")[1].diagonal(dim1=-2, dim2=-1).abs()
         chol_err = (r_h.log() - r_c.log()).abs().max().item()
 
+    # as lyapunov_spectrum runs: J written into one reused buffer, J·Q into another (a fresh
+    # (B, n, n) tensor per step costs first-touch page faults on tens of MB)
+    j_buf, jq_buf, jqk_buf, floor_buf = (torch.empty_like(t) for t in (J, JQ, JQk, JQ))
+
+    def jac_ours():
+        return fmap.step_and_jacobian(h, x, out=j_buf)
+
     def ours_full(method="householder"):
-        return qr(fmap.step_and_jacobian(h, x)[1] @ Qf, method)
+        return qr(torch.bmm(jac_ours()[1], Qf, out=jq_buf), method)
 
     def ours_k():
-        return qr(fmap.step_and_jacobian(h, x)[1] @ Qk)
+        return qr(torch.bmm(jac_ours()[1], Qk, out=jqk_buf))
 
     reps = args.repeats if layers == 1 else max(1, args.repeats - 1)  # 2 layers: ~8× slower
     cases = {
-        "jacobian ours": lambda: fmap.step_and_jacobian(h, x),
-        "step+J·Q ours (no QR)": lambda: fmap.step_and_jacobian(h, x)[1] @ Qf,
+        "jacobian ours": jac_ours,
+        "jacobian ours, fresh J": lambda: fmap.step_and_jacobian(h, x),
+        "step+J·Q ours (no QR)": lambda: torch.bmm(jac_ours()[1], Qf, out=jq_buf),
         "full step ours": ours_full,
-        "floor: bmm": lambda: torch.bmm(J, Qf),
+        "floor: bmm": lambda: torch.bmm(J, Qf, out=floor_buf),
         "floor: linalg.qr": lambda: torch.linalg.qr(JQ),
         f"k={k} step ours": ours_k,
         f"qr k={k} householder": lambda: torch.linalg.qr(JQk),

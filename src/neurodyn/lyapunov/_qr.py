@@ -6,8 +6,10 @@ more; it is all GEMMs and a small Cholesky, so it runs near matmul speed, and tw
 orthonormal to working precision when κ(Q) ≲ ε^(−1/2) (≈ 1e8 in float64). When a Cholesky
 fails (the tangent vectors have become nearly parallel) the batch falls back to Householder.
 ``auto`` picks ``cholesky`` only for tall-skinny float64 frames (k ≤ n/4): for square frames
-CholeskyQR2 does ~3× Householder's flops and measured 1.7–2.4× slower here
-(``benchmarks/RESULTS.md``); in float32, ε^(−1/2) ≈ 3e3 is too small a margin.
+CholeskyQR2 does ~3× Householder's flops and measured 1.7–2.4× slower (``benchmarks/RESULTS.md``);
+in float32, ε^(−1/2) ≈ 3e3 is too small a margin. Even tall-skinny, whether it pays depends on
+the BLAS (k = 32 of n = 512–1024: 0.7–0.8× Householder's time on one Xeon, 1.3–1.5× on one
+EPYC), so ``lyapunov_spectrum`` defaults to ``householder`` and ``auto`` is opt-in.
 """
 
 from __future__ import annotations
