@@ -141,5 +141,15 @@ def test_as_map_returns_existing_map_unchanged():
 
 
 def test_unsupported_module_raises_type_error():
-    with pytest.raises(TypeError, match="Conv1d"):
+    with pytest.raises(TypeError, match="Conv1d") as info:
         as_map(nn.Sequential(nn.Linear(2, 2), nn.Conv1d(1, 1, 1)))
+    assert "autograd fallback: as_map(lambda h: module(h), dim=n)" in str(info.value)
+
+
+def test_the_suggested_fallback_works_for_an_unsupported_module():
+    """The error's advice, taken: a LayerNorm net as a callable Map, Jacobian by autograd."""
+    net = nn.Sequential(nn.Linear(3, 3), nn.LayerNorm(3), nn.Tanh()).double()
+    m = as_map(lambda h: net(h), dim=3)
+    h = torch.randn(4, 3, dtype=torch.float64)
+    assert_close(m.step(h), net(h), 1e-12)
+    assert_close(m.jacobian(h), jacobian_reference(net, h), 1e-10)

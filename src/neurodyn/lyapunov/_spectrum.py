@@ -308,9 +308,16 @@ def lyapunov_spectrum(
 
     def check(h: Tensor, t_first: int, t_last: int) -> None:
         if not bool(torch.isfinite(h).all()):
+            bad = (~torch.isfinite(h).all(dim=1)).nonzero().flatten().tolist()
+            when = (
+                f"at step {t_last}"
+                if t_first == t_last
+                else f"between steps {t_first} and {t_last}"
+            )
             raise ValueError(
-                f"the state became NaN or inf between steps {t_first} and {t_last} "
-                f"(counting warm-up steps from 1); lower the input scale or check the model."
+                f"the state became NaN or inf {when} (counting warm-up steps from 1), in batch "
+                f"row(s) {bad[:10]}{' …' if len(bad) > 10 else ''}; lower the input scale or "
+                "check the model."
             )
 
     def x_at(t: int) -> Tensor | None:

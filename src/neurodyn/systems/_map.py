@@ -192,7 +192,13 @@ def as_map(obj, **options) -> Map:
     if isinstance(obj, nn.Module):
         if options:
             raise TypeError(f"as_map(feedforward net) takes no options, got {options}.")
-        return FeedforwardMap(obj)
+        try:
+            return FeedforwardMap(obj)
+        except TypeError as err:
+            raise TypeError(
+                f"as_map: {err} Any other module can still be a Map through the autograd "
+                "fallback: as_map(lambda h: module(h), dim=n) (or fn(h, x) with input_size=m)."
+            ) from err
     if callable(obj):
         if "dim" not in options:
             raise TypeError(
