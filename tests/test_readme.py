@@ -1,0 +1,24 @@
+"""The README's quickstart runs as written and returns what its comments say."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import torch
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_python_blocks_run_and_match_their_comments():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert len(blocks) >= 2, "the README lost its quickstart"
+    ns: dict = {}
+    torch.manual_seed(0)
+    for code in blocks:
+        exec(compile(code, str(README), "exec"), ns)
+    form, report, res = ns["form"], ns["report"], ns["res"]
+    assert form.A.shape == (1000, 2, 2) and form.b.shape == (1000, 2)
+    assert report["norm_product"].kind == "proof"
+    assert res.exponents.shape == (64,) and res.stderr.shape == (64,)
+    assert isinstance(res.kaplan_yorke, float)
