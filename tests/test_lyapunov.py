@@ -208,6 +208,21 @@ def test_interrupt_keeps_finished_blocks():
     assert res.exponents.item() == pytest.approx(math.log(0.5), abs=1e-12)
 
 
+def test_progress_reports_every_qr_up_to_the_total():
+    calls = []
+    lyapunov_spectrum(
+        Henon(),
+        h0=torch.full((2, 2), 0.1, dtype=F64),
+        steps=25,
+        warmup=10,
+        t_on=4,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    # warm-up QRs at 4, 8, 10; accumulation blocks end at 10 + 4, 8, …, 24 and the last at 35
+    assert calls == [(4, 35), (8, 35), (10, 35), *[(10 + d, 35) for d in (4, 8, 12, 16, 20, 24)],
+                     (35, 35)]  # fmt: skip
+
+
 @pytest.mark.parametrize("gain", [0.5, 1.0, 3.0])
 def test_tanh_rnn_gain_regimes_seed_fig_2_3(gain):
     """Seed 004 Fig. 2.3: a tanh RNN is stable, marginal or chaotic as the recurrent gain grows.

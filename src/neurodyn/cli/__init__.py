@@ -211,11 +211,19 @@ def lyapunov(
             x = input_std * torch.randn(
                 batch, warmup + steps, f.input_size, generator=gen, dtype=dtype
             )
-        with console.status(
-            f"{type(module).__name__}: {x.shape[1]} steps × {x.shape[0]} sequences"
-        ):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*Progress.get_default_columns()[:1], *columns, console=console) as bar:
+            task = bar.add_task(f"{type(module).__name__}, {x.shape[0]} sequences", total=None)
             res = lyapunov_spectrum(
-                f, x, warmup=warmup, t_on=t_on, k=k, steps=min(steps, x.shape[1] - warmup)
+                f,
+                x,
+                warmup=warmup,
+                t_on=t_on,
+                k=k,
+                steps=min(steps, x.shape[1] - warmup),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except (ValueError, TypeError, FileNotFoundError) as err:
         console.print(f"[red]error:[/red] {escape(str(err))}")
@@ -230,6 +238,10 @@ def lyapunov(
     if res.k > shown:
         table.add_row("…", f"({res.k - shown} more)", "")
     console.print(table)
+    if res.interrupted:
+        console.print(
+            f"[yellow]interrupted:[/yellow] the spectrum is over the {res.steps} steps finished."
+        )
     st = res.stats()
     console.print(
         f"max {st['max']:+.5f}   mean {st['mean']:+.5f}   #positive {st['n_positive']}   "

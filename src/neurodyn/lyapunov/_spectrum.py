@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
@@ -180,6 +181,7 @@ def lyapunov_spectrum(
     keep_history: bool = False,
     keep_vectors: bool = False,
     q0: Tensor | str = "random",
+    progress: Callable[[int, int], None] | None = None,
 ) -> LyapunovResult:
     """The k largest Lyapunov exponents of a Map, batched over inputs or initial conditions.
 
@@ -206,6 +208,9 @@ def lyapunov_spectrum(
             the k columns are generic), ``"identity"`` (the seed's choice: the first k columns
             of I, which can sit in an invariant subspace, e.g. for triangular maps), or a
             tensor ``(n, k)`` / ``(B, n, k)``.
+        progress: called as ``progress(done, total)`` after every QR, warm-up included
+            (``total = warmup + steps``), e.g. to drive a progress bar. Ctrl-C during the
+            accumulation returns the finished blocks with ``interrupted=True``.
 
     Returns:
         :class:`LyapunovResult`. Device and dtype follow ``inputs`` / ``h0``.
@@ -329,6 +334,8 @@ def lyapunov_spectrum(
         if (t + 1) % t_on == 0 or t + 1 == warmup:
             check(h, t + 2 - t_on, t + 1)
             Q, _ = qr(Q, qr_method)
+            if progress is not None:
+                progress(t + 1, warmup + steps)
 
     log_sum = torch.zeros(batch, k, dtype=h.dtype, device=h.device)
     block_logs: list[Tensor] = []
@@ -352,6 +359,8 @@ def lyapunov_spectrum(
                     q_hist.append(Q)
                 done = t + 1
                 since = 0
+                if progress is not None:
+                    progress(warmup + done, warmup + steps)
     except KeyboardInterrupt:
         interrupted = True
         if done == 0:
