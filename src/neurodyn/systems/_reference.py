@@ -188,11 +188,15 @@ class _RK4Flow:
     reference_exponents: tuple[float, ...] | None = None
     _name = "flow"
 
-    def vector_field(self, h: Tensor) -> Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def vector_field(self, h: Tensor) -> Tensor:
+        """The vector field f(h) given in the class docstring, ``(B, dim)``."""
+        _check_state(self._name, h, self.dim)
+        return self._f(h)
 
-    def vector_field_jacobian(self, h: Tensor) -> Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def vector_field_jacobian(self, h: Tensor) -> Tensor:
+        """Its Jacobian Df(h), ``(B, dim, dim)``."""
+        _check_state(self._name, h, self.dim)
+        return self._df(h)
 
     def divergence(self, h: Tensor) -> Tensor:
         """tr Df(h), ``(B,)``: the local volume contraction rate of the flow."""
@@ -304,16 +308,6 @@ class Lorenz(_RK4Flow):
         lin, quad = self._tables(h)
         return lin + (h @ quad.reshape(3, 9)).reshape(-1, 3, 3)
 
-    def vector_field(self, h: Tensor) -> Tensor:
-        """f(h) of eq. 1.13, ``(B, 3)``."""
-        _check_state("Lorenz", h, 3)
-        return self._f(h)
-
-    def vector_field_jacobian(self, h: Tensor) -> Tensor:
-        """Df(h) of eq. 1.14, ``(B, 3, 3)``."""
-        _check_state("Lorenz", h, 3)
-        return self._df(h)
-
     def default_state(
         self,
         batch: int = 1,
@@ -366,16 +360,6 @@ class Rossler(_RK4Flow):
             torch.stack((z, zero, x - self.c), dim=1),
         )
         return torch.stack(rows, dim=1)
-
-    def vector_field(self, h: Tensor) -> Tensor:
-        """f(h), ``(B, 3)``."""
-        _check_state("Rossler", h, 3)
-        return self._f(h)
-
-    def vector_field_jacobian(self, h: Tensor) -> Tensor:
-        """Df(h), ``(B, 3, 3)``."""
-        _check_state("Rossler", h, 3)
-        return self._df(h)
 
     def default_state(
         self,
