@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,17 @@ app = typer.Typer(
 console = Console()
 
 
+@contextmanager
+def _stages():
+    """A transient spinner with elapsed time; yields ``progress(message)`` for each stage."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+        yield lambda msg: bar.update(task, description=msg)
+
+
 @app.command()
 def demo(
     out: Annotated[
@@ -30,26 +42,17 @@ def demo(
     ] = 201,
 ) -> None:
     """Analyse the built-in 2-D example network and write a report folder."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from neurodyn.cli._report import phase_plane_report
     from neurodyn.zoo import demo_net
 
     net = demo_net()
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("starting", total=None)
+    with _stages() as progress:
         report = phase_plane_report(
             net,
             out,
             resolution=resolution,
             title="neurodyn demo: bistable 2-D tanh network (neurodyn.zoo.demo_net)",
-            progress=lambda msg: bar.update(task, description=msg),
+            progress=progress,
         )
     _print_summary(report)
     console.print(f"Report written to [bold]{out / 'index.html'}[/bold]")
@@ -86,23 +89,10 @@ def paper_figures(
     ] = 121,
 ) -> None:
     """Regenerate seed 000's Figs. 2–8 from the zoo and check the seed's claims about them."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from neurodyn.cli._paper import paper_figures as build_figures
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("starting", total=None)
-        report = build_figures(
-            out,
-            resolution=resolution,
-            progress=lambda msg: bar.update(task, description=msg),
-        )
+    with _stages() as progress:
+        report = build_figures(out, resolution=resolution, progress=progress)
     table = Table(title=f"{report['title']} ({report['seconds']:.1f} s)", show_lines=True)
     table.add_column("fig.", no_wrap=True)
     table.add_column("the seed says")
