@@ -282,6 +282,28 @@ def test_chunked_equals_unchunked():
             assert part.x is x
 
 
+def test_wide_nets_are_chunked_to_bound_memory(monkeypatch):
+    """The stack S holds width·(n + 2) numbers per point; chunks are capped so it stays within
+    a byte budget (64 MiB; shrunk here to force several chunks) without changing the result."""
+    import neurodyn.pwa._affine as affine
+
+    net = make_mlp([3, 6, 6, 3], "Tanh", seed=5)
+    x = torch.randn(23, 3, dtype=F64)
+    monkeypatch.setattr(affine, "_STACK_BYTES", 6 * 5 * 8 * 4)  # room for 4 points
+    assert affine._chunk_cap(affine.parse_network(net), x) == 4
+    calls = []
+    real = affine._linearize_exact
+    monkeypatch.setattr(
+        affine, "_linearize_exact", lambda la, xc: calls.append(len(xc)) or real(la, xc)
+    )
+    with torch.no_grad():
+        part = linearize(net, x)
+        whole = linearize(net, x, chunk_size=None)
+    assert calls[:-1] == [4, 4, 4, 4, 4, 3] and calls[-1] == 23
+    assert_close(part.A, whole.A, 1e-14)
+    assert_close(part.b, whole.b, 1e-14)
+
+
 def test_autograd_flows_through_the_form():
     net = make_mlp([2, 4, 2], "Tanh", seed=12)
     x = torch.randn(3, 2, dtype=F64)

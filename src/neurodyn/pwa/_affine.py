@@ -238,6 +238,17 @@ def _linearize_exact(layers: list[Layer], x: Tensor) -> tuple[Tensor, Tensor]:
     return A, b
 
 
+_STACK_BYTES = 1 << 26  # 64 MiB: the largest stack S one chunk may hold
+
+
+def _chunk_cap(layers: list[Layer], x: Tensor) -> int:
+    """Points per chunk such that S, ``(width, n + 2, chunk)``, stays within ``_STACK_BYTES``
+    at the widest layer (a wide net would otherwise hold GBs per intermediate)."""
+    width = max([x.shape[1]] + [la.weight.shape[0] for la in layers if isinstance(la, AffineLayer)])
+    per_point = width * (x.shape[1] + 2) * x.element_size()
+    return max(1, _STACK_BYTES // per_point)
+
+
 def linearize(
     net: nn.Module,
     x: Tensor,
@@ -260,7 +271,10 @@ def linearize(
             ``nn.BatchNorm1d`` (eval).
         x: ``(B, n)`` points, same dtype and device as the weights.
         keep_layers: also return the per-layer factors (W_i, b_i, z_i, Λ_i) in ``.layers``.
-        chunk_size: points processed at once (keeps intermediates in cache); None for all.
+        chunk_size: the most points processed at once (keeps intermediates in cache); None
+            for all. Chunks are also capped so the propagated stack, width·(n + 2) numbers per
+            point at the widest layer, stays within 64 MiB (wide nets). ``keep_layers=True``
+            processes all points at once.
 
     Returns:
         :class:`AffineForm` with ``A`` ``(B, m, n)`` and ``b`` ``(B, m)``. Autograd flows
@@ -281,6 +295,8 @@ def linearize(
     layers = parse_network(net)
     _check_points(x, layers, "net")
     batch = x.shape[0]
+    if chunk_size is not None:
+        chunk_size = min(chunk_size, _chunk_cap(layers, x))
     if keep_layers:
         A, b, factors = _linearize_chunk(layers, x, keep_layers=True)
         return AffineForm(A.contiguous(), b.contiguous(), x, tuple(factors))
