@@ -2,7 +2,7 @@
 
 All functions take ``(B, m, n)`` tensors (a single matrix is a batch of one) or an
 :class:`~neurodyn.pwa.AffineForm`, and return per-matrix results. 2×2 matrices — the phase-plane
-case of seed 000's case studies — use closed forms, about 20× faster than LAPACK calls on
+case of seed 000's case studies — use closed forms, 10–20× faster than LAPACK calls on
 millions of tiny matrices (``benchmarks/bench_pwa_grid.py``); larger ones use ``torch.linalg``.
 """
 
