@@ -201,10 +201,21 @@ def lyapunov(
             x = input_std * torch.randn(
                 batch, warmup + steps, f.input_size, generator=gen, dtype=dtype
             )
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
-        columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*Progress.get_default_columns()[:1], *columns, console=console) as bar:
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=console) as bar:
             task = bar.add_task(f"{type(module).__name__}, {x.shape[0]} sequences", total=None)
             res = lyapunov_spectrum(
                 f,
