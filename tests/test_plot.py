@@ -225,3 +225,20 @@ def test_bad_shapes_raise():
         spectral_radius_map(xs, ys, torch.ones(4, 4))
     with pytest.raises(ValueError, match="shape"):
         phase_portrait(None, vector_field=(xs, ys, torch.ones(5, 5, 3)))
+
+
+def test_ftle_convergence_plot_labels_every_line_in_its_own_colour():
+    import torch
+
+    from neurodyn.lyapunov import lyapunov_spectrum
+    from neurodyn.plot import ftle_convergence_plot
+
+    torch.manual_seed(0)
+    res = lyapunov_spectrum(torch.nn.GRU(2, 8, batch_first=True), torch.randn(2, 40, 2))
+    ax = ftle_convergence_plot(res, max_lines=12).axes[0]
+    lines = [ln for ln in ax.get_lines() if ln.get_label().startswith("λ_")]
+    assert [ln.get_label() for ln in lines] == [f"λ_{i}" for i in range(1, 9)]
+    assert len({tuple(ln.get_color()) for ln in lines}) == 8
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"λ_{i}" for i in range(1, 9)]
+    few = ftle_convergence_plot(res, max_lines=3).axes[0]
+    assert "first 3 of 8" in few.get_title()

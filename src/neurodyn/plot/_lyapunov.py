@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import matplotlib
 import numpy as np
 
 from neurodyn.plot._figures import _axes, _np
@@ -60,15 +61,18 @@ def ftle_convergence_plot(
 ):
     """Running estimate of each exponent against time (batch mean), for the first
     ``max_lines`` exponents; flat lines mean a converged estimate."""
-    ax, fig = _axes(ax, figsize=(6.0, 4.0))
+    ax, fig = _axes(ax, figsize=(7.0, 4.0))
     running = _np(result.running)
     blocks = running.shape[0]
     time = np.linspace(result.steps * result.dt / blocks, result.steps * result.dt, blocks)
-    for i in range(min(max_lines, running.shape[1])):
-        ax.plot(time, running[:, i], lw=1.0, label=f"λ_{i + 1}" if i < 6 else None)
+    shown = min(max_lines, running.shape[1])
+    colours = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.9, shown))  # one per exponent
+    for i in range(shown):
+        ax.plot(time, running[:, i], lw=1.0, color=colours[i], label=f"λ_{i + 1}")
     ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
     ax.set_xlabel("time")
     ax.set_ylabel(f"running estimate ({_units(result)})")
-    ax.set_title(title or "Convergence of the exponents")
-    ax.legend(loc="lower right", fontsize=8, ncols=2)
+    more = f" (first {shown} of {running.shape[1]})" if shown < running.shape[1] else ""
+    ax.set_title(title or f"Convergence of the exponents{more}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig
