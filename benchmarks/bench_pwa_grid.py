@@ -24,7 +24,8 @@ import time
 import torch
 
 import neurodyn
-from neurodyn.stability import grid_points, spectral_radius
+from neurodyn.dynamics import grid_points
+from neurodyn.stability import spectral_radius
 
 
 def make_net(depth: int = 8, width: int = 2, seed: int = 0) -> torch.nn.Sequential:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 import neurodyn
-from neurodyn.stability import fixed_points, norm2, simulate, spectral_radius
+from neurodyn.dynamics import fixed_points, simulate
+from neurodyn.stability import norm2, spectral_radius
 
 
 def linear(w, b=None) -> nn.Linear:

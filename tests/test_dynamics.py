@@ -15,7 +15,7 @@ from scipy.optimize import brentq
 from torch import nn
 
 from helpers import assert_close, jacobian_reference
-from neurodyn.stability import (
+from neurodyn.dynamics import (
     ATTRACTOR_KINDS,
     basins,
     classify_attractor,

@@ -10,6 +10,7 @@ from matplotlib.colors import TwoSlopeNorm, to_rgb
 from matplotlib.figure import Figure
 
 import neurodyn
+from neurodyn.dynamics import BasinsResult, basins, fixed_points, grid_points, simulate
 from neurodyn.plot import (
     basins_map,
     eigenvalue_cloud,
@@ -17,15 +18,7 @@ from neurodyn.plot import (
     regions_map,
     spectral_radius_map,
 )
-from neurodyn.stability import (
-    BasinsResult,
-    basins,
-    eigvals,
-    fixed_points,
-    grid_points,
-    simulate,
-    spectral_radius,
-)
+from neurodyn.stability import eigvals, spectral_radius
 
 F64 = torch.float64
 LOW, HIGH = (-3.0, -3.0), (3.0, 3.0)

@@ -9,8 +9,8 @@ from torch import nn
 
 from helpers import make_mlp
 from neurodyn import linear_regions, linearize
+from neurodyn.dynamics import grid_points
 from neurodyn.pwa import activation_pattern
-from neurodyn.stability import grid_points
 from neurodyn.systems import as_map
 
 F64 = torch.float64

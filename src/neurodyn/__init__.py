@@ -11,19 +11,10 @@ Example:
     >>> report = neurodyn.certify(net, [(-6, 6), (-6, 6)])     # proofs and sampled checks
 """
 
+from neurodyn.dynamics import basins, classify_attractor, fixed_points, simulate
 from neurodyn.lyapunov import covariant_lyapunov_vectors, lyapunov_spectrum
 from neurodyn.pwa import AffineForm, linear_regions, linearize
-from neurodyn.stability import (
-    basins,
-    certify,
-    classify_attractor,
-    eigvals,
-    fixed_points,
-    norm2,
-    simulate,
-    singular_values,
-    spectral_radius,
-)
+from neurodyn.stability import certify, eigvals, norm2, singular_values, spectral_radius
 from neurodyn.systems import Map, as_map
 
 __version__ = "0.1.0"

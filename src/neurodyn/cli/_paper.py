@@ -27,15 +27,9 @@ import torch
 from torch import nn
 
 from neurodyn.cli._report import _clean
+from neurodyn.dynamics import classify_attractor, fixed_points, grid_points, simulate
 from neurodyn.pwa import linearize
-from neurodyn.stability import (
-    classify_attractor,
-    eigvals,
-    fixed_points,
-    grid_points,
-    simulate,
-    spectral_radius,
-)
+from neurodyn.stability import eigvals, spectral_radius
 from neurodyn.zoo import NOT_REPRODUCED, PAPER_MODELS, paper_config, paper_model
 
 __all__ = ["FIGURES", "paper_figures"]

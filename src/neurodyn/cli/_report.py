@@ -15,18 +15,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from neurodyn.dynamics import basins, classify_attractor, fixed_points, grid_points, simulate
 from neurodyn.pwa import linear_regions, linearize
-from neurodyn.stability import (
-    basins,
-    certify,
-    classify_attractor,
-    eigvals,
-    fixed_points,
-    grid_points,
-    norm2,
-    simulate,
-    spectral_radius,
-)
+from neurodyn.stability import certify, eigvals, norm2, spectral_radius
 
 __all__ = ["phase_plane_report"]
 

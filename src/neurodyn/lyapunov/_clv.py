@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from neurodyn.lyapunov._qr import qr
-from neurodyn.systems import as_map
+from neurodyn.systems import complete_map
 
 __all__ = ["CLVResult", "covariant_lyapunov_vectors"]
 
@@ -70,16 +70,16 @@ def covariant_lyapunov_vectors(
             C onto the covariant directions before the window is reached.
         k: number of vectors (default n).
     """
-    f = as_map(map)
+    f = complete_map(map)
     n = f.dim
-    kt = int(getattr(f, "tangent_dim", n) or n)
+    kt = f.tangent_dim
     if kt != n:
         raise ValueError("covariant vectors need the full tangent space (tangent_dim == dim).")
     k = n if k is None else k
     if not 1 <= k <= n:
         raise ValueError(f"k must be in [1, {n}], got {k}.")
     total = warmup + steps + transient
-    input_size = getattr(f, "input_size", None)
+    input_size = f.input_size
     if input_size is not None:
         if inputs is None or inputs.ndim != 3 or inputs.shape[1] < total:
             raise ValueError(f"inputs must have shape (B, ≥{total}, {input_size}).")

@@ -13,7 +13,6 @@ the LSTM state is (h, c); the warm-up reorthonormalises Q so it cannot overflow.
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import torch
 from torch import Tensor
 
 from neurodyn.lyapunov._qr import QR_METHODS, qr
-from neurodyn.systems import as_map
+from neurodyn.systems import complete_map
 
 __all__ = ["LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum"]
 
@@ -227,10 +226,10 @@ def lyapunov_spectrum(
         >>> round(res.exponents.sum().item(), 6) == round(torch.log(torch.tensor(0.3)).item(), 6)
         True
     """
-    f = as_map(map)
+    f = complete_map(map)
     n = f.dim
-    kt = int(getattr(f, "tangent_dim", n) or n)
-    input_size = getattr(f, "input_size", None)
+    kt = f.tangent_dim
+    input_size = f.input_size
     if qr_method not in QR_METHODS:
         raise ValueError(f"qr_method must be one of {QR_METHODS}, got {qr_method!r}.")
     if not isinstance(t_on, int) or t_on < 1:
@@ -255,12 +254,7 @@ def lyapunov_spectrum(
             )
         ref = inputs
         if h0 is None:
-            zero = getattr(f, "zero_state", None)
-            h0 = (
-                zero(batch, dtype=inputs.dtype, device=inputs.device)
-                if zero is not None
-                else torch.zeros(batch, n, dtype=inputs.dtype, device=inputs.device)
-            )
+            h0 = f.zero_state(batch, dtype=inputs.dtype, device=inputs.device)
     else:
         if inputs is not None:
             raise ValueError(f"{type(f).__name__} is autonomous: pass h0 and steps, not inputs.")
@@ -287,29 +281,16 @@ def lyapunov_spectrum(
         raise TypeError(f"states and inputs must be floating point, got {ref.dtype}.")
     h = h0.to(dtype=ref.dtype, device=ref.device)
     Q = _initial_frame(q0, batch, kt, k, h)
-    step_and_jac = getattr(f, "step_and_jacobian", None)
-    # Maps that can write J into a caller's buffer (TorchRNNMap) get one buffer for the whole
-    # run, and J·Q alternates between two: large Jacobians are then allocated (and their pages
-    # first touched) once, not every step.
-    reuse = step_and_jac is not None and "out" in inspect.signature(step_and_jac).parameters
-    j_buf: Tensor | None = None
-    q_bufs: list[Tensor] = []
+    # One J buffer for the whole run (maps that can, like TorchRNNMap, write J into it) and two
+    # alternating J·Q buffers: large Jacobians are then allocated (and their pages first
+    # touched) once, not every step.
+    j_buf = h.new_empty(batch, kt, kt)
+    q_bufs = [torch.empty_like(Q), torch.empty_like(Q)]
 
     def advance(h: Tensor, Q: Tensor, x: Tensor | None) -> tuple[Tensor, Tensor]:
-        nonlocal j_buf
-        if reuse:
-            if j_buf is None:
-                j_buf = h.new_empty(h.shape[0], kt, kt)
-                q_bufs.extend([torch.empty_like(Q), torch.empty_like(Q)])
-            h_new, J = step_and_jac(h, x, out=j_buf)
-            target = q_bufs[0] if Q.data_ptr() != q_bufs[0].data_ptr() else q_bufs[1]
-            return h_new, torch.bmm(J, Q, out=target)
-        if step_and_jac is not None:
-            h_new, J = step_and_jac(h, x)
-        else:
-            J = f.jacobian(h, x)
-            h_new = f.step(h, x)
-        return h_new, J @ Q
+        h_new, J = f.step_and_jacobian(h, x, out=j_buf)
+        target = q_bufs[0] if Q.data_ptr() != q_bufs[0].data_ptr() else q_bufs[1]
+        return h_new, torch.bmm(J, Q, out=target)
 
     def check(h: Tensor, t_first: int, t_last: int) -> None:
         if not bool(torch.isfinite(h).all()):

@@ -7,7 +7,7 @@ leaks); each function takes an optional ``ax`` and returns the figure the axes l
 saved by the caller with ``fig.savefig(path)``.
 
 Tensors may be torch tensors (any float dtype, any device) or numpy arrays. Grids are the
-uniform axes of :func:`neurodyn.stability.grid_points`: ``xs`` ``(nx,)``, ``ys`` ``(ny,)`` and
+uniform axes of :func:`neurodyn.dynamics.grid_points`: ``xs`` ``(nx,)``, ``ys`` ``(ny,)`` and
 values ``(ny, nx)`` (a flat ``(ny·nx,)`` array in ``grid_points`` order is reshaped).
 """
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from torch import Tensor
 
-    from neurodyn.stability import BasinsResult, FixedPointsResult, Trajectory
+    from neurodyn.dynamics import BasinsResult, FixedPointsResult, Trajectory
 
 __all__ = [
     "FIXED_POINT_STYLES",
@@ -130,10 +130,10 @@ def phase_portrait(
     """Phase portrait of a 2-D map (seed 000 Figs. 2, 4, 6).
 
     Args:
-        trajectories: a :class:`~neurodyn.stability.Trajectory` with ``states`` ``(B, T+1, 2)``
+        trajectories: a :class:`~neurodyn.dynamics.Trajectory` with ``states`` ``(B, T+1, 2)``
             (None to draw only the field and fixed points). Bounded trajectories are thin blue
             lines, diverged ones dashed red; a dot marks each start.
-        fixed_points: a :class:`~neurodyn.stability.FixedPointsResult`; each point is marked by
+        fixed_points: a :class:`~neurodyn.dynamics.FixedPointsResult`; each point is marked by
             kind — stable ●, unstable ○, saddle ✕, non-hyperbolic ◆.
         vector_field: ``(xs, ys, step_vectors)`` with step vectors f(x) − x of shape
             ``(ny, nx, 2)`` on the grid; drawn as light-grey unit-length arrows (at most
@@ -441,7 +441,7 @@ def basins_map(
     legend: bool = True,
 ) -> Figure:
     """Regions of attraction (seed 000 Fig. 2, top row) from a
-    :class:`~neurodyn.stability.BasinsResult`: one colour per attractor's basin, dark grey for
+    :class:`~neurodyn.dynamics.BasinsResult`: one colour per attractor's basin, dark grey for
     divergent points, light grey for bounded points that did not converge; attractors marked.
     """
     x, y, labels = _grid_values(result.xs, result.ys, result.labels, "labels", np.int64)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
+from neurodyn import _core
 from neurodyn.pwa._network import ActivationLayer, AffineLayer, Layer, parse_network
 
 __all__ = ["AffineForm", "LayerFactor", "linearize"]
@@ -85,27 +86,23 @@ class AffineForm:
 
     def eigvals(self) -> Tensor:
         """Eigenvalues of A*, ``(B, n)`` complex. See :func:`neurodyn.stability.eigvals`."""
-        from neurodyn.stability import eigvals
 
-        return eigvals(self.A)
+        return _core.eigvals(self.A)
 
     def spectral_radius(self) -> Tensor:
         """ρ(A*) per point, ``(B,)``. See :func:`neurodyn.stability.spectral_radius`."""
-        from neurodyn.stability import spectral_radius
 
-        return spectral_radius(self.A)
+        return _core.spectral_radius(self.A)
 
     def singular_values(self) -> Tensor:
         """Singular values of A*, ``(B, min(m, n))``, descending."""
-        from neurodyn.stability import singular_values
 
-        return singular_values(self.A)
+        return _core.singular_values(self.A)
 
     def norm2(self) -> Tensor:
         """Spectral norm ‖A*‖₂ per point, ``(B,)`` (the largest singular value)."""
-        from neurodyn.stability import norm2
 
-        return norm2(self.A)
+        return _core.norm2(self.A)
 
 
 def _check_points(x: Tensor, layers: list[Layer], name: str) -> None:

@@ -1,39 +1,28 @@
-"""Spectra over point sets, stability and dissipativity certificates, fixed points and basins."""
+"""Stability and dissipativity certificates of feedforward maps, and the batched spectra they use.
 
-from neurodyn.stability._certify import Certificate, CertificateReport, certify, sample_domain
-from neurodyn.stability._dynamics import (
-    ATTRACTOR_KINDS,
-    AttractorResult,
-    BasinsResult,
-    FixedPoint,
-    FixedPointsResult,
-    Trajectory,
-    basins,
-    classify_attractor,
-    fixed_points,
-    grid_points,
-    simulate,
+Spectra (eigenvalues, ρ, singular values, ‖·‖₂) live in neurodyn's bottom layer and are
+re-exported here; simulation, fixed points, basins and attractors are in ``neurodyn.dynamics``.
+"""
+
+from neurodyn._core import (
+    CERTIFICATE_KINDS,
+    Certificate,
+    CertificateReport,
+    eigvals,
+    norm2,
+    singular_values,
+    spectral_radius,
 )
-from neurodyn.stability._spectra import eigvals, norm2, singular_values, spectral_radius
+from neurodyn.stability._certify import certify, sample_domain
 
 __all__ = [
-    "ATTRACTOR_KINDS",
-    "AttractorResult",
-    "BasinsResult",
+    "CERTIFICATE_KINDS",
     "Certificate",
     "CertificateReport",
-    "FixedPoint",
-    "FixedPointsResult",
-    "Trajectory",
-    "basins",
     "certify",
-    "classify_attractor",
     "eigvals",
-    "fixed_points",
-    "grid_points",
     "norm2",
     "sample_domain",
-    "simulate",
     "singular_values",
     "spectral_radius",
 ]

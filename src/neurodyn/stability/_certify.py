@@ -35,91 +35,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
 
+from neurodyn._core import Certificate, CertificateReport, json_float, norm2, spectral_radius
 from neurodyn.pwa import AffineLayer, linearize, parse_network
-from neurodyn.stability._spectra import norm2, spectral_radius
 
 __all__ = ["Certificate", "CertificateReport", "certify", "sample_domain"]
-
-KINDS = ("proof", "sampled", "seed-heuristic")
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """One checked condition.
-
-    Attributes:
-        name: short identifier, e.g. ``"norm_product"``.
-        holds: whether the condition is satisfied (its meaning depends on ``kind``).
-        margin: how far inside the condition: positive when it holds (e.g. 1 − q).
-        kind: ``"proof"``, ``"sampled"`` or ``"seed-heuristic"`` (module docstring).
-        method: what was computed, in one sentence, with the seed and equation it implements.
-        conclusion: what ``holds=True`` lets you conclude (and, for sampled checks, what not).
-        assumptions: the hypotheses under which the conclusion holds.
-        evidence: numbers to check it by hand (JSON-ready).
-    """
-
-    name: str
-    holds: bool
-    margin: float
-    kind: str
-    method: str
-    conclusion: str
-    assumptions: tuple[str, ...] = ()
-    evidence: dict = field(default_factory=dict)
-
-    @property
-    def proven(self) -> bool:
-        """True only for a proof that holds."""
-        return self.holds and self.kind == "proof"
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "holds": self.holds,
-            "proven": self.proven,
-            "margin": _json_float(self.margin),
-            "kind": self.kind,
-            "method": self.method,
-            "conclusion": self.conclusion,
-            "assumptions": list(self.assumptions),
-            "evidence": self.evidence,
-        }
-
-
-@dataclass(frozen=True)
-class CertificateReport:
-    """All certificates for one network and domain, in a fixed order."""
-
-    certificates: tuple[Certificate, ...]
-    domain: dict
-
-    def __getitem__(self, name: str) -> Certificate:
-        for c in self.certificates:
-            if c.name == name:
-                return c
-        raise KeyError(f"no certificate {name!r}; have {[c.name for c in self.certificates]}")
-
-    def __iter__(self):
-        return iter(self.certificates)
-
-    def __len__(self) -> int:
-        return len(self.certificates)
-
-    def to_dict(self) -> dict:
-        return {"domain": self.domain, "certificates": [c.to_dict() for c in self.certificates]}
-
-
-def _json_float(x: float) -> float | str:
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return float(x)
 
 
 def sample_domain(
@@ -280,7 +203,7 @@ def certify(
         domain: ``(B, n)`` points, or a box ``[(low, high), …]`` (sampled, see
             :func:`sample_domain`); the sampled certificates are evaluated there.
         equilibria: ``(K, n)`` fixed points for the Cor. 3 bounds; by default found by
-            :func:`neurodyn.stability.fixed_points` from up to 400 domain points (square nets).
+            :func:`neurodyn.dynamics.fixed_points` from up to 400 domain points (square nets).
 
     Returns:
         :class:`CertificateReport` with, in order: ``theorem6_necessary`` (sampled),
@@ -510,7 +433,7 @@ def _equilibrium_bounds(net, pts, square, equilibria) -> Certificate:
             "Not applicable: the network is not a map ℝⁿ → ℝⁿ.",
         )
     if equilibria is None:
-        from neurodyn.stability._dynamics import fixed_points
+        from neurodyn.dynamics import fixed_points
 
         step = max(1, pts.shape[0] // 400)
         equilibria = fixed_points(net, seeds=pts[::step]).stack()
@@ -537,7 +460,7 @@ def _equilibrium_bounds(net, pts, square, equilibria) -> Certificate:
                     "x": equilibria[k].tolist(),
                     "norm": float(xn[k]),
                     "lower": lb,
-                    "upper": _json_float(ub),
+                    "upper": json_float(ub),
                     "A_norm2": float(a_n[k]),
                     "holds": holds,
                 }

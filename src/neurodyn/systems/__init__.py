@@ -1,6 +1,7 @@
-"""Systems as Maps: the Map protocol, adapters from torch modules, reference systems."""
+"""Systems as Maps: the Map contract, adapters from torch modules, reference systems."""
 
-from neurodyn.systems._map import CallableMap, FeedforwardMap, Map, as_map
+from neurodyn.systems._feedforward import FeedforwardMap
+from neurodyn.systems._map import CallableMap, Map, MapBase, as_map, complete_map
 from neurodyn.systems._reference import Henon, LinearMap, Logistic, Lorenz, Rossler
 from neurodyn.systems._torch_rnn import TorchRNNMap
 
@@ -12,7 +13,9 @@ __all__ = [
     "Logistic",
     "Lorenz",
     "Map",
+    "MapBase",
     "Rossler",
     "TorchRNNMap",
     "as_map",
+    "complete_map",
 ]

@@ -1,124 +1,159 @@
-"""The Map protocol: a batched discrete-time system h' = F(h, x) with its Jacobian ∂F/∂h.
+"""The Map contract: a batched discrete-time system h' = F(h, x) with its Jacobian ∂F/∂h.
 
 Every algorithm in neurodyn that iterates a system (fixed points, basins, attractors, Lyapunov
 spectra) takes a Map. Flows become Maps through their integrator step, with ``dt`` the step.
+
+The whole contract is :class:`MapBase`: a Map must provide ``dim``, ``step`` and ``jacobian``;
+everything else is an optional hook whose default the base class declares. :func:`as_map` turns
+torch modules, callables, objects with a ``__neurodyn_map__`` method and any object with
+``dim``/``step``/``jacobian`` into a :class:`MapBase`, so algorithms can rely on every hook.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Protocol, runtime_checkable
 
 import torch
 from torch import Tensor, nn
 
-__all__ = ["CallableMap", "FeedforwardMap", "Map", "as_map"]
+from neurodyn.pwa import AffineForm
+
+__all__ = ["CallableMap", "Map", "MapBase", "as_map", "complete_map"]
 
 
 @runtime_checkable
 class Map(Protocol):
-    """A batched discrete-time system h_{t+1} = F(h_t, x_t).
+    """The minimal Map: a batched discrete-time system h_{t+1} = F(h_t, x_t).
 
-    Attributes:
-        dim: state dimension n.
-        dt: time per step (1 for discrete maps; exponents and rates are per unit time).
-        input_size: width of the input x_t, or None for an autonomous map.
-        tangent_dim: size k of the Jacobian, normally n. Smaller only for an explicitly
-            approximate tangent space (the seed-004 h-only LSTM convention, where the cell state
-            is carried but not differentiated); optional, defaults to ``dim``.
+    A class with these three members works with every algorithm (:func:`as_map` fills in the
+    optional hooks of :class:`MapBase` with their defaults):
 
-    Methods:
-        step(h, x=None): ``(B, n)`` (and ``(B, input_size)``) → ``(B, n)``, the next state.
-        jacobian(h, x=None): ``(B, n)`` → ``(B, k, k)``, ∂F/∂h at (h, x) — evaluated at the
-            state the step starts from, not the one it lands on.
+    * ``dim``: state dimension n;
+    * ``step(h, x=None)``: ``(B, n)`` (and ``(B, input_size)``) → ``(B, n)``, the next state;
+    * ``jacobian(h, x=None)``: ``(B, n)`` → ``(B, k, k)``, ∂F/∂h evaluated at (h, x) — the state
+      the step starts from, not the one it lands on.
+
+    Optional members it may also have (read by :func:`as_map`): ``dt``, ``input_size``,
+    ``tangent_dim``, ``zero_state``, ``step_and_jacobian``, ``dtype``, ``device``,
+    ``affine_form`` — see :class:`MapBase`.
     """
 
     dim: int
-    dt: float
 
     def step(self, h: Tensor, x: Tensor | None = None) -> Tensor: ...
 
     def jacobian(self, h: Tensor, x: Tensor | None = None) -> Tensor: ...
 
 
-class FeedforwardMap:
-    """An autonomous map x_{t+1} = f(x_t) given by a square feedforward network f: ℝⁿ → ℝⁿ.
+class MapBase:
+    """Base class of every Map in neurodyn: the whole contract, with the default of each hook.
 
-    ``jacobian`` is the exact Jacobian ∂f/∂x = W_L D_L W_{L−1} ⋯ D_1 W_0 with D_i = diag(σ'(z_i))
-    computed in one forward pass (σ' by autograd on the elementwise activation, which is exact:
-    an analytic derivative, not a finite difference). ``affine_form`` gives A*(x), b*(x).
+    Subclasses set ``dim`` and implement ``step`` and ``jacobian``; they override a hook only
+    where they can do better than its default.
 
-    Args:
-        net: a network accepted by :func:`neurodyn.linearize` with equal input and output width.
+    Attributes:
+        dim: state dimension n.
+        dt: time per step (1 for discrete maps); exponents and rates are per unit time.
+        input_size: width m of the input x_t, or None for an autonomous map.
+        tangent_dim: size k of the Jacobian; defaults to ``dim``. Smaller only for an explicitly
+            approximate tangent space (the h-only LSTM convention of Vogt et al. 2022, where the
+            cell state is carried but not differentiated).
+        dtype, device: what states must be built in (a module's parameters), or None where the
+            map follows the dtype and device of the state it is given.
+
+    Methods:
+        step(h, x=None): the next state ``(B, n)``.
+        jacobian(h, x=None): ∂F/∂h at (h, x), ``(B, k, k)``.
+        step_and_jacobian(h, x=None, *, out=None): both at once. ``out`` is a hint: a
+            ``(B, k, k)`` buffer the map *may* write J into and return (the default ignores it
+            and calls ``step`` and ``jacobian``). Callers must use the returned J.
+        zero_state(batch, dtype=None, device=None): the rest state ``(batch, n)`` driven maps
+            start from (zeros by default).
+        affine_form(h): the exact pointwise-affine form A*(h) h + b*(h) where the map has one
+            (feedforward nets), else None.
     """
 
+    dim: int
     dt: float = 1.0
-    input_size = None
+    input_size: int | None = None
+    dtype: torch.dtype | None = None
+    device: torch.device | None = None
+    _tangent_dim: int | None = None
 
-    def __init__(self, net: nn.Module):
-        from neurodyn.pwa._network import AffineLayer, parse_network
+    @property
+    def tangent_dim(self) -> int:
+        return self.dim if self._tangent_dim is None else self._tangent_dim
 
-        self.net = net
-        self.layers = parse_network(net)
-        affine = [layer for layer in self.layers if isinstance(layer, AffineLayer)]
-        if not affine:
-            raise ValueError("as_map(net): the network has no nn.Linear layer to fix its width.")
-        n_in, n_out = affine[0].weight.shape[1], affine[-1].weight.shape[0]
-        if n_in != n_out:
-            raise ValueError(
-                f"as_map(net): an autonomous map x_(t+1) = f(x_t) needs as many outputs as inputs; "
-                f"this network maps ℝ^{n_in} → ℝ^{n_out}. Use neurodyn.linearize for its affine "
-                "form and singular values instead."
-            )
-        self.dim = n_in
+    @tangent_dim.setter
+    def tangent_dim(self, k: int) -> None:
+        self._tangent_dim = int(k)
+
+    def step(self, h: Tensor, x: Tensor | None = None) -> Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement step(h, x).")
+
+    def jacobian(self, h: Tensor, x: Tensor | None = None) -> Tensor:  # pragma: no cover
+        raise NotImplementedError(f"{type(self).__name__} must implement jacobian(h, x).")
+
+    def step_and_jacobian(
+        self, h: Tensor, x: Tensor | None = None, *, out: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """``(step(h, x), jacobian(h, x))``; ``out`` may receive J (see the class docstring)."""
+        return self.step(h, x), self.jacobian(h, x)
+
+    def zero_state(self, batch: int, dtype=None, device=None) -> Tensor:
+        """Zeros ``(batch, dim)`` in ``dtype`` / ``device`` (default: the map's, else float32)."""
+        return torch.zeros(batch, self.dim, dtype=dtype or self.dtype, device=device or self.device)
+
+    def affine_form(self, h: Tensor) -> AffineForm | None:
+        """The exact pointwise-affine form at ``h``, or None (the default: the map has none)."""
+        return None
+
+
+class _ProtocolMap(MapBase):
+    """A user object with ``dim``, ``step`` and ``jacobian`` (and any optional hooks) as a
+    :class:`MapBase`: its own hooks are used where it has them, the defaults elsewhere."""
+
+    def __init__(self, obj):
+        self.obj = obj
+        self.dim = int(obj.dim)
+        self.dt = float(getattr(obj, "dt", 1.0))
+        self.input_size = getattr(obj, "input_size", None)
+        self.dtype = getattr(obj, "dtype", None)
+        self.device = getattr(obj, "device", None)
+        k = getattr(obj, "tangent_dim", None)
+        if k is not None:
+            self.tangent_dim = k
+        fused = getattr(obj, "step_and_jacobian", None)
+        self._fused = fused
+        self._fused_out = fused is not None and "out" in inspect.signature(fused).parameters
 
     def __repr__(self) -> str:
-        return f"FeedforwardMap(dim={self.dim}, layers={len(self.layers)})"
+        return f"as_map({self.obj!r})"
 
     def step(self, h: Tensor, x: Tensor | None = None) -> Tensor:
-        """f(h), ``(B, n)``. ``x`` must be None (the map is autonomous)."""
-        if x is not None:
-            raise ValueError("FeedforwardMap is autonomous: step(h) takes no input x.")
-        return self.net(h)
+        return self.obj.step(h, x)
 
     def jacobian(self, h: Tensor, x: Tensor | None = None) -> Tensor:
-        """∂f/∂h at each state, ``(B, n, n)``, by forward-mode propagation of the identity."""
-        from neurodyn.pwa._network import AffineLayer
+        return self.obj.jacobian(h, x)
 
-        if x is not None:
-            raise ValueError("FeedforwardMap is autonomous: jacobian(h) takes no input x.")
-        batch, n = h.shape
-        z = h
-        tangent: Tensor | None = None  # Jᵀ as (B, n, width)
-        for layer in self.layers:
-            if isinstance(layer, AffineLayer):
-                w = layer.weight
-                z = torch.nn.functional.linear(z, w, layer.bias)
-                tangent = (
-                    w.t().expand(batch, n, w.shape[0])
-                    if tangent is None
-                    else torch.matmul(tangent, w.t())
-                )
-            else:
-                act = layer.spec.module
-                # σ is elementwise, so its Jacobian is diag(σ'(z)): one backward pass of the sum
-                # gives every σ'(z_i) exactly (autograd's convention at kinks, e.g. ReLU'(0) = 0).
-                with torch.enable_grad():
-                    zz = z.detach().requires_grad_(True)
-                    (d,) = torch.autograd.grad(act(zz).sum(), zz)
-                z = act(z)
-                tangent = torch.diag_embed(d) if tangent is None else tangent * d.unsqueeze(1)
-        if tangent is None:
-            return torch.eye(n, dtype=h.dtype, device=h.device).expand(batch, n, n).clone()
-        return tangent.transpose(1, 2)
+    def step_and_jacobian(self, h, x=None, *, out=None):
+        if self._fused is None:
+            return super().step_and_jacobian(h, x)
+        return self._fused(h, x, out=out) if self._fused_out else self._fused(h, x)
+
+    def zero_state(self, batch: int, dtype=None, device=None) -> Tensor:
+        own = getattr(self.obj, "zero_state", None)
+        if own is not None:
+            return own(batch, dtype=dtype, device=device)
+        return super().zero_state(batch, dtype, device)
 
     def affine_form(self, h: Tensor):
-        """The exact pointwise-affine form A*(h) h + b*(h) (see :func:`neurodyn.linearize`)."""
-        from neurodyn.pwa import linearize
-
-        return linearize(self.net, h)
+        own = getattr(self.obj, "affine_form", None)
+        return None if own is None else own(h)
 
 
-class CallableMap:
+class CallableMap(MapBase):
     """Any batched step function as a Map, with its Jacobian by ``torch.func`` (autograd).
 
     The fallback for systems without an analytic Jacobian: the same numbers as an analytic
@@ -168,11 +203,18 @@ class CallableMap:
 
 
 def as_map(obj, **options) -> Map:
-    """Wrap ``obj`` as a :class:`Map`.
+    """Wrap ``obj`` as a Map.
 
-    * an object that already satisfies the Map protocol is returned unchanged;
+    In this order:
+
+    * a :class:`MapBase` is returned unchanged;
+    * an object with a ``__neurodyn_map__(**options)`` method — the extension hook, for modules
+      defined outside neurodyn.systems (neurodyn's own cells, or a user's module) — gives the
+      Map that method returns;
     * ``nn.RNN``/``nn.LSTM``/``nn.GRU`` and their ``*Cell``s → :class:`TorchRNNMap`
-      (options: ``lstm_state="hc"`` (exact, default) or ``"h"`` (the seed's approximation));
+      (options: ``lstm_state="hc"`` (exact, default) or ``"h"`` (the h-only approximation));
+    * any other object with ``dim``, ``step`` and ``jacobian`` (the :class:`Map` protocol) is
+      returned unchanged (:func:`complete_map` gives it the default hooks);
     * any other ``nn.Module`` made of ``nn.Linear`` and elementwise activations, square, used as
       x_{t+1} = f(x_t) → :class:`FeedforwardMap`;
     * a plain callable ``fn(h)`` or ``fn(h, x)`` → :class:`CallableMap` (autograd Jacobian;
@@ -180,15 +222,38 @@ def as_map(obj, **options) -> Map:
 
     Raises:
         TypeError: for anything else, naming what is supported.
+
+    Example:
+        >>> import torch, neurodyn
+        >>> class Rotation(torch.nn.Module):
+        ...     def __neurodyn_map__(self):
+        ...         A = torch.tensor([[0.0, -1.0], [1.0, 0.0]], dtype=torch.float64)
+        ...         return neurodyn.systems.LinearMap(A)
+        >>> neurodyn.as_map(Rotation()).dim
+        2
     """
+    from neurodyn.systems._feedforward import FeedforwardMap
     from neurodyn.systems._torch_rnn import TorchRNNMap
 
+    if isinstance(obj, MapBase):
+        if options:
+            raise TypeError(f"{type(obj).__name__} is already a Map; options {options} unused.")
+        return obj
+    hook = getattr(type(obj), "__neurodyn_map__", None)
+    if hook is not None:
+        made = hook(obj, **options)
+        if made is obj or getattr(type(made), "__neurodyn_map__", None) is not None:
+            raise TypeError(
+                f"{type(obj).__name__}.__neurodyn_map__ must return a Map (an object with dim, "
+                "step and jacobian), not an object that has __neurodyn_map__ itself."
+            )
+        return as_map(made)
+    if isinstance(obj, nn.RNNBase | nn.RNNCellBase):
+        return TorchRNNMap(obj, **options)
     if isinstance(obj, Map):
         if options:
             raise TypeError(f"{type(obj).__name__} is already a Map; options {options} unused.")
         return obj
-    if isinstance(obj, nn.RNNBase | nn.RNNCellBase):
-        return TorchRNNMap(obj, **options)
     if isinstance(obj, nn.Module):
         if options:
             raise TypeError(f"as_map(feedforward net) takes no options, got {options}.")
@@ -197,7 +262,8 @@ def as_map(obj, **options) -> Map:
         except TypeError as err:
             raise TypeError(
                 f"as_map: {err} Any other module can still be a Map through the autograd "
-                "fallback: as_map(lambda h: module(h), dim=n) (or fn(h, x) with input_size=m)."
+                "fallback: as_map(lambda h: module(h), dim=n) (or fn(h, x) with input_size=m), "
+                "or by giving the module a __neurodyn_map__ method that returns its Map."
             ) from err
     if callable(obj):
         if "dim" not in options:
@@ -209,6 +275,16 @@ def as_map(obj, **options) -> Map:
     raise TypeError(
         f"as_map: cannot make a Map from {type(obj).__name__}. Supported: torch nn.RNN, nn.LSTM, "
         "nn.GRU and their cells; a square feedforward nn.Module (nn.Linear + elementwise "
-        "activations); a callable fn(h) or fn(h, x) with dim=...; or an object with dim, dt, "
-        "step(h, x) and jacobian(h, x)."
+        "activations); a callable fn(h) or fn(h, x) with dim=...; an object with dim, "
+        "step(h, x) and jacobian(h, x); or one with a __neurodyn_map__() method returning a Map."
     )
+
+
+def complete_map(obj, **options) -> MapBase:
+    """:func:`as_map`, then every optional hook of :class:`MapBase` filled in.
+
+    What algorithms call: a user's class with only ``dim``, ``step`` and ``jacobian`` is adapted
+    (its own optional hooks, where it has them, are kept); a :class:`MapBase` is returned as is.
+    """
+    made = as_map(obj, **options)
+    return made if isinstance(made, MapBase) else _ProtocolMap(made)

@@ -31,6 +31,8 @@ import math
 import torch
 from torch import Tensor
 
+from neurodyn.systems._map import MapBase
+
 __all__ = ["Henon", "LinearMap", "Logistic", "Lorenz", "Rossler"]
 
 
@@ -60,7 +62,7 @@ def _fmt(v: float) -> str:
     return f"{v:g}" if v == float(f"{v:g}") else repr(v)
 
 
-class _DiscreteReference:
+class _DiscreteReference(MapBase):
     """Common plumbing of the reference maps (dt = 1, autonomous)."""
 
     dim: int
@@ -171,7 +173,7 @@ class Henon(_DiscreteReference):
         return (0.01 * noise).to(dtype=dtype, device=device)
 
 
-class _RK4Flow:
+class _RK4Flow(MapBase):
     """A flow dh/dt = f(h) as the map h ↦ one classical RK4 step of size ``dt``.
 
     ``jacobian`` is the exact derivative of that discrete map. With the stages
@@ -217,7 +219,9 @@ class _RK4Flow:
         """The exact Jacobian of the RK4 step at h (see the class docstring), ``(B, 3, 3)``."""
         return self.step_and_jacobian(h, x)[1]
 
-    def step_and_jacobian(self, h: Tensor, x: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def step_and_jacobian(
+        self, h: Tensor, x: Tensor | None = None, *, out: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
         """The RK4 step and its exact Jacobian from one pass over the stages."""
         _no_input(self._name, x)
         _check_state(self._name, h, self.dim)
@@ -372,7 +376,7 @@ class Rossler(_RK4Flow):
         return self._start((1.0, 1.0, 0.0), batch, dtype, generator, device)
 
 
-class LinearMap:
+class LinearMap(MapBase):
     """The linear map h ↦ A h, or the driven h ↦ A h + B x when ``B`` is given.
 
     Its Lyapunov exponents are exactly ln|λᵢ(A)| (Oseledets: ‖Aᵗv‖^(1/t) → |λᵢ| on the flag of

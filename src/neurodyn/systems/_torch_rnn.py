@@ -51,13 +51,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from neurodyn.systems._map import MapBase
+
 __all__ = ["TorchRNNMap"]
 
 _CELLS = (nn.RNNCell, nn.LSTMCell, nn.GRUCell)
 _MODULES = (nn.RNN, nn.LSTM, nn.GRU)
 
 
-class TorchRNNMap:
+class TorchRNNMap(MapBase):
     """A PyTorch recurrent module as the map h_t = F(h_{t−1}, x_t), with its exact Jacobian.
 
     State layout: the Map state is one flat vector per batch row, ``(B, n)``:
@@ -144,6 +146,17 @@ class TorchRNNMap:
             [torch.arange(i * self._width, i * self._width + H) for i in range(L)]
         )
         self._check_mode()
+
+    @property
+    def dtype(self) -> torch.dtype | None:
+        """The module's parameter dtype."""
+        p = next(iter(self.module.parameters()), None)
+        return None if p is None else p.dtype
+
+    @property
+    def device(self) -> torch.device | None:
+        p = next(iter(self.module.parameters()), None)
+        return None if p is None else p.device
 
     def __repr__(self) -> str:
         name = type(self.module).__name__

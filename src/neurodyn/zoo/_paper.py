@@ -167,8 +167,9 @@ def paper_model(name: str, dtype: torch.dtype = torch.float64) -> nn.Sequential:
 
 
 def _rho_grid(net: nn.Module, resolution: int = 61) -> torch.Tensor:
+    from neurodyn.dynamics import grid_points
     from neurodyn.pwa import linearize
-    from neurodyn.stability import grid_points, spectral_radius
+    from neurodyn.stability import spectral_radius
 
     _, _, pts = grid_points(BOX[0], BOX[1], resolution, dtype=torch.float64)
     with torch.no_grad():
@@ -176,13 +177,13 @@ def _rho_grid(net: nn.Module, resolution: int = 61) -> torch.Tensor:
 
 
 def _attractor(net: nn.Module) -> str:
-    from neurodyn.stability import classify_attractor
+    from neurodyn.dynamics import classify_attractor
 
     return classify_attractor(net, BOX[0], BOX[1], resolution=8, transient=500, window=100).kind
 
 
 def _diverges(net: nn.Module) -> bool:
-    from neurodyn.stability import grid_points, simulate
+    from neurodyn.dynamics import grid_points, simulate
 
     _, _, pts = grid_points(BOX[0], BOX[1], 9, dtype=torch.float64)
     return bool(simulate(net, pts, 300).diverged.any())
@@ -190,8 +191,9 @@ def _diverges(net: nn.Module) -> bool:
 
 def _rho_visited(net: nn.Module) -> float:
     """max ρ(A*(x)) over the states that trajectories from a 9×9 grid visit (300 steps)."""
+    from neurodyn.dynamics import grid_points, simulate
     from neurodyn.pwa import linearize
-    from neurodyn.stability import grid_points, simulate, spectral_radius
+    from neurodyn.stability import spectral_radius
 
     _, _, pts = grid_points(BOX[0], BOX[1], 9, dtype=torch.float64)
     states = simulate(net, pts, 300).states.reshape(-1, pts.shape[1])
@@ -223,7 +225,7 @@ _CHECKS: dict[str, Callable[[nn.Module], bool]] = {
 
 
 def _equilibrium_norm(net: nn.Module) -> float:
-    from neurodyn.stability import classify_attractor
+    from neurodyn.dynamics import classify_attractor
 
     res = classify_attractor(net, BOX[0], BOX[1], resolution=8, transient=500, window=100)
     ends = res.evidence.get("end_points") or [[float("inf")] * 2]

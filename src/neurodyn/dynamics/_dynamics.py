@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from neurodyn.systems import as_map
+from neurodyn._core import spectral_radius
+from neurodyn.systems import complete_map
 
 __all__ = [
     "ATTRACTOR_KINDS",
@@ -100,7 +101,7 @@ def simulate(map, x0: Tensor, steps: int, *, bound: float = 1e6) -> Trajectory:
         steps: number of steps T ≥ 1.
         bound: escape radius; a state with ‖x‖₂ > bound counts as diverged and is frozen.
     """
-    f = as_map(map)
+    f = complete_map(map)
     _check_states(x0, f.dim)
     if steps < 1:
         raise ValueError(f"steps must be ≥ 1, got {steps}.")
@@ -229,7 +230,7 @@ def fixed_points(
             ``[low, high]`` (required then, and only for n ≤ 3).
         tol: residual tolerance (default 1e-10 in float64, 1e-5 in float32).
     """
-    f = as_map(map)
+    f = complete_map(map)
     if seeds is None:
         if low is None or high is None:
             raise ValueError("fixed_points: give seeds (S, n) or a box low=..., high=... to grid.")
@@ -297,19 +298,15 @@ def fixed_points(
 
 
 def _param_like(f) -> Tensor | None:
-    net = getattr(f, "net", None)
-    if net is None:
+    """An empty tensor in the map's dtype and device, or None if the map follows its input."""
+    if f.dtype is None:
         return None
-    return next(iter(net.parameters()), None)
+    return torch.empty(0, dtype=f.dtype, device=f.device)
 
 
 def _affine_rho(f, x: Tensor) -> Tensor | None:
-    affine = getattr(f, "affine_form", None)
-    if affine is None:
-        return None
-    from neurodyn.stability._spectra import spectral_radius
-
-    return spectral_radius(affine(x).A)
+    form = f.affine_form(x)
+    return None if form is None else spectral_radius(form.A)
 
 
 @dataclass(frozen=True)
@@ -372,7 +369,7 @@ def basins(
 
     ``attractors`` defaults to the stable fixed points that :func:`fixed_points` finds in the box.
     """
-    f = as_map(map)
+    f = complete_map(map)
     if f.dim != 2:
         raise ValueError(f"basins works on 2-D maps (phase plane); this map has dim {f.dim}.")
     ref = _param_like(f)
@@ -457,7 +454,7 @@ def classify_attractor(
     The rule (also in ``result.rule``) is stated in :data:`_RULE`; every quantity it uses is in
     ``result.evidence``. Trajectories start on a ``resolution``-per-axis grid (n ≤ 3).
     """
-    f = as_map(map)
+    f = complete_map(map)
     if len(low) != f.dim or len(high) != f.dim:
         raise ValueError(f"low and high need {f.dim} entries, got {low}, {high}.")
     ref = _param_like(f)

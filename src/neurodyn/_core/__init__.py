@@ -1,0 +1,29 @@
+"""The neutral bottom layer: batched spectra, ``Certificate``, JSON helpers, typed errors and the
+progress protocol. Nothing here imports from the rest of neurodyn, so every subpackage may use it.
+The public names are re-exported where users look for them (``neurodyn.stability`` for spectra
+and certificates, ``neurodyn.errors``)."""
+
+from neurodyn._core._certificate import CERTIFICATE_KINDS, Certificate, CertificateReport
+from neurodyn._core._errors import DivergenceError, NeurodynError
+from neurodyn._core._json import dump_json, from_json_float, json_float, to_jsonable
+from neurodyn._core._progress import Progress, notify, rich_progress
+from neurodyn._core._spectra import eigvals, norm2, singular_values, spectral_radius
+
+__all__ = [
+    "CERTIFICATE_KINDS",
+    "Certificate",
+    "CertificateReport",
+    "DivergenceError",
+    "NeurodynError",
+    "Progress",
+    "dump_json",
+    "eigvals",
+    "from_json_float",
+    "json_float",
+    "norm2",
+    "notify",
+    "rich_progress",
+    "singular_values",
+    "spectral_radius",
+    "to_jsonable",
+]

@@ -1,0 +1,48 @@
+"""Typed errors. Each is also a built-in exception type (``ValueError``), so code that catches
+those keeps working; the typed ones carry data a caller can act on (a sweep records a divergence
+as a failed job instead of crashing)."""
+
+from __future__ import annotations
+
+__all__ = ["DivergenceError", "NeurodynError"]
+
+
+class NeurodynError(Exception):
+    """Base class of neurodyn's own errors."""
+
+
+class DivergenceError(NeurodynError, ValueError):
+    """A state or tangent vector became NaN or inf (or left an escape radius) during iteration.
+
+    Attributes:
+        step: the step at which it was detected (1-based, warm-up steps counted), or None.
+        first_step: the first step of the stretch in which it happened (= ``step`` when it was
+            checked every step).
+        rows: the batch rows affected.
+        what: ``"state"`` or ``"tangent"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        step: int | None = None,
+        first_step: int | None = None,
+        rows: list[int] | tuple[int, ...] = (),
+        what: str = "state",
+    ):
+        super().__init__(message)
+        self.step = step
+        self.first_step = step if first_step is None else first_step
+        self.rows = tuple(int(r) for r in rows)
+        self.what = what
+
+    def to_dict(self) -> dict:
+        return {
+            "error": type(self).__name__,
+            "message": str(self),
+            "step": self.step,
+            "first_step": self.first_step,
+            "rows": list(self.rows),
+            "what": self.what,
+        }

@@ -1,0 +1,5 @@
+"""neurodyn's typed errors (each also a built-in exception type such as ``ValueError``)."""
+
+from neurodyn._core._errors import DivergenceError, NeurodynError
+
+__all__ = ["DivergenceError", "NeurodynError"]

@@ -1,0 +1,94 @@
+"""A square feedforward network used as the autonomous map x_{t+1} = f(x_t)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from neurodyn.pwa import AffineForm, AffineLayer, linearize, parse_network
+from neurodyn.systems._map import MapBase
+
+__all__ = ["FeedforwardMap"]
+
+
+class FeedforwardMap(MapBase):
+    """An autonomous map x_{t+1} = f(x_t) given by a square feedforward network f: ℝⁿ → ℝⁿ.
+
+    ``jacobian`` is the exact Jacobian ∂f/∂x = W_L D_L W_{L−1} ⋯ D_1 W_0 with D_i = diag(σ'(z_i))
+    computed in one forward pass (σ' by autograd on the elementwise activation, which is exact:
+    an analytic derivative, not a finite difference). ``affine_form`` gives A*(x), b*(x).
+
+    Args:
+        net: a network accepted by :func:`neurodyn.linearize` with equal input and output width.
+    """
+
+    dt: float = 1.0
+    input_size = None
+
+    def __init__(self, net: nn.Module):
+        self.net = net
+        self.layers = parse_network(net)
+        affine = [layer for layer in self.layers if isinstance(layer, AffineLayer)]
+        if not affine:
+            raise ValueError("as_map(net): the network has no nn.Linear layer to fix its width.")
+        n_in, n_out = affine[0].weight.shape[1], affine[-1].weight.shape[0]
+        if n_in != n_out:
+            raise ValueError(
+                f"as_map(net): an autonomous map x_(t+1) = f(x_t) needs as many outputs as inputs; "
+                f"this network maps ℝ^{n_in} → ℝ^{n_out}. Use neurodyn.linearize for its affine "
+                "form and singular values instead."
+            )
+        self.dim = n_in
+
+    def __repr__(self) -> str:
+        return f"FeedforwardMap(dim={self.dim}, layers={len(self.layers)})"
+
+    def step(self, h: Tensor, x: Tensor | None = None) -> Tensor:
+        """f(h), ``(B, n)``. ``x`` must be None (the map is autonomous)."""
+        if x is not None:
+            raise ValueError("FeedforwardMap is autonomous: step(h) takes no input x.")
+        return self.net(h)
+
+    def jacobian(self, h: Tensor, x: Tensor | None = None) -> Tensor:
+        """∂f/∂h at each state, ``(B, n, n)``, by forward-mode propagation of the identity."""
+        if x is not None:
+            raise ValueError("FeedforwardMap is autonomous: jacobian(h) takes no input x.")
+        batch, n = h.shape
+        z = h
+        tangent: Tensor | None = None  # Jᵀ as (B, n, width)
+        for layer in self.layers:
+            if isinstance(layer, AffineLayer):
+                w = layer.weight
+                z = torch.nn.functional.linear(z, w, layer.bias)
+                tangent = (
+                    w.t().expand(batch, n, w.shape[0])
+                    if tangent is None
+                    else torch.matmul(tangent, w.t())
+                )
+            else:
+                act = layer.spec.module
+                # σ is elementwise, so its Jacobian is diag(σ'(z)): one backward pass of the sum
+                # gives every σ'(z_i) exactly (autograd's convention at kinks, e.g. ReLU'(0) = 0).
+                with torch.enable_grad():
+                    zz = z.detach().requires_grad_(True)
+                    (d,) = torch.autograd.grad(act(zz).sum(), zz)
+                z = act(z)
+                tangent = torch.diag_embed(d) if tangent is None else tangent * d.unsqueeze(1)
+        if tangent is None:
+            return torch.eye(n, dtype=h.dtype, device=h.device).expand(batch, n, n).clone()
+        return tangent.transpose(1, 2)
+
+    @property
+    def dtype(self) -> torch.dtype | None:
+        """The network's parameter dtype: states are built in it."""
+        p = next(iter(self.net.parameters()), None)
+        return None if p is None else p.dtype
+
+    @property
+    def device(self) -> torch.device | None:
+        p = next(iter(self.net.parameters()), None)
+        return None if p is None else p.device
+
+    def affine_form(self, h: Tensor) -> AffineForm:
+        """The exact pointwise-affine form A*(h) h + b*(h) (see :func:`neurodyn.linearize`)."""
+        return linearize(self.net, h)
