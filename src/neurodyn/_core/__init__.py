@@ -3,6 +3,7 @@ progress protocol. Nothing here imports from the rest of neurodyn, so every subp
 The public names are re-exported where users look for them (``neurodyn.stability`` for spectra
 and certificates, ``neurodyn.errors``)."""
 
+from neurodyn._core._box import Box
 from neurodyn._core._certificate import CERTIFICATE_KINDS, Certificate, CertificateReport
 from neurodyn._core._errors import DivergenceError, NeurodynError
 from neurodyn._core._json import dump_json, from_json_float, json_float, to_jsonable
@@ -11,6 +12,7 @@ from neurodyn._core._spectra import eigvals, norm2, singular_values, spectral_ra
 
 __all__ = [
     "CERTIFICATE_KINDS",
+    "Box",
     "Certificate",
     "CertificateReport",
     "DivergenceError",

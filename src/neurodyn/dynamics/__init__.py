@@ -1,5 +1,6 @@
 """Dynamics of maps: simulation, fixed points and their stability, basins and attractor types."""
 
+from neurodyn._core import Box
 from neurodyn.dynamics._dynamics import (
     ATTRACTOR_KINDS,
     AttractorResult,
@@ -18,6 +19,7 @@ __all__ = [
     "ATTRACTOR_KINDS",
     "AttractorResult",
     "BasinsResult",
+    "Box",
     "FixedPoint",
     "FixedPointsResult",
     "Trajectory",

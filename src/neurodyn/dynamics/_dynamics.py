@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from neurodyn._core import spectral_radius
+from neurodyn._core import Box, spectral_radius
 from neurodyn.systems import complete_map
 
 __all__ = [
@@ -52,10 +52,9 @@ def grid_points(
         raise ValueError(f"resolution must be at least 2 per axis, got {(nx, ny)}.")
     if not (high[0] > low[0] and high[1] > low[1]):
         raise ValueError(f"grid box needs high > low on both axes, got low={low}, high={high}.")
-    xs = torch.linspace(low[0], high[0], nx, dtype=dtype, device=device)
-    ys = torch.linspace(low[1], high[1], ny, dtype=dtype, device=device)
-    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
-    return xs, ys, torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
+    box = Box(tuple(low), tuple(high))
+    xs, ys = box.axes((nx, ny), dtype=dtype, device=device)
+    return xs, ys, box.grid((nx, ny), dtype=dtype, device=device)
 
 
 def _check_states(x0: Tensor, dim: int, what: str = "x0") -> None:
