@@ -1,8 +1,10 @@
 """neurodyn — neural networks as dynamical systems.
 
 The handful of names a user needs first; everything else lives in the subpackages
-(``neurodyn.pwa``, ``neurodyn.stability``, ``neurodyn.activations``, ``neurodyn.systems``,
-``neurodyn.plot``).
+(``neurodyn.systems``, ``neurodyn.pwa``, ``neurodyn.dynamics``, ``neurodyn.lyapunov``,
+``neurodyn.stability``, ``neurodyn.activations``, ``neurodyn.nn``, ``neurodyn.plot``,
+``neurodyn.report``, ``neurodyn.zoo``, ``neurodyn.testing``). The ones not imported here load on
+first use, so ``import neurodyn`` stays light while ``neurodyn.plot.phase_portrait`` just works.
 
 Example:
     >>> import torch, neurodyn
@@ -11,17 +13,51 @@ Example:
     >>> report = neurodyn.certify(net, [(-6, 6), (-6, 6)])     # proofs and sampled checks
 """
 
+import importlib
+
+from neurodyn._core import Box, Certificate
 from neurodyn.dynamics import basins, classify_attractor, fixed_points, simulate
 from neurodyn.lyapunov import covariant_lyapunov_vectors, lyapunov_spectrum
 from neurodyn.pwa import AffineForm, linear_regions, linearize
 from neurodyn.stability import certify, eigvals, norm2, singular_values, spectral_radius
-from neurodyn.systems import Map, as_map
+from neurodyn.systems import Map, MapBase, as_map
 
 __version__ = "0.1.0"
 
+#: Subpackages loaded on first attribute access (PEP 562) rather than by ``import neurodyn``.
+_LAZY = (
+    "activations",
+    "data",
+    "errors",
+    "nn",
+    "plot",
+    "report",
+    "reproduce",
+    "testing",
+    "zoo",
+)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        try:
+            return importlib.import_module(f"neurodyn.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"neurodyn.{name}":
+                raise
+    raise AttributeError(f"module 'neurodyn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})
+
+
 __all__ = [
     "AffineForm",
+    "Box",
+    "Certificate",
     "Map",
+    "MapBase",
     "__version__",
     "as_map",
     "basins",
