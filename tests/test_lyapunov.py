@@ -262,7 +262,7 @@ def test_lstm_spectrum_has_2n_exponents_and_h_only_option():
 
 
 def test_driven_map_input_errors():
-    rnn = torch.nn.RNN(2, 5).double()
+    rnn = torch.nn.RNN(2, 5, batch_first=True).double()
     with pytest.raises(ValueError, match=r"\(B, T, 2\)"):
         lyapunov_spectrum(rnn, torch.zeros(3, 10, dtype=F64))
     with pytest.raises(ValueError, match="driven"):

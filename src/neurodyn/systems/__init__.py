@@ -3,6 +3,7 @@
 from neurodyn.systems._feedforward import FeedforwardMap
 from neurodyn.systems._map import CallableMap, Map, MapBase, as_map, complete_map
 from neurodyn.systems._reference import Henon, LinearMap, Logistic, Lorenz, Rossler
+from neurodyn.systems._tangent import TangentBlock, TangentMap
 from neurodyn.systems._torch_rnn import TorchRNNMap
 
 __all__ = [
@@ -15,6 +16,8 @@ __all__ = [
     "Map",
     "MapBase",
     "Rossler",
+    "TangentBlock",
+    "TangentMap",
     "TorchRNNMap",
     "as_map",
     "complete_map",

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from neurodyn.pwa import AffineForm
 
-__all__ = ["CallableMap", "Map", "MapBase", "as_map", "complete_map"]
+__all__ = ["CallableMap", "Map", "MapBase", "as_map", "complete_map", "require_dtype"]
 
 
 @runtime_checkable
@@ -288,3 +288,25 @@ def complete_map(obj, **options) -> MapBase:
     """
     made = as_map(obj, **options)
     return made if isinstance(made, MapBase) else _ProtocolMap(made)
+
+
+def require_dtype(f: MapBase, t: Tensor, what: str) -> None:
+    """Raise a clear ``TypeError`` if ``t`` is not in the dtype (and device) the map declares.
+
+    Maps that follow their input (``f.dtype is None``) accept any floating dtype.
+    """
+    if not isinstance(t, Tensor):
+        return
+    if not t.is_floating_point():
+        raise TypeError(f"{what} must be floating point, got {t.dtype}.")
+    if f.dtype is not None and t.dtype != f.dtype:
+        raise TypeError(
+            f"{what} is {t.dtype} but the map {f!r} computes in {f.dtype}: pass "
+            f"{what}.to({f.dtype}), or convert the model to {t.dtype} first "
+            f"(e.g. model.to({t.dtype}))."
+        )
+    if f.device is not None and t.device != f.device:
+        raise TypeError(
+            f"{what} is on {t.device} but the map {f!r} is on {f.device}: pass "
+            f"{what}.to({str(f.device)!r})."
+        )
