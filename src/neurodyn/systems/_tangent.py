@@ -11,6 +11,7 @@ the covariant vectors and the attractor classifier all step it instead of each w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +43,30 @@ def check_finite(value: Tensor, what: str, first: int, last: int, advice: str) -
         first_step=first,
         rows=bad,
         what=what,
+    )
+
+
+def _check_rank(R: Tensor, first: int, last: int, t_on: int) -> None:
+    """Raise if the frame lost rank over a block of several steps: |R_ii| below 64 ε·max|R_jj|
+    means column i was computed from rounding error (exponent gap × t_on ≳ −ln ε ≈ 36 in
+    float64), so its exponent would be noise or −inf."""
+    d = torch.diagonal(R, dim1=-2, dim2=-1).abs()
+    if d.shape[-1] < 2:
+        return
+    eps = torch.finfo(R.dtype).eps
+    lost = d.amin(-1) <= 64 * eps * d.amax(-1)
+    if not bool(lost.any()):
+        return
+    bad = lost.nonzero().flatten().tolist()
+    raise DivergenceError(
+        f"the tangent vectors became numerically parallel between steps {first} and {last} "
+        f"(|R_ii| / max|R_jj| ≤ 64 ε) in batch row(s) {bad[:10]}{' …' if len(bad) > 10 else ''}"
+        f": the exponents are too far apart for t_on = {t_on} (gap × t_on must stay well below "
+        f"−ln ε = {-math.log(eps):.0f}); use a smaller t_on.",
+        step=last,
+        first_step=first,
+        rows=bad,
+        what="tangent",
     )
 
 
@@ -174,6 +199,8 @@ class TangentMap:
                         f"{torch.finfo(Q.dtype).max:.3g}).",
                     )
                 Q, R = qr(Q)
+                if check and since > 1:
+                    _check_rank(R, first, last, self.t_on)
                 yield TangentBlock(t + 1, since, h, Q, R)
                 since = 0
 
