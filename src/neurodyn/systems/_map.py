@@ -165,14 +165,28 @@ class CallableMap(MapBase):
         dim: state dimension n.
         input_size: width of x, or None if ``fn`` takes only h.
         dt: time per step.
+        dtype, device: what ``fn`` computes in (e.g. a wrapped module's parameters), or None
+            (default) where it follows its input; algorithms that build states themselves
+            (grids of :func:`~neurodyn.dynamics.fixed_points`, ``basins``, ...) use them.
     """
 
-    def __init__(self, fn, dim: int, *, input_size: int | None = None, dt: float = 1.0):
+    def __init__(
+        self,
+        fn,
+        dim: int,
+        *,
+        input_size: int | None = None,
+        dt: float = 1.0,
+        dtype: torch.dtype | None = None,
+        device: torch.device | str | None = None,
+    ):
         if not callable(fn):
             raise TypeError(f"CallableMap needs a callable step function, got {type(fn).__name__}.")
         if not isinstance(dim, int) or dim < 1:
             raise ValueError(f"dim must be a positive int, got {dim!r}.")
         self.fn, self.dim, self.input_size, self.dt = fn, dim, input_size, float(dt)
+        self.dtype = dtype
+        self.device = None if device is None else torch.device(device)
 
     def __repr__(self) -> str:
         return f"CallableMap({getattr(self.fn, '__name__', self.fn)!r}, dim={self.dim})"
@@ -218,7 +232,7 @@ def as_map(obj, **options) -> Map:
     * any other ``nn.Module`` made of ``nn.Linear`` and elementwise activations, square, used as
       x_{t+1} = f(x_t) → :class:`FeedforwardMap`;
     * a plain callable ``fn(h)`` or ``fn(h, x)`` → :class:`CallableMap` (autograd Jacobian;
-      options: ``dim`` (required), ``input_size``, ``dt``).
+      options: ``dim`` (required), ``input_size``, ``dt``, ``dtype``, ``device``).
 
     Raises:
         TypeError: for anything else, naming what is supported.
