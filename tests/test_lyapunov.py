@@ -316,3 +316,30 @@ def test_clvs_say_whether_the_transient_converged():
     ev = torch.linalg.eig(A).eigenvectors.real[:, 1]
     cos = (long.vectors[0, 0, :, 1] * ev).sum().abs() / ev.norm()
     assert cos.item() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_batch_first_follows_a_torch_module_like_torch_does():
+    """A default nn.LSTM reads (T, B, F); passed directly, lyapunov_spectrum reads its inputs the
+    same way (it used to read them as (B, T, F) silently). A Map reads (B, T, F); batch_first=
+    forces either; a batch that disagrees with h0 names batch_first."""
+    from neurodyn.systems import as_map
+
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(2, 3).double()  # batch_first=False
+    gen = torch.Generator().manual_seed(1)
+    x_btf = torch.randn(4, 30, 2, generator=gen, dtype=F64)
+    x_tbf = x_btf.transpose(0, 1).contiguous()
+    ref = lyapunov_spectrum(as_map(lstm), x_btf)  # a Map: (B, T, F)
+    direct = lyapunov_spectrum(lstm, x_tbf)  # the module's own convention: (T, B, F)
+    assert direct.per_sample.shape == (4, 6)
+    torch.testing.assert_close(direct.per_sample, ref.per_sample, atol=1e-13, rtol=0)
+    forced = lyapunov_spectrum(as_map(lstm), x_tbf, batch_first=False)
+    torch.testing.assert_close(forced.per_sample, ref.per_sample, atol=1e-13, rtol=0)
+    # torch's own forward agrees on the layout: the state after T steps matches
+    _, (h_n, c_n) = lstm(x_tbf)
+    state = as_map(lstm).zero_state(4)
+    for t in range(30):
+        state = as_map(lstm).step(state, x_btf[:, t])
+    torch.testing.assert_close(state, as_map(lstm).state_from_torch(h_n, c_n))
+    with pytest.raises(ValueError, match="batch_first=True"):
+        lyapunov_spectrum(lstm, x_btf, h0=torch.zeros(4, 6, dtype=F64))
