@@ -186,7 +186,9 @@ class TangentMap:
             since += 1
             if since == self.t_on or t + 1 == steps:
                 first, last = offset + t + 2 - since, offset + t + 1
-                if check:
+                # one fused test (a sum is non-finite if any entry is, or if it overflows,
+                # which the detailed checks then clear); it costs one sync per block
+                if check and not bool(torch.isfinite(h.sum() + Q.sum())):
                     check_finite(h, "state", first, last, "lower the input scale or check "
                                  "the model.")  # fmt: skip
                     check_finite(
