@@ -17,12 +17,15 @@ from torch import nn
 from helpers import assert_close, jacobian_reference
 from neurodyn.dynamics import (
     ATTRACTOR_KINDS,
+    Box,
     basins,
     classify_attractor,
     fixed_points,
     grid_points,
     simulate,
 )
+from neurodyn.lyapunov import lyapunov_spectrum
+from neurodyn.systems import LinearMap, as_map
 
 F64 = torch.float64
 HENON_LYAPUNOV = 0.41922  # largest Lyapunov exponent of the Hénon map at a=1.4, b=0.3
@@ -488,3 +491,71 @@ def test_classify_kinds_cover_the_six_types():
 def test_classify_rejects_wrong_box():
     with pytest.raises(ValueError, match="low and high"):
         classify_attractor(tanh_net(), (-1.0,), (1.0,))
+
+
+# --- dtype follows the map (issue 11 item 9) ---------------------------------------------
+
+
+def _float32_module():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)
+    ).float()
+
+
+class _NotSupported(torch.nn.Module):
+    """A module as_map cannot read: the autograd fallback is the advice."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = _float32_module()
+
+    def forward(self, h):
+        return 0.5 * self.net(h) + 0.1 * torch.sin(h)
+
+
+def test_autograd_fallback_of_a_float32_module_runs_through_every_grid():
+    module = _NotSupported()
+    f = as_map(lambda h: module(h), dim=2)
+    pts = fixed_points(f, low=(-2.0, -2.0), high=(2.0, 2.0), resolution=5)
+    assert len(pts) >= 1 and pts.points[0].x.dtype == torch.float32
+    res = basins(f, (-1.0, -1.0), (1.0, 1.0), resolution=6, steps=20)
+    assert res.labels.shape == (6, 6)
+    kind = classify_attractor(f, (-1.0, -1.0), (1.0, 1.0), resolution=3, transient=50, window=20)
+    assert kind.kind in ATTRACTOR_KINDS
+    # the explicit option says the same without a probe
+    g = as_map(lambda h: module(h), dim=2, dtype=torch.float32)
+    assert g.dtype == torch.float32
+    assert fixed_points(g, low=Box((-2.0, -2.0), (2.0, 2.0)), resolution=5).stack().dtype == (
+        torch.float32
+    )
+
+
+def test_dtype_mismatch_is_a_clear_error_naming_both_dtypes():
+    from neurodyn.zoo import paper_model
+
+    net = paper_model("fig2-stable")  # float64
+    x32 = torch.zeros(3, 2, dtype=torch.float32)
+    with pytest.raises(TypeError, match=r"x0 is torch.float32 .* torch.float64.*\.to\("):
+        simulate(net, x32, 5)
+    with pytest.raises(TypeError, match=r"seeds is torch.float32 .* torch.float64"):
+        fixed_points(net, seeds=x32)
+    rnn = torch.nn.RNN(2, 3, batch_first=True).double()
+    with pytest.raises(TypeError, match=r"h0 is torch.float32 .* torch.float64"):
+        lyapunov_spectrum(
+            rnn, torch.zeros(3, 5, 2, dtype=torch.float64), h0=x32[:, :1].repeat(1, 3)
+        )
+    with pytest.raises(TypeError, match=r"inputs is torch.float32 .* torch.float64"):
+        lyapunov_spectrum(rnn, torch.zeros(3, 5, 2, dtype=torch.float32))
+
+
+def test_box_or_low_high_give_the_same_answers():
+    f = LinearMap(torch.tensor([[0.5, 0.1], [0.0, 0.8]], dtype=torch.float64))
+    a = fixed_points(f, low=(-1.0, -1.0), high=(1.0, 1.0), resolution=4)
+    b = fixed_points(f, low=Box((-1.0, -1.0), (1.0, 1.0)), resolution=4)
+    assert torch.equal(a.stack(), b.stack())
+    ra = basins(f, (-1.0, -1.0), (1.0, 1.0), resolution=5, steps=30)
+    rb = basins(f, Box((-1.0, -1.0), (1.0, 1.0)), resolution=5, steps=30)
+    assert torch.equal(ra.labels, rb.labels)
+    with pytest.raises(ValueError, match="dimensions"):
+        classify_attractor(f, Box((0.0,), (1.0,)))

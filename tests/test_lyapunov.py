@@ -262,10 +262,84 @@ def test_lstm_spectrum_has_2n_exponents_and_h_only_option():
 
 
 def test_driven_map_input_errors():
-    rnn = torch.nn.RNN(2, 5).double()
+    rnn = torch.nn.RNN(2, 5, batch_first=True).double()
     with pytest.raises(ValueError, match=r"\(B, T, 2\)"):
         lyapunov_spectrum(rnn, torch.zeros(3, 10, dtype=F64))
     with pytest.raises(ValueError, match="driven"):
         lyapunov_spectrum(rnn, h0=torch.zeros(3, 5, dtype=F64), steps=5)
     with pytest.raises(ValueError, match="exceeds"):
         lyapunov_spectrum(rnn, torch.zeros(3, 10, 2, dtype=F64), steps=8, warmup=5)
+
+
+@pytest.mark.parametrize(
+    ("system", "h0", "t_on"),
+    [
+        (
+            LinearMap(torch.diag(torch.tensor([3.0, 0.5], dtype=F64))),
+            torch.tensor([[0.0, 1.0]]),
+            700,
+        ),
+        (Henon(), torch.zeros(1, 2), 2000),
+    ],
+)
+def test_tangent_overflow_between_qrs_is_an_error_not_nan(system, h0, t_on):
+    """3^700 = e^769 and e^(0.42·2000) overflow float64 (e^709) before the first QR: the state
+    stays finite but the tangent vectors do not, which used to give NaN exponents silently."""
+    from neurodyn.errors import DivergenceError
+
+    with pytest.raises(DivergenceError, match="smaller t_on") as err:
+        lyapunov_spectrum(system, h0=h0.to(F64), steps=2 * t_on, t_on=t_on)
+    assert err.value.what == "tangent" and err.value.rows == (0,)
+    assert err.value.first_step == 1 and err.value.step == t_on
+    # Hénon's gap λ₁ − λ₂ = 2.04: over 100 steps the columns are parallel to e^(−204), so the
+    # second exponent would be −inf; that too is refused, and t_on = 10 works
+    with pytest.raises(DivergenceError, match="numerically parallel"):
+        lyapunov_spectrum(system, h0=h0.to(F64), steps=2 * t_on, t_on=100)
+    ok = lyapunov_spectrum(system, h0=h0.to(F64), steps=2 * t_on, t_on=10)
+    assert torch.isfinite(ok.exponents).all()
+
+
+def test_clvs_say_whether_the_transient_converged():
+    """A non-normal map with exponents 0 and −0.006: the backward pass converges like
+    e^(−0.006 t), so the default transient of 100 steps is far too short (needs ~1700)."""
+    A = torch.tensor([[1.0, 0.5], [0.0, math.exp(-0.006)]], dtype=F64)
+    h0 = torch.ones(1, 2, dtype=F64)
+    gen = torch.Generator().manual_seed(0)
+    with pytest.warns(RuntimeWarning, match="raise transient"):
+        short = covariant_lyapunov_vectors(LinearMap(A), h0=h0, steps=5, generator=gen)
+    assert not short.converged and short.min_spacing == pytest.approx(0.006, abs=1e-3)
+    long = covariant_lyapunov_vectors(
+        LinearMap(A), h0=h0, steps=5, warmup=2000, transient=2500, generator=gen
+    )
+    assert long.converged and long.to_dict()["converged"]
+    # converged: the second covariant vector is A's eigenvector for e^(−0.006)
+    ev = torch.linalg.eig(A).eigenvectors.real[:, 1]
+    cos = (long.vectors[0, 0, :, 1] * ev).sum().abs() / ev.norm()
+    assert cos.item() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_batch_first_follows_a_torch_module_like_torch_does():
+    """A default nn.LSTM reads (T, B, F); passed directly, lyapunov_spectrum reads its inputs the
+    same way (it used to read them as (B, T, F) silently). A Map reads (B, T, F); batch_first=
+    forces either; a batch that disagrees with h0 names batch_first."""
+    from neurodyn.systems import as_map
+
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(2, 3).double()  # batch_first=False
+    gen = torch.Generator().manual_seed(1)
+    x_btf = torch.randn(4, 30, 2, generator=gen, dtype=F64)
+    x_tbf = x_btf.transpose(0, 1).contiguous()
+    ref = lyapunov_spectrum(as_map(lstm), x_btf)  # a Map: (B, T, F)
+    direct = lyapunov_spectrum(lstm, x_tbf)  # the module's own convention: (T, B, F)
+    assert direct.per_sample.shape == (4, 6)
+    torch.testing.assert_close(direct.per_sample, ref.per_sample, atol=1e-13, rtol=0)
+    forced = lyapunov_spectrum(as_map(lstm), x_tbf, batch_first=False)
+    torch.testing.assert_close(forced.per_sample, ref.per_sample, atol=1e-13, rtol=0)
+    # torch's own forward agrees on the layout: the state after T steps matches
+    _, (h_n, c_n) = lstm(x_tbf)
+    state = as_map(lstm).zero_state(4)
+    for t in range(30):
+        state = as_map(lstm).step(state, x_btf[:, t])
+    torch.testing.assert_close(state, as_map(lstm).state_from_torch(h_n, c_n))
+    with pytest.raises(ValueError, match="batch_first=True"):
+        lyapunov_spectrum(lstm, x_btf, h0=torch.zeros(4, 6, dtype=F64))

@@ -1,6 +1,9 @@
-"""One conformance suite over every Map adapter (STYLE.md §12): the analytic Jacobian equals
-``torch.func.jacrev`` of ``step`` to 1e-10 in float64, rows of a batch are independent, dtype
-follows the input, and ``step_and_jacobian`` (where present) agrees with the separate calls."""
+"""One conformance suite over every Map adapter (STYLE.md §12), through the public
+:func:`neurodyn.testing.check_map`: the analytic Jacobian equals ``torch.func.jacrev`` of
+``step`` to 1e-10 in float64, rows of a batch are independent, dtype follows the input, and
+``step_and_jacobian`` (with and without an ``out=`` buffer) equals the separate calls exactly.
+Also: check_map can fail (wrong Jacobian, coupled rows, wrong dtype, a fused call that differs),
+and user maps (a plain class; a module with ``__neurodyn_map__``) pass it and run everywhere."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from torch import nn
 
 from neurodyn.systems import (
     CallableMap,
+    FlowMap,
+    FrozenInput,
     Henon,
     LinearMap,
     Logistic,
@@ -17,6 +22,7 @@ from neurodyn.systems import (
     Rossler,
     as_map,
 )
+from neurodyn.testing import check_map
 
 F64 = torch.float64
 
@@ -54,6 +60,13 @@ ADAPTERS = {
         lambda h: torch.sin(h) @ torch.tensor([[1.0, 2.0], [0.5, -1.0]], dtype=h.dtype), dim=2
     ),
     "callable-driven": lambda: CallableMap(lambda h, x: torch.tanh(2 * h + x), 2, input_size=2),
+    "flow-euler-driven": lambda: FlowMap(
+        lambda h, x: torch.tanh(h.flip(1) + x) - h, 0.1, "euler", dim=2, input_size=2
+    ),
+    "flow-imex": lambda: FlowMap(torch.sin, 0.2, "imex", dim=2, linear=[-1.0, -3.0]),
+    "frozen-lstm": lambda: FrozenInput(
+        _rnn(nn.LSTM, input_size=2, hidden_size=3)(), torch.tensor([0.2, -0.4], dtype=F64)
+    ),
 }
 
 
@@ -67,47 +80,118 @@ def _inputs(m, batch: int, dtype=F64):
     return h, x
 
 
+#: Maps whose Jacobian is torch.func itself: comparing it with jacrev would test jacrev against
+#: itself, so their Jacobian check is skipped (test_lyapunov compares CallableMap's numbers with
+#: analytic Jacobians instead).
+AUTOGRAD = {"callable", "callable-driven"}
+
+
 @pytest.mark.parametrize("name", sorted(ADAPTERS))
-def test_jacobian_equals_jacrev(name):
+def test_adapter_conforms(name):
+    """Jacobian = jacrev to 1e-10, independent rows, dtype following, fused = separate (exactly)."""
     m = ADAPTERS[name]()
     h, x = _inputs(m, 5)
-    with torch.no_grad():
-        J = m.jacobian(h, x)
-    kt = getattr(m, "tangent_dim", m.dim)
-    assert J.shape == (5, kt, kt) and J.dtype == F64
-
-    def f(hh, xx):
-        return m.step(hh.unsqueeze(0), None if xx is None else xx.unsqueeze(0)).squeeze(0)
-
-    ref = torch.stack([torch.func.jacrev(f)(h[i], None if x is None else x[i]) for i in range(5)])
-    torch.testing.assert_close(J, ref, atol=1e-10, rtol=0)
+    skip = ("jacobian",) if name in AUTOGRAD else ()
+    check_map(m, h, x, atol=1e-10, fused_exact=True, skip=skip)
 
 
 @pytest.mark.parametrize("name", sorted(ADAPTERS))
-def test_rows_are_independent_and_dtype_follows(name):
-    m = ADAPTERS[name]()
-    h, x = _inputs(m, 4)
-    with torch.no_grad():
-        full = m.step(h, x)
-        for i in range(4):
-            one = m.step(h[i : i + 1], None if x is None else x[i : i + 1])
-            torch.testing.assert_close(one[0], full[i], atol=1e-13, rtol=0)
-    if name in ("feedforward",) or name.startswith(("rnn", "lstm", "gru")):
-        return  # module maps: their dtype is the module's (a float32 state is cast)
-    h32, x32 = _inputs(m, 2, torch.float32)
-    with torch.no_grad():
-        assert m.step(h32, x32).dtype == torch.float32
-        assert m.jacobian(h32, x32).dtype == torch.float32
+def test_maps_without_a_dtype_follow_a_float32_state(name):
+    m = as_map(ADAPTERS[name]())
+    if m.dtype is not None:
+        pytest.skip("module maps compute in their parameters' dtype")
+    h, x = _inputs(m, 3, torch.float32)
+    check_map(m, h, x, skip=("jacobian",) if name in AUTOGRAD else ())
 
 
-@pytest.mark.parametrize("name", sorted(ADAPTERS))
-def test_step_and_jacobian_agree(name):
-    m = ADAPTERS[name]()
-    both = getattr(m, "step_and_jacobian", None)
-    if both is None:
-        pytest.skip("no fused step_and_jacobian")
-    h, x = _inputs(m, 3)
+# --- check_map itself must be able to fail --------------------------------------------------
+
+
+class _UserMap:
+    """A map written by a user: a plain class with only dim, step and jacobian."""
+
+    dim = 2
+    A = torch.tensor([[0.9, -0.4], [0.3, 0.5]], dtype=F64)
+
+    def step(self, h, x=None):
+        return torch.tanh(h @ self.A.to(h.dtype).T)
+
+    def jacobian(self, h, x=None):
+        return (1 - self.step(h) ** 2).unsqueeze(2) * self.A.to(h.dtype)
+
+
+class _WrongJacobian(_UserMap):
+    def jacobian(self, h, x=None):
+        return super().jacobian(h).mT  # transposed: wrong, A is not symmetric
+
+
+class _CoupledRows(_UserMap):
+    def step(self, h, x=None):
+        return super().step(h) + 1e-3 * h.mean(0)  # leaks across the batch
+
+
+class _WrongDtype(_UserMap):
+    def step(self, h, x=None):
+        return super().step(h).float()
+
+
+class _BadFused(_UserMap):
+    def step_and_jacobian(self, h, x=None, *, out=None):
+        return self.step(h), (out if out is not None else self.jacobian(h))  # out left unread
+
+
+@pytest.mark.parametrize(
+    ("cls", "check"),
+    [(_WrongJacobian, "jacobian"), (_CoupledRows, "rows"), (_WrongDtype, "dtype"),
+     (_BadFused, "fused")],
+)  # fmt: skip
+def test_check_map_fails_on_a_broken_map(cls, check):
+    earlier = {"rows": ("jacobian",), "dtype": ("jacobian",)}.get(check, ())
+    with pytest.raises(AssertionError, match=rf"check_map\[{check}\] failed"):
+        check_map(cls(), skip=earlier)
+    check_map(_UserMap())  # the correct map passes
+
+
+class _HookModule(nn.Module):
+    """A user's nn.Module exposing its Map through the extension hook."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(3)
+        self.lin = nn.Linear(2, 2, dtype=F64)
+
+    def forward(self, h):
+        return torch.tanh(self.lin(h))
+
+    def __neurodyn_map__(self):
+        module = self
+
+        class _M:
+            dim, dtype = 2, F64
+
+            def step(self, h, x=None):
+                return module(h)
+
+            def jacobian(self, h, x=None):
+                return (1 - module(h) ** 2).unsqueeze(2) * module.lin.weight
+
+        return _M()
+
+
+@pytest.mark.parametrize("make", [_UserMap, _HookModule])
+def test_user_maps_run_through_check_map_spectrum_and_fixed_points(make):
+    from neurodyn.dynamics import fixed_points
+    from neurodyn.lyapunov import lyapunov_spectrum
+
+    obj = make()
+    check_map(obj)
+    h0 = 0.3 * torch.ones(2, 2, dtype=F64)
     with torch.no_grad():
-        s, J = both(h, x)
-        torch.testing.assert_close(s, m.step(h, x), atol=0, rtol=0)
-        torch.testing.assert_close(J, m.jacobian(h, x), atol=0, rtol=0)
+        res = lyapunov_spectrum(obj, h0=h0, steps=200)
+        fallback = CallableMap(as_map(obj).step, 2)  # autograd Jacobian: an independent route
+        ref = lyapunov_spectrum(fallback, h0=h0, steps=200)
+    torch.testing.assert_close(res.exponents, ref.exponents, atol=1e-10, rtol=0)
+    pts = fixed_points(obj, low=(-1.0, -1.0), high=(1.0, 1.0), resolution=4)
+    assert len(pts) >= 1
+    for p in pts.points:
+        assert (as_map(obj).step(p.x[None])[0] - p.x).abs().max() < 1e-9

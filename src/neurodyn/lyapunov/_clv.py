@@ -9,13 +9,17 @@ at the i-th Lyapunov exponent, in both time directions.
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
+from neurodyn._core import DivergenceError
 from neurodyn.lyapunov._qr import qr
-from neurodyn.systems import complete_map
+from neurodyn.systems import TangentMap, complete_map
+from neurodyn.systems._tangent import few_threads
 
 __all__ = ["CLVResult", "covariant_lyapunov_vectors"]
 
@@ -31,17 +35,28 @@ class CLVResult:
         exponents: ``(k,)`` growth rates of the covariant vectors in the backward pass (they
             equal the Lyapunov exponents), nats per unit time.
         forward_exponents: ``(k,)`` the QR (Gram–Schmidt) exponents of the same forward run.
+        converged: whether the vectors can be trusted: the backward exponents agree with the
+            forward ones (within a tenth of the closest spacing) and ``transient`` spans at least
+            10 e-foldings 1/Δλ of the closest pair of exponents Δλ (the backward pass converges
+            like e^(−Δλ·t)). A warning is raised when False.
+        exponent_gap: ``(k,)`` |exponents − forward_exponents|.
+        min_spacing: Δλ, the smallest gap between consecutive forward exponents.
     """
 
     vectors: Tensor
     states: Tensor
     exponents: Tensor
     forward_exponents: Tensor
+    converged: bool = True
+    exponent_gap: Tensor | None = None
+    min_spacing: float = math.inf
 
     def to_dict(self) -> dict:
         return {
             "exponents": self.exponents.tolist(),
             "forward_exponents": self.forward_exponents.tolist(),
+            "converged": self.converged,
+            "min_spacing": self.min_spacing,
             "shape": list(self.vectors.shape),
         }
 
@@ -69,6 +84,16 @@ def covariant_lyapunov_vectors(
         transient: extra forward steps after the window, used by the backward pass to converge
             C onto the covariant directions before the window is reached.
         k: number of vectors (default n).
+        generator: for the random upper-triangular start of the backward pass.
+
+    Returns:
+        :class:`CLVResult`, with ``converged`` saying whether the transient sufficed.
+
+    Warns:
+        RuntimeWarning: when ``converged`` is False (raise ``transient``).
+
+    Raises:
+        DivergenceError: non-finite tangent dynamics (with the step).
     """
     f = complete_map(map)
     n = f.dim
@@ -91,28 +116,29 @@ def covariant_lyapunov_vectors(
         raise ValueError(f"h0 must have shape (B, {n}), got {tuple(h0.shape)}.")
     batch = h0.shape[0]
 
-    def x_at(t: int) -> Tensor | None:
-        return None if inputs is None else inputs[:, t]
-
+    tm = TangentMap(f, k, t_on=1)
     h = h0
     Q = torch.eye(n, k, dtype=h.dtype, device=h.device).expand(batch, n, k).clone()
     Qs: list[Tensor] = []
     Rs: list[Tensor] = []
     states: list[Tensor] = []
     log_fwd = torch.zeros(batch, k, dtype=h.dtype, device=h.device)
-    for t in range(total):
-        if warmup <= t < warmup + steps:
-            states.append(h)
-            Qs.append(Q)  # basis at the state h (before the step)
-        J = f.jacobian(h, x_at(t))
-        h = f.step(h, x_at(t))
-        Q, R = qr(J @ Q)
-        if not bool(torch.isfinite(R).all()):
-            raise ValueError(f"non-finite tangent dynamics at step {t + 1}.")
-        if t >= warmup:
-            Rs.append(R)  # R of the step leaving state warmup + len(Rs) - 1
-            if t < warmup + steps:
-                log_fwd += torch.log(torch.diagonal(R, dim1=-2, dim2=-1).abs())
+    with few_threads(batch, n):
+        for t in range(total):
+            if warmup <= t < warmup + steps:
+                states.append(h)
+                Qs.append(Q)  # basis at the state h (before the step)
+            # one step and one QR (t_on = 1): the TangentMap's block of length 1
+            block = next(tm.blocks(h, Q, 1, qr, inputs=inputs, offset=t))
+            h, Q, R = block.h, block.Q, block.R
+            if not bool(torch.isfinite(R).all()):
+                raise DivergenceError(
+                    f"non-finite tangent dynamics at step {t + 1}.", step=t + 1, what="tangent"
+                )
+            if t >= warmup:
+                Rs.append(R)  # R of the step leaving state warmup + len(Rs) - 1
+                if t < warmup + steps:
+                    log_fwd += torch.log(torch.diagonal(R, dim1=-2, dim2=-1).abs())
     # backward pass: Rs[j] maps the basis at window state j to state j+1 (j = 0 … steps+transient-1)
     C = torch.triu(torch.rand(batch, k, k, generator=generator, dtype=h.dtype).to(h.device))
     C = C + torch.eye(k, dtype=h.dtype, device=h.device)
@@ -127,9 +153,50 @@ def covariant_lyapunov_vectors(
             log_bwd += torch.log(norms.squeeze(1))
             vectors[j] = Qs[j] @ C
     time = steps * f.dt
+    exponents = (-log_bwd / time).mean(0)
+    forward = (log_fwd / time).mean(0)
+    gaps = (exponents - forward).abs()
+    gap_min = _smallest_gap(forward)
+    converged = _converged(exponents, forward, gap_min, transient * f.dt)
+    if not converged:
+        warnings.warn(
+            f"covariant vectors may not have converged: backward-pass exponents differ from the "
+            f"forward QR exponents by up to {float(gaps.max()):.3g}, and the closest pair of "
+            f"exponents is {gap_min:.3g} apart, so C needs a transient of "
+            f"~{_needed(gap_min, f.dt)} steps (have {transient}); raise transient "
+            "(result.converged is False).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return CLVResult(
         vectors=torch.stack(vectors, dim=1),
         states=torch.stack(states, dim=1),
-        exponents=(-log_bwd / time).mean(0),
-        forward_exponents=(log_fwd / time).mean(0),
+        exponents=exponents,
+        forward_exponents=forward,
+        converged=converged,
+        exponent_gap=gaps,
+        min_spacing=gap_min,
     )
+
+
+#: The backward pass converges onto the covariant directions like e^(−Δλ·t) for the closest
+#: pair of exponents Δλ; 10 e-foldings (a factor 4.5e-5) is what "converged" asks for.
+_EFOLDS = 10.0
+
+
+def _smallest_gap(exponents: Tensor) -> float:
+    lam = torch.sort(exponents, descending=True).values
+    if lam.numel() < 2:
+        return math.inf
+    return float((lam[:-1] - lam[1:]).min())
+
+
+def _needed(gap: float, dt: float) -> int:
+    return 0 if gap == math.inf else math.ceil(_EFOLDS / max(gap, 1e-12) / dt)
+
+
+def _converged(bwd: Tensor, fwd: Tensor, gap: float, transient_time: float) -> bool:
+    """Both checks of Ginelli et al.'s method: the covariant vectors grow at the QR exponents,
+    and the transient spans ``_EFOLDS`` e-foldings of the slowest-separating pair."""
+    agree = bool(((bwd - fwd).abs() <= 0.1 * max(gap, 1e-12) + 1e-9).all())
+    return agree and gap * transient_time >= _EFOLDS

@@ -18,10 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from neurodyn.lyapunov._qr import QR_METHODS, qr
-from neurodyn.systems import complete_map
+from neurodyn.systems import TangentMap, complete_map
+from neurodyn.systems._map import require_dtype
+from neurodyn.systems._tangent import few_threads
 
 __all__ = ["LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum"]
 
@@ -165,6 +167,180 @@ def _initial_frame(q0, batch: int, n: int, k: int, like: Tensor) -> Tensor:
     return frame.to(dtype=like.dtype, device=like.device).expand(batch, n, k).clone()
 
 
+@dataclass
+class _Plan:
+    """A validated run: the tangent map, the start state and batch-first inputs."""
+
+    tangent: TangentMap
+    h0: Tensor
+    inputs: Tensor | None
+    steps: int
+    warmup: int
+
+
+def _shape(t) -> object:
+    return tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__
+
+
+def _resolve_batch_first(map, batch_first: bool | None) -> bool:
+    """``batch_first`` as given; else a torch ``nn.RNN/LSTM/GRU`` module's own convention (as
+    torch reads its inputs); else True (neurodyn's ``(B, T, F)`` for every Map)."""
+    if batch_first is not None:
+        if not isinstance(batch_first, bool):
+            raise TypeError(f"batch_first must be True, False or None, got {batch_first!r}.")
+        return batch_first
+    if isinstance(map, nn.RNNBase):
+        return bool(map.batch_first)
+    return True
+
+
+def _plan(map, inputs, h0, *, k, steps, warmup, t_on, qr_method, batch_first) -> _Plan:
+    """Check every argument and say what to fix; the run itself assumes a valid plan."""
+    if qr_method not in QR_METHODS:
+        raise ValueError(f"qr_method must be one of {QR_METHODS}, got {qr_method!r}.")
+    if not isinstance(t_on, int) or t_on < 1:
+        raise ValueError(f"t_on must be a positive int, got {t_on!r}.")
+    if not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"warmup must be a non-negative int, got {warmup!r}.")
+    first = _resolve_batch_first(map, batch_first)
+    f = complete_map(map)
+    n, input_size = f.dim, f.input_size
+    if input_size is not None:
+        layout = "(B, T, {0})" if first else "(T, B, {0})"
+        if inputs is None:
+            raise ValueError(
+                f"{type(f).__name__} is driven by inputs: pass inputs of shape "
+                f"{layout.format(input_size)}."
+            )
+        if not isinstance(inputs, Tensor) or inputs.ndim != 3 or inputs.shape[2] != input_size:
+            raise ValueError(
+                f"inputs must have shape {layout.format(input_size)}, got {_shape(inputs)}."
+            )
+        if not first:
+            inputs = inputs.transpose(0, 1)  # a view: (B, T, F)
+        require_dtype(f, inputs, "inputs")
+        batch, total = inputs.shape[0], inputs.shape[1]
+        if steps is None:
+            steps = total - warmup
+        if warmup + steps > total:
+            raise ValueError(
+                f"warmup + steps = {warmup + steps} exceeds the {total} time steps of inputs "
+                f"(read as {'(B, T, F)' if first else '(T, B, F)'}; batch_first={first})."
+            )
+        if h0 is None:
+            h0 = f.zero_state(batch, dtype=inputs.dtype, device=inputs.device)
+        elif isinstance(h0, Tensor) and h0.ndim == 2 and h0.shape[0] != batch:
+            hint = (
+                " The inputs look time-first: pass batch_first=False."
+                if first and inputs.shape[1] == h0.shape[0]
+                else " The inputs look batch-first: pass batch_first=True."
+                if not first and inputs.shape[1] == h0.shape[0]
+                else ""
+            )
+            raise ValueError(
+                f"inputs have batch {batch} (read with batch_first={first}) but h0 has batch "
+                f"{h0.shape[0]}.{hint}"
+            )
+    else:
+        if inputs is not None:
+            raise ValueError(f"{type(f).__name__} is autonomous: pass h0 and steps, not inputs.")
+        if h0 is None or steps is None:
+            raise ValueError("an autonomous map needs h0 of shape (B, n) and steps.")
+    if not isinstance(h0, Tensor) or h0.ndim != 2 or h0.shape[1] != n:
+        raise ValueError(f"h0 must have shape (B, {n}), got {_shape(h0)}.")
+    if not h0.is_floating_point():
+        raise TypeError(f"states and inputs must be floating point, got {h0.dtype}.")
+    require_dtype(f, h0, "h0")
+    if inputs is not None and h0.dtype != inputs.dtype:
+        raise TypeError(f"h0 is {h0.dtype} but inputs are {inputs.dtype}: pass both in one dtype.")
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}.")
+    if steps < t_on:
+        raise ValueError(
+            f"steps = {steps} is fewer than t_on = {t_on}: no QR step would be accumulated. "
+            "Run more steps or lower t_on."
+        )
+    return _Plan(TangentMap(f, k, t_on=t_on), h0, inputs, steps, warmup)
+
+
+@dataclass
+class _Run:
+    """What the accumulation collected: one entry per QR block."""
+
+    logs: list[Tensor] = field(default_factory=list)  # (B, k) log|R_ii| per block
+    lengths: list[int] = field(default_factory=list)
+    frames: list[Tensor] = field(default_factory=list)
+    done: int = 0
+    interrupted: bool = False
+
+
+def _run(plan: _Plan, Q: Tensor, qr_method: str, keep_vectors: bool, progress) -> _Run:
+    """Warm-up (evolve and reorthonormalise, accumulate nothing), then the accumulation."""
+    tm, h, warmup, steps = plan.tangent, plan.h0, plan.warmup, plan.steps
+    total = warmup + steps
+
+    def factor(Q: Tensor) -> tuple[Tensor, Tensor]:
+        return qr(Q, qr_method)
+
+    for block in tm.blocks(h, Q, warmup, factor, inputs=plan.inputs):
+        h, Q = block.h, block.Q
+        if progress is not None:
+            progress(block.done, total)
+    run = _Run()
+    try:
+        for block in tm.blocks(h, Q, steps, factor, inputs=plan.inputs, offset=warmup):
+            run.logs.append(torch.log(torch.diagonal(block.R, dim1=-2, dim2=-1).abs()))
+            run.lengths.append(block.length)
+            if keep_vectors:
+                run.frames.append(block.Q)
+            run.done = block.done
+            if progress is not None:
+                progress(warmup + block.done, total)
+    except KeyboardInterrupt:
+        run.interrupted = True
+        if run.done == 0:
+            raise
+    return run
+
+
+def _result(plan: _Plan, run: _Run, base: float, keep_history: bool) -> LyapunovResult:
+    """Exponents, standard errors, running estimates and the optional history of a run."""
+    if not run.logs:  # pragma: no cover - guarded by steps >= t_on
+        raise ValueError("no QR block was completed.")
+    dt = plan.tangent.dt
+    like = run.logs[0]
+    scale = 1.0 / math.log(base)
+    logs = torch.stack(run.logs, dim=1)  # (B, blocks, k)
+    per_sample = logs.sum(1) / (run.done * dt) * scale
+    lengths = torch.tensor(run.lengths, dtype=like.dtype, device=like.device)
+    elapsed = torch.cumsum(lengths, 0) * dt
+    running = torch.cumsum(logs.mean(0), 0) / elapsed.unsqueeze(1) * scale  # (blocks, k)
+    mark = max(0, int(0.8 * running.shape[0]) - 1)
+    batch = per_sample.shape[0]
+    batch_mean_logs = logs.mean(0) if batch == 1 else None
+    stderr = _stderr(per_sample, batch_mean_logs, lengths * dt) * (1.0 if batch >= 2 else scale)
+    ftle = r_values = None
+    if keep_history:
+        ftle = logs / (lengths * dt).view(1, -1, 1) * scale
+        r_values = logs.exp()
+    return LyapunovResult(
+        exponents=per_sample.mean(0),
+        stderr=stderr,
+        per_sample=per_sample,
+        running=running,
+        drift=(running[-1] - running[mark]).abs(),
+        steps=run.done,
+        warmup=plan.warmup,
+        t_on=plan.tangent.t_on,
+        dt=dt,
+        base=base,
+        ftle=ftle,
+        r_values=r_values,
+        q_vectors=torch.stack(run.frames, dim=1) if run.frames else None,
+        interrupted=run.interrupted,
+    )
+
+
 @torch.no_grad()
 def lyapunov_spectrum(
     map,
@@ -181,23 +357,28 @@ def lyapunov_spectrum(
     keep_vectors: bool = False,
     q0: Tensor | str = "random",
     progress: Callable[[int, int], None] | None = None,
+    batch_first: bool | None = None,
 ) -> LyapunovResult:
     """The k largest Lyapunov exponents of a Map, batched over inputs or initial conditions.
 
     Implements seed 004 Alg. 2 (warm-up, QR every ``t_on`` steps) with the conventions in the
-    module docstring; the spirit of ChaosTools' ``lyapunovspectrum(ds, N, k; Ttr, Δt)``.
+    module docstring; the spirit of ChaosTools' ``lyapunovspectrum(ds, N, k; Ttr, Δt)``. The
+    iteration is a :class:`~neurodyn.systems.TangentMap` (state + k tangent vectors).
 
     Args:
         map: a Map (``neurodyn.as_map(obj)`` is applied: torch RNN modules, reference systems,
             feedforward nets, any object with ``step``/``jacobian``).
-        inputs: ``(B, T, input_size)`` for driven maps. The first ``warmup`` steps consume
-            ``inputs[:, :warmup]``; ``steps`` defaults to ``T − warmup``.
-        h0: ``(B, n)`` initial states (required for autonomous maps; zeros for driven ones).
+        inputs: ``(B, T, input_size)`` for driven maps (``(T, B, input_size)`` with
+            ``batch_first=False``). The first ``warmup`` steps consume the first ``warmup``
+            inputs; ``steps`` defaults to ``T − warmup``.
+        h0: ``(B, n)`` initial states (required for autonomous maps; zeros for driven ones),
+            in the map's dtype where it has one (a float64 module needs float64 ``h0``).
         k: number of exponents (default: the tangent dimension n); k < n costs less.
         steps: accumulated steps T (required for autonomous maps).
         warmup: steps that evolve the state *and* the tangent vectors, reorthonormalising every
             ``t_on`` steps, without accumulating.
-        t_on: steps between QR factorisations (seed 004 T_ON).
+        t_on: steps between QR factorisations (seed 004 T_ON). The tangent vectors grow by
+            up to e^(λ₁·t_on) between QRs, which must stay inside the float range.
         base: logarithm base (e for nats, 2 for bits).
         qr_method: "householder", "cholesky" (CholeskyQR2 with fallback) or "auto".
         keep_history: keep FTLEs and R-values per block (seed 004 Ch. 4).
@@ -210,13 +391,21 @@ def lyapunov_spectrum(
         progress: called as ``progress(done, total)`` after every QR, warm-up included
             (``total = warmup + steps``), e.g. to drive a progress bar. Ctrl-C during the
             accumulation returns the finished blocks with ``interrupted=True``.
+        batch_first: how ``inputs`` are laid out. None (default): as torch reads them for a
+            torch ``nn.RNN``/``nn.LSTM``/``nn.GRU`` passed directly (its own ``batch_first``,
+            False by default: ``(T, B, F)``), and ``(B, T, F)`` for every Map (including
+            ``as_map(module)``). True / False force ``(B, T, F)`` / ``(T, B, F)``.
 
     Returns:
         :class:`LyapunovResult`. Device and dtype follow ``inputs`` / ``h0``.
 
     Raises:
         ValueError: wrong shapes, k > n, too few steps for ``t_on``, a missing ``h0``/``steps``
-            for an autonomous map, or a NaN/inf appearing in the state (with the step).
+            for an autonomous map, a batch mismatch between ``inputs`` and ``h0`` (naming
+            ``batch_first`` when the layout looks swapped).
+        DivergenceError: (a ``ValueError``) a NaN/inf in the state (``what="state"``) or in the
+            tangent vectors between QRs (``what="tangent"``: lower ``t_on``), with the steps.
+        TypeError: ``h0`` / ``inputs`` not in the map's dtype or device (names both and the fix).
 
     Example:
         >>> import torch, neurodyn
@@ -226,155 +415,20 @@ def lyapunov_spectrum(
         >>> round(res.exponents.sum().item(), 6) == round(torch.log(torch.tensor(0.3)).item(), 6)
         True
     """
-    f = complete_map(map)
-    n = f.dim
-    kt = f.tangent_dim
-    input_size = f.input_size
-    if qr_method not in QR_METHODS:
-        raise ValueError(f"qr_method must be one of {QR_METHODS}, got {qr_method!r}.")
-    if not isinstance(t_on, int) or t_on < 1:
-        raise ValueError(f"t_on must be a positive int, got {t_on!r}.")
-    if not isinstance(warmup, int) or warmup < 0:
-        raise ValueError(f"warmup must be a non-negative int, got {warmup!r}.")
-    if input_size is not None:
-        if inputs is None:
-            raise ValueError(
-                f"{type(f).__name__} is driven by inputs: pass inputs of shape "
-                f"(B, T, {input_size})."
-            )
-        if not isinstance(inputs, Tensor) or inputs.ndim != 3 or inputs.shape[2] != input_size:
-            shape = tuple(inputs.shape) if isinstance(inputs, Tensor) else type(inputs).__name__
-            raise ValueError(f"inputs must have shape (B, T, {input_size}), got {shape}.")
-        batch, total = inputs.shape[0], inputs.shape[1]
-        if steps is None:
-            steps = total - warmup
-        if warmup + steps > total:
-            raise ValueError(
-                f"warmup + steps = {warmup + steps} exceeds the {total} time steps of inputs."
-            )
-        ref = inputs
-        if h0 is None:
-            h0 = f.zero_state(batch, dtype=inputs.dtype, device=inputs.device)
-    else:
-        if inputs is not None:
-            raise ValueError(f"{type(f).__name__} is autonomous: pass h0 and steps, not inputs.")
-        if h0 is None or steps is None:
-            raise ValueError("an autonomous map needs h0 of shape (B, n) and steps.")
-        ref = h0
-    if not isinstance(h0, Tensor) or h0.ndim != 2 or h0.shape[1] != n:
-        shape = tuple(h0.shape) if isinstance(h0, Tensor) else type(h0).__name__
-        raise ValueError(f"h0 must have shape (B, {n}), got {shape}.")
-    batch = h0.shape[0]
-    if inputs is not None and inputs.shape[0] != batch:
-        raise ValueError(f"inputs has batch {inputs.shape[0]} but h0 has batch {batch}.")
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}.")
-    if steps < t_on:
-        raise ValueError(
-            f"steps = {steps} is fewer than t_on = {t_on}: no QR step would be accumulated. "
-            "Run more steps or lower t_on."
-        )
-    k = kt if k is None else k
-    if not isinstance(k, int) or not 1 <= k <= kt:
-        raise ValueError(f"k must be an int in [1, {kt}] (the tangent dimension), got {k!r}.")
-    if not ref.is_floating_point():
-        raise TypeError(f"states and inputs must be floating point, got {ref.dtype}.")
-    h = h0.to(dtype=ref.dtype, device=ref.device)
-    Q = _initial_frame(q0, batch, kt, k, h)
-    # One J buffer for the whole run (maps that can, like TorchRNNMap, write J into it) and two
-    # alternating J·Q buffers: large Jacobians are then allocated (and their pages first
-    # touched) once, not every step.
-    j_buf = h.new_empty(batch, kt, kt)
-    q_bufs = [torch.empty_like(Q), torch.empty_like(Q)]
-
-    def advance(h: Tensor, Q: Tensor, x: Tensor | None) -> tuple[Tensor, Tensor]:
-        h_new, J = f.step_and_jacobian(h, x, out=j_buf)
-        target = q_bufs[0] if Q.data_ptr() != q_bufs[0].data_ptr() else q_bufs[1]
-        return h_new, torch.bmm(J, Q, out=target)
-
-    def check(h: Tensor, t_first: int, t_last: int) -> None:
-        if not bool(torch.isfinite(h).all()):
-            bad = (~torch.isfinite(h).all(dim=1)).nonzero().flatten().tolist()
-            when = (
-                f"at step {t_last}"
-                if t_first == t_last
-                else f"between steps {t_first} and {t_last}"
-            )
-            raise ValueError(
-                f"the state became NaN or inf {when} (counting warm-up steps from 1), in batch "
-                f"row(s) {bad[:10]}{' …' if len(bad) > 10 else ''}; lower the input scale or "
-                "check the model."
-            )
-
-    def x_at(t: int) -> Tensor | None:
-        return None if inputs is None else inputs[:, t]
-
-    # warm-up: evolve h and Q, reorthonormalise every t_on steps, accumulate nothing
-    for t in range(warmup):
-        h, Q = advance(h, Q, x_at(t))
-        if (t + 1) % t_on == 0 or t + 1 == warmup:
-            check(h, t + 2 - t_on, t + 1)
-            Q, _ = qr(Q, qr_method)
-            if progress is not None:
-                progress(t + 1, warmup + steps)
-
-    log_sum = torch.zeros(batch, k, dtype=h.dtype, device=h.device)
-    block_logs: list[Tensor] = []
-    block_len: list[int] = []
-    q_hist: list[Tensor] = []
-    done = 0
-    interrupted = False
-    since = 0
-    try:
-        for t in range(steps):
-            h, Q = advance(h, Q, x_at(warmup + t))
-            since += 1
-            if since == t_on or t + 1 == steps:
-                check(h, warmup + t + 2 - since, warmup + t + 1)
-                Q, R = qr(Q, qr_method)
-                logs = torch.log(torch.diagonal(R, dim1=-2, dim2=-1).abs())
-                log_sum += logs
-                block_logs.append(logs)
-                block_len.append(since)
-                if keep_vectors:
-                    q_hist.append(Q)
-                done = t + 1
-                since = 0
-                if progress is not None:
-                    progress(warmup + done, warmup + steps)
-    except KeyboardInterrupt:
-        interrupted = True
-        if done == 0:
-            raise
-    if not block_logs:  # pragma: no cover - guarded by steps >= t_on
-        raise ValueError("no QR block was completed.")
-    scale = 1.0 / math.log(base)
-    per_sample = log_sum / (done * f.dt) * scale
-    logs = torch.stack(block_logs, dim=1)  # (B, blocks, k)
-    lengths = torch.tensor(block_len, dtype=h.dtype, device=h.device)
-    elapsed = torch.cumsum(lengths, 0) * f.dt
-    running = torch.cumsum(logs.mean(0), 0) / elapsed.unsqueeze(1) * scale  # (blocks, k)
-    mark = max(0, int(0.8 * running.shape[0]) - 1)
-    drift = (running[-1] - running[mark]).abs()
-    batch_mean_logs = logs.mean(0) if batch == 1 else None
-    stderr = _stderr(per_sample, batch_mean_logs, lengths * f.dt) * (1.0 if batch >= 2 else scale)
-    ftle = r_values = None
-    if keep_history:
-        ftle = logs / (lengths * f.dt).view(1, -1, 1) * scale
-        r_values = logs.exp()
-    return LyapunovResult(
-        exponents=per_sample.mean(0),
-        stderr=stderr,
-        per_sample=per_sample,
-        running=running,
-        drift=drift,
-        steps=done,
+    plan = _plan(
+        map,
+        inputs,
+        h0,
+        k=k,
+        steps=steps,
         warmup=warmup,
         t_on=t_on,
-        dt=float(f.dt),
-        base=base,
-        ftle=ftle,
-        r_values=r_values,
-        q_vectors=torch.stack(q_hist, dim=1) if keep_vectors else None,
-        interrupted=interrupted,
+        qr_method=qr_method,
+        batch_first=batch_first,
     )
+    h = plan.h0
+    tm = plan.tangent
+    Q = _initial_frame(q0, h.shape[0], tm.tangent_dim, tm.k, h)
+    with few_threads(h.shape[0], tm.tangent_dim):
+        run = _run(plan, Q, qr_method, keep_vectors, progress)
+    return _result(plan, run, base, keep_history)

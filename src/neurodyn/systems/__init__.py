@@ -1,13 +1,19 @@
 """Systems as Maps: the Map contract, adapters from torch modules, reference systems."""
 
 from neurodyn.systems._feedforward import FeedforwardMap
+from neurodyn.systems._flow import FLOW_SCHEMES, FlowMap
+from neurodyn.systems._frozen import FrozenInput
 from neurodyn.systems._map import CallableMap, Map, MapBase, as_map, complete_map
 from neurodyn.systems._reference import Henon, LinearMap, Logistic, Lorenz, Rossler
+from neurodyn.systems._tangent import TangentBlock, TangentMap
 from neurodyn.systems._torch_rnn import TorchRNNMap
 
 __all__ = [
+    "FLOW_SCHEMES",
     "CallableMap",
     "FeedforwardMap",
+    "FlowMap",
+    "FrozenInput",
     "Henon",
     "LinearMap",
     "Logistic",
@@ -15,6 +21,8 @@ __all__ = [
     "Map",
     "MapBase",
     "Rossler",
+    "TangentBlock",
+    "TangentMap",
     "TorchRNNMap",
     "as_map",
     "complete_map",

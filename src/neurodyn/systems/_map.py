@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from neurodyn.pwa import AffineForm
 
-__all__ = ["CallableMap", "Map", "MapBase", "as_map", "complete_map"]
+__all__ = ["CallableMap", "Map", "MapBase", "as_map", "complete_map", "require_dtype"]
 
 
 @runtime_checkable
@@ -165,14 +165,28 @@ class CallableMap(MapBase):
         dim: state dimension n.
         input_size: width of x, or None if ``fn`` takes only h.
         dt: time per step.
+        dtype, device: what ``fn`` computes in (e.g. a wrapped module's parameters), or None
+            (default) where it follows its input; algorithms that build states themselves
+            (grids of :func:`~neurodyn.dynamics.fixed_points`, ``basins``, ...) use them.
     """
 
-    def __init__(self, fn, dim: int, *, input_size: int | None = None, dt: float = 1.0):
+    def __init__(
+        self,
+        fn,
+        dim: int,
+        *,
+        input_size: int | None = None,
+        dt: float = 1.0,
+        dtype: torch.dtype | None = None,
+        device: torch.device | str | None = None,
+    ):
         if not callable(fn):
             raise TypeError(f"CallableMap needs a callable step function, got {type(fn).__name__}.")
         if not isinstance(dim, int) or dim < 1:
             raise ValueError(f"dim must be a positive int, got {dim!r}.")
         self.fn, self.dim, self.input_size, self.dt = fn, dim, input_size, float(dt)
+        self.dtype = dtype
+        self.device = None if device is None else torch.device(device)
 
     def __repr__(self) -> str:
         return f"CallableMap({getattr(self.fn, '__name__', self.fn)!r}, dim={self.dim})"
@@ -218,7 +232,7 @@ def as_map(obj, **options) -> Map:
     * any other ``nn.Module`` made of ``nn.Linear`` and elementwise activations, square, used as
       x_{t+1} = f(x_t) → :class:`FeedforwardMap`;
     * a plain callable ``fn(h)`` or ``fn(h, x)`` → :class:`CallableMap` (autograd Jacobian;
-      options: ``dim`` (required), ``input_size``, ``dt``).
+      options: ``dim`` (required), ``input_size``, ``dt``, ``dtype``, ``device``).
 
     Raises:
         TypeError: for anything else, naming what is supported.
@@ -288,3 +302,25 @@ def complete_map(obj, **options) -> MapBase:
     """
     made = as_map(obj, **options)
     return made if isinstance(made, MapBase) else _ProtocolMap(made)
+
+
+def require_dtype(f: MapBase, t: Tensor, what: str) -> None:
+    """Raise a clear ``TypeError`` if ``t`` is not in the dtype (and device) the map declares.
+
+    Maps that follow their input (``f.dtype is None``) accept any floating dtype.
+    """
+    if not isinstance(t, Tensor):
+        return
+    if not t.is_floating_point():
+        raise TypeError(f"{what} must be floating point, got {t.dtype}.")
+    if f.dtype is not None and t.dtype != f.dtype:
+        raise TypeError(
+            f"{what} is {t.dtype} but the map {f!r} computes in {f.dtype}: pass "
+            f"{what}.to({f.dtype}), or convert the model to {t.dtype} first "
+            f"(e.g. model.to({t.dtype}))."
+        )
+    if f.device is not None and t.device != f.device:
+        raise TypeError(
+            f"{what} is on {t.device} but the map {f!r} is on {f.device}: pass "
+            f"{what}.to({str(f.device)!r})."
+        )

@@ -7,8 +7,9 @@ Lyapunov spectrum **per unit time**, largest first (for the maps ``dt = 1``, so 
 
 * :class:`Logistic` — x ↦ r x (1 − x); λ = ln 2 exactly at r = 4 (conjugate to the tent map).
 * :class:`Henon` — (x, y) ↦ (1 − a x² + y, b x); det J = −b, so λ₁ + λ₂ = ln|b| exactly.
-* :class:`Lorenz`, :class:`Rossler` — flows made maps by one classical RK4 step of size ``dt``,
-  with the *exact* Jacobian of that discrete step (chain rule through the four stages).
+* :class:`Lorenz`, :class:`Rossler` — flows made maps by one classical RK4 step of size ``dt``
+  (:class:`~neurodyn.systems.FlowMap` with ``scheme="rk4"`` and the analytic Df), with the
+  *exact* Jacobian of that discrete step (chain rule through the four stages).
   Exponents per unit time are per-step exponents divided by ``dt``.
 * :class:`LinearMap` — h ↦ A h (+ B x); its exponents are exactly the sorted ln|eig(A)|.
 
@@ -31,6 +32,7 @@ import math
 import torch
 from torch import Tensor
 
+from neurodyn.systems._flow import FlowMap
 from neurodyn.systems._map import MapBase
 
 __all__ = ["Henon", "LinearMap", "Logistic", "Lorenz", "Rossler"]
@@ -173,73 +175,26 @@ class Henon(_DiscreteReference):
         return (0.01 * noise).to(dtype=dtype, device=device)
 
 
-class _RK4Flow(MapBase):
-    """A flow dh/dt = f(h) as the map h ↦ one classical RK4 step of size ``dt``.
-
-    ``jacobian`` is the exact derivative of that discrete map. With the stages
-    s₁ = h, s₂ = h + dt/2·K₁, s₃ = h + dt/2·K₂, s₄ = h + dt·K₃ and Kᵢ = f(sᵢ), the chain rule
-    gives Jᵢ := ∂Kᵢ/∂h = Df(sᵢ)·∂sᵢ/∂h with ∂s₁/∂h = I, ∂s₂/∂h = I + dt/2·J₁,
-    ∂s₃/∂h = I + dt/2·J₂, ∂s₄/∂h = I + dt·J₃, and J_step = I + dt/6·(J₁ + 2J₂ + 2J₃ + J₄).
-    (Reusing Df(h) for every stage — i.e. the RK4 step of the variational equation with a frozen
-    Jacobian — is *not* this derivative; it errs at O(dt²) per step and biases λ₁ at larger dt.)
-    J_step also approximates the flow's tangent map Φ(dt) to O(dt⁵).
-    """
+class _RK4Flow(FlowMap):
+    """A reference flow dh/dt = f(h) as a :class:`FlowMap` with ``scheme="rk4"`` and the
+    analytic Df: the map h ↦ one classical RK4 step of size ``dt`` with the exact Jacobian of
+    that discrete step (see :mod:`neurodyn.systems._flow` for the chain rule through the four
+    stages; J_step approximates the flow's tangent map Φ(dt) to O(dt⁵))."""
 
     dim: int = 3
     input_size: int | None = None
+    scheme = "rk4"
     reference_exponents: tuple[float, ...] | None = None
-    _name = "flow"
 
-    def vector_field(self, h: Tensor) -> Tensor:
-        """The vector field f(h) given in the class docstring, ``(B, dim)``."""
-        _check_state(self._name, h, self.dim)
+    def _field(self, h: Tensor, x: Tensor | None) -> Tensor:
         return self._f(h)
 
-    def vector_field_jacobian(self, h: Tensor) -> Tensor:
-        """Its Jacobian Df(h), ``(B, dim, dim)``."""
-        _check_state(self._name, h, self.dim)
+    def _field_jac(self, h: Tensor, x: Tensor | None) -> Tensor:
         return self._df(h)
 
     def divergence(self, h: Tensor) -> Tensor:
         """tr Df(h), ``(B,)``: the local volume contraction rate of the flow."""
         return torch.diagonal(self.vector_field_jacobian(h), dim1=-2, dim2=-1).sum(-1)
-
-    def step(self, h: Tensor, x: Tensor | None = None) -> Tensor:
-        """One RK4 step of size ``dt`` from each row of h, ``(B, 3)``."""
-        _no_input(self._name, x)
-        _check_state(self._name, h, self.dim)
-        f, dt = self._f, self.dt
-        k1 = f(h)
-        k2 = f(h + 0.5 * dt * k1)
-        k3 = f(h + 0.5 * dt * k2)
-        k4 = f(h + dt * k3)
-        return h + (dt / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
-
-    def jacobian(self, h: Tensor, x: Tensor | None = None) -> Tensor:
-        """The exact Jacobian of the RK4 step at h (see the class docstring), ``(B, 3, 3)``."""
-        return self.step_and_jacobian(h, x)[1]
-
-    def step_and_jacobian(
-        self, h: Tensor, x: Tensor | None = None, *, out: Tensor | None = None
-    ) -> tuple[Tensor, Tensor]:
-        """The RK4 step and its exact Jacobian from one pass over the stages."""
-        _no_input(self._name, x)
-        _check_state(self._name, h, self.dim)
-        f, df, dt = self._f, self._df, self.dt
-        eye = torch.eye(self.dim, dtype=h.dtype, device=h.device)
-        k1 = f(h)
-        j1 = df(h)
-        s2 = h + 0.5 * dt * k1
-        k2 = f(s2)
-        j2 = df(s2) @ (eye + 0.5 * dt * j1)
-        s3 = h + 0.5 * dt * k2
-        k3 = f(s3)
-        j3 = df(s3) @ (eye + 0.5 * dt * j2)
-        s4 = h + dt * k3
-        k4 = f(s4)
-        j4 = df(s4) @ (eye + dt * j3)
-        new = h + (dt / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
-        return new, eye + (dt / 6) * (j1 + 2 * j2 + 2 * j3 + j4)
 
     # unchecked f and Df on (B, 3), shared by step/jacobian and the public wrappers
     def _f(self, h: Tensor) -> Tensor:  # pragma: no cover - abstract
@@ -269,8 +224,6 @@ class Lorenz(_RK4Flow):
         sigma, rho, beta: the Lorenz parameters.
         dt: the RK4 step (time per map step); must be positive.
     """
-
-    _name = "Lorenz"
 
     def __init__(
         self, sigma: float = 10.0, rho: float = 28.0, beta: float = 8 / 3, dt: float = 0.01
@@ -339,7 +292,6 @@ class Rossler(_RK4Flow):
         dt: the RK4 step (time per map step); must be positive.
     """
 
-    _name = "Rossler"
     trace_divergence = None  # state-dependent: a + x − c
 
     def __init__(self, a: float = 0.2, b: float = 0.2, c: float = 5.7, dt: float = 0.01):
