@@ -184,8 +184,6 @@ def lyapunov(
     ] = False,
 ) -> None:
     """Lyapunov spectrum of a saved recurrent model driven by Gaussian (or given) inputs."""
-    import math
-
     import torch
 
     from neurodyn.cli._load import load_recurrent_module
@@ -241,9 +239,9 @@ def lyapunov(
     table.add_column("± s.e.", justify="right")
     shown = min(10, res.k)
     for i in range(shown):
-        lam = float(res.exponents[i])
+        se = float(res.stderr[i])
         table.add_row(
-            str(i + 1), "−∞" if lam == -math.inf else f"{lam:+.5f}", f"{res.stderr[i]:.1e}"
+            str(i + 1), _exponent(float(res.exponents[i])), f"{se:.1e}" if se == se else "—"
         )
     if res.k > shown:
         table.add_row("…", f"({res.k - shown} more)", "")
@@ -258,7 +256,7 @@ def lyapunov(
     drift = res.drift[torch.isfinite(res.drift)]
     drift = f"{float(drift.max()):.1e}" if drift.numel() else "n/a"
     console.print(
-        f"max {st['max']:+.5f}   mean {mean}   #positive {st['n_positive']}   "
+        f"max {_exponent(st['max'])}   mean {mean}   #positive {st['n_positive']}   "
         f"Kaplan–Yorke {st['kaplan_yorke']:.3f}   max drift (last 20 %) {drift}"
     )
     if out is not None:
@@ -267,6 +265,13 @@ def lyapunov(
         title = f"Lyapunov spectrum of {type(module).__name__} ({model.name})"
         lyapunov_report(res, title=title).write(out, json_name="lyapunov.json")
         console.print(f"Written to [bold]{out / 'index.html'}[/bold]")
+
+
+def _exponent(v: float) -> str:
+    """An exponent for the terminal: ±∞ and NaN spelled out."""
+    if v != v:
+        return "NaN"
+    return {float("inf"): "+∞", float("-inf"): "−∞"}.get(v, f"{v:+.5f}")
 
 
 def main() -> None:

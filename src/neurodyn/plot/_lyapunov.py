@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from neurodyn.plot._figures import _axes, _np
 
@@ -59,6 +60,7 @@ def lyapunov_spectrum_plot(
         label=label,
     )
     ax.set_xlim(0.5, lam.size + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     edge = ax.get_xaxis_transform()  # x in data, y in axes coordinates
     marks = (
         (np.isneginf(lam), 0.0, "v", "−∞", "bottom", 0.05),

@@ -136,7 +136,9 @@ def phase_plane(
         >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Tanh()).double()
         >>> with torch.no_grad():
         ...     _ = net[0].weight.copy_(0.5 * torch.eye(2)); _ = net[0].bias.zero_()
-        >>> pp = phase_plane(net, [(-2, 2), (-2, 2)], resolution=11, basin_grid=None)
+        >>> pp = phase_plane(net, [(-2, 2), (-2, 2)], resolution=11, basin_grid=None,
+        ...                  fixed_point_resolution=5, certificates=False,
+        ...                  attractor_options={"resolution": 4, "transient": 200, "window": 50})
         >>> round(pp.rho_stats()["max"], 6), pp.attractor.kind
         (0.5, 'point')
     """
