@@ -89,7 +89,7 @@ _CAPTIONS = {
     "unstable (right) dynamics: phase portraits (top) and the eigenvalues of A*(x) over the "
     "grid (bottom).",
     "fig3": "Fig. 3 — ρ(A*(x)) of 4-layer DNNs with stable weights: ReLU, Tanh, SELU, Sigmoid "
-    "(the seed's order). Black contour: ρ = 1.",
+    "(the paper's order). Black contour: ρ = 1.",
     "fig4": "Fig. 4 — a stable 1-layer ReLU net with bias (left) and without bias (right).",
     "fig5": "Fig. 5 — real parts of the eigenvalues of A*(x) over the grid, GELU nets with "
     "asymptotically stable (top), edge-of-stability (middle) and unstable (bottom) layers; "

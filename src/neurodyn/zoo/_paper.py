@@ -137,7 +137,7 @@ PAPER_SEEDS: dict[str, int] = {
 }
 #: Names whose behaviour no seed below ``SCAN_LIMIT`` showed (seed 0 is used for them):
 #: fig3-sigmoid — with the exact (σ(0)-offset) form, |Λ| ≤ 1/4 for Sigmoid, so a 4-layer net
-#: with eigenvalues in [0, 1] cannot have ρ(A*) > 1; the seed's "large unstable region" comes
+#: with eigenvalues in [0, 1] cannot have ρ(A*) > 1; the paper's "large unstable region" comes
 #: from its Λ = σ(z)/z, which blows up near z = 0 when σ(0) ≠ 0 (docs/zoo.md).
 #: fig6-multipoint — every seed gives a period-2 orbit (eigenvalues near −1.3 flip the state
 #: each step); in a phase portrait its two points look like "multiple points".
