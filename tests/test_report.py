@@ -66,6 +66,10 @@ def test_bad_blocks_are_refused():
     rep.figure(_small_figure(), "x.png")
     with pytest.raises(ValueError, match="already used"):
         rep.figure(_small_figure(), "x.png")
+    with pytest.raises(ValueError, match="status"):
+        rep.table([[1]], columns=["a"], status=["fine"])
+    rep.table([[1], [2]], columns=["a"], status=["good", None])
+    assert rep.sections[-1].blocks[-1]["status"] == ["good", None]
     with pytest.raises(TypeError, match="Certificate"):
         rep.certificate({"holds": True})
 

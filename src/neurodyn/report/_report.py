@@ -98,14 +98,15 @@ class Report:
         self._current.blocks.append({"type": "text", "text": str(text)})
         return self
 
-    def table(self, rows, columns, *, caption: str = "") -> Report:
+    def table(self, rows, columns, *, caption: str = "", status=None) -> Report:
         """A table: ``rows`` is a sequence of rows with one value per entry of ``columns``.
 
         Floats are shown with 4 significant digits (``−∞`` / ``+∞`` / ``NaN`` spelled out) and
-        kept exactly in the JSON file.
+        kept exactly in the JSON file. ``status`` (optional, one per row: ``"good"``,
+        ``"warn"``, ``"bad"`` or ``None``) colours the rows, e.g. pass / expected fail / fail.
 
         Raises:
-            ValueError: a row whose length differs from ``len(columns)``.
+            ValueError: a row whose length differs from ``len(columns)``, or a bad ``status``.
         """
         columns = [str(c) for c in columns]
         rows = [list(r) for r in rows]
@@ -114,9 +115,16 @@ class Report:
                 raise ValueError(
                     f"table row {i} has {len(r)} entries for {len(columns)} columns {columns}."
                 )
-        self._current.blocks.append(
-            {"type": "table", "columns": columns, "rows": to_jsonable(rows), "caption": caption}
-        )
+        block = {"type": "table", "columns": columns, "rows": to_jsonable(rows), "caption": caption}
+        if status is not None:
+            status = list(status)
+            if len(status) != len(rows) or not set(status) <= {"good", "warn", "bad", None}:
+                raise ValueError(
+                    "status needs one of 'good', 'warn', 'bad' or None per row, got "
+                    f"{len(status)} entries {sorted(set(map(str, status)))} for {len(rows)} rows."
+                )
+            block["status"] = status
+        self._current.blocks.append(block)
         return self
 
     def certificate(self, cert: Certificate) -> Report:
@@ -195,6 +203,8 @@ img { max-width: 100%; } figcaption { font-size: 0.88em; color: #555; }
 .kind { display: inline-block; padding: 0 0.5em; border-radius: 0.8em; background: #eee;
         font-size: 0.85em; margin-left: 0.5em; }
 .muted { color: #666; } .small { font-size: 0.88em; }
+tr.good td { background: #eefbf1; } tr.warn td { background: #fff8e5; }
+tr.bad td { background: #ffebe9; font-weight: bold; }
 """
 
 _PAGE = """<!doctype html>
@@ -228,8 +238,12 @@ def _cell(v: Any) -> str:
 def _table_html(block: dict) -> str:
     esc = html.escape
     head = "".join(f"<th>{esc(c)}</th>" for c in block["columns"])
+    status = block.get("status") or [None] * len(block["rows"])
     rows = "".join(
-        "<tr>" + "".join(f"<td>{esc(_cell(v))}</td>" for v in r) + "</tr>" for r in block["rows"]
+        (f"<tr class='{st}'>" if st else "<tr>")
+        + "".join(f"<td>{esc(_cell(v))}</td>" for v in r)
+        + "</tr>"
+        for r, st in zip(block["rows"], status, strict=True)
     )
     cap = f"<caption>{esc(block['caption'])}</caption>" if block.get("caption") else ""
     return f"<table>{cap}<tr>{head}</tr>{rows}</table>"

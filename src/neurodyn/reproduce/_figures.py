@@ -359,6 +359,12 @@ def _paper_figures(out: Path, resolution: int, progress: Callable[[str], None]) 
             for c in claims
         ],
         columns=["fig.", "the paper says", "measured", "verdict", "why not"],
+        status=[
+            {"reproduced": "good", "not reproduced": "warn", "refuted": "warn"}.get(
+                c["status"], "bad"
+            )
+            for c in claims
+        ],
     )
     rep.section("Models").table(
         [
