@@ -27,17 +27,17 @@ def main() -> None:
         lo, hi = c["eig_range"]
         print(
             f"| {name} | {c['factorization']} | {c['activation']} | {c['depth']} | "
-            f"({lo:.2f}, {hi:.2f}) | {'Y' if c['bias'] else 'N'} | {c['seed']} | "
+            f"({lo:.2f}, {hi:.2f}) | {'Y' if c['bias'] else 'N'} | {c['paper']} | "
             f"{fmt(sr['max'])} | {sr['fraction_above_1']:.3f} | "
             f"{fmt(m['spectral_radius_visited']['max'])} | {m['attractor']['kind']} | "
             f"{m['diverged_fraction']:.2f} | {fps} |"
         )
     print()
-    print("| fig. | the seed says | measured | verdict |")
+    print("| fig. | the paper says | measured | verdict |")
     print("|---|---|---|---|")
     for c in d["claims"]:
         verdict = "**pass**" if c["passed"] else f"**fail — {c['status']}**"
-        print(f"| {c['figure']} | {c['seed']} | {c['measured']} | {verdict} |")
+        print(f"| {c['figure']} | {c['paper']} | {c['measured']} | {verdict} |")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Regenerate seed 000's Figs. 2–8 from the neurodyn zoo and check the seed's claims.
+"""Regenerate Drgoňa et al. 2022, Figs. 2–8 from the neurodyn zoo and check the paper's claims.
 
     python examples/paper_figures.py --out paper-figures --resolution 121
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from neurodyn.cli._paper import paper_figures
+from neurodyn.reproduce import paper_figures
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from neurodyn.cli import app
@@ -122,3 +123,70 @@ def test_load_recurrent_module_infers_architecture(tmp_path):
     torch.save(torch.nn.LSTM(2, 5, bidirectional=True).state_dict(), tmp_path / "b.pt")
     with pytest.raises(ValueError, match="bidirectional"):
         load_recurrent_module(tmp_path / "b.pt")
+
+
+def _lyapunov_cli(path, out=None, *extra):
+    args = ["lyapunov", str(path), "--steps", "60", "--warmup", "10", "--batch", "2", *extra]
+    return runner.invoke(app, args + (["--out", str(out)] if out is not None else []))
+
+
+def test_lyapunov_refuses_to_guess_the_rnn_nonlinearity(tmp_path):
+    """A state dict of nn.RNN does not record tanh vs ReLU: `--kind auto` used to read a ReLU
+    RNN as tanh (λ₁ = −0.678 instead of −0.924); it must refuse and name both kinds."""
+    import torch
+
+    from neurodyn.lyapunov import lyapunov_spectrum
+    from neurodyn.systems import as_map
+
+    torch.manual_seed(0)
+    rnn = torch.nn.RNN(2, 6, nonlinearity="relu").double()
+    path = tmp_path / "rnn_relu.pt"
+    torch.save(rnn.state_dict(), path)
+    result = _lyapunov_cli(path)
+    assert result.exit_code == 2, result.output
+    assert "--kind rnn_tanh" in result.output and "--kind rnn_relu" in result.output
+    out = tmp_path / "out"
+    result = _lyapunov_cli(path, out, "--kind", "rnn_relu")
+    assert result.exit_code == 0, result.output
+    got = [float(v) for v in json.loads((out / "lyapunov.json").read_text())["exponents"]]
+    # the CLI's inputs (seed 0) through the module itself, which knows it is ReLU
+    x = torch.randn(2, 70, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    want = lyapunov_spectrum(as_map(rnn), x, warmup=10, steps=60).exponents.tolist()
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+    tanh = torch.nn.RNN(2, 6).double()
+    tanh.load_state_dict(rnn.state_dict())  # the old guess: the same weights read as tanh
+    as_tanh = lyapunov_spectrum(as_map(tanh), x, warmup=10, steps=60).exponents
+    assert abs(float(as_tanh[0]) - want[0]) > 0.05
+    assert _lyapunov_cli(path, None, "--kind", "rnn_tanh").exit_code == 0
+    for module in (torch.nn.GRU(2, 3), torch.nn.LSTMCell(2, 3)):  # still auto-detected
+        torch.save(module.state_dict(), tmp_path / "m.pt")
+        assert _lyapunov_cli(tmp_path / "m.pt").exit_code == 0
+
+
+def _strict_json(text: str):
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_lyapunov_json_is_strict_with_minus_infinite_exponents(tmp_path):
+    """A hidden unit with a zero recurrent column makes one exponent exactly −∞; lyapunov.json
+    used to hold a bare -Infinity / NaN (not JSON)."""
+    import torch
+
+    rnn = torch.nn.RNN(2, 3).double()
+    with torch.no_grad():
+        rnn.weight_hh_l0.copy_(torch.diag(torch.tensor([0.9, 0.5, 0.0])))
+    torch.save(rnn.state_dict(), tmp_path / "rnn.pt")
+    out = tmp_path / "out"
+    result = _lyapunov_cli(tmp_path / "rnn.pt", out, "--kind", "rnn_tanh")
+    assert result.exit_code == 0, result.output
+    report = _strict_json((out / "lyapunov.json").read_text())
+    assert report["exponents"][2] == "-inf" and report["mean"] == "-inf"
+    assert all(isinstance(v, float) for v in report["exponents"][:2])
+    assert "1 of 3 exponents are −∞" in result.output
+    html = (out / "index.html").read_text()
+    assert "spectrum.png" in html and "1 of 3 exponents are −∞" in html
+    for name in ("spectrum.png", "convergence.png"):
+        assert (out / name).stat().st_size > 1000

@@ -1,7 +1,8 @@
-"""Seed 000's Figs. 2–8 regenerated from the zoo: the seed's qualitative claims, measured.
+"""Drgoňa et al. 2022, Figs. 2–8 regenerated from the zoo: the paper's qualitative claims,
+measured.
 
-One run of :func:`neurodyn.cli._paper.paper_figures` at a coarse grid (31 × 31) feeds every
-test; the assertion messages quote what the seed says.
+One run of :func:`neurodyn.reproduce.paper_figures` at a coarse grid (31 × 31) feeds every
+test; the assertion messages quote what the paper says.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from neurodyn.activations import classify
 from neurodyn.cli import app
-from neurodyn.cli._paper import FIGURES, paper_figures
+from neurodyn.reproduce import FIGURES, paper_figures
 from neurodyn.zoo import NOT_REPRODUCED, PAPER_MODELS
 
 PNGS = [f"fig{i}.png" for i in range(2, 9)]
@@ -69,7 +70,7 @@ def test_reproducible_claims_pass(claims):
     for c in claims.values():
         if c["expected"] == "reproduced":
             assert c["passed"] and c["status"] == "reproduced", (
-                f"seed: {c['seed']!r}; measured: {c['measured']}"
+                f"paper: {c['paper']!r}; measured: {c['measured']}"
             )
 
 

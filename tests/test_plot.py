@@ -235,3 +235,27 @@ def test_ftle_convergence_plot_labels_every_line_in_its_own_colour():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"λ_{i}" for i in range(1, 9)]
     few = ftle_convergence_plot(res, max_lines=3).axes[0]
     assert "first 3 of 8" in few.get_title()
+
+
+def test_spectrum_plot_shows_minus_infinite_exponents_and_says_so(tmp_path):
+    """A map that collapses a direction exactly has λ = −∞: the spectrum plot used to drop it
+    without a mark and print "mean = -inf"; it must mark it at the axis bottom, labelled −∞,
+    and say how many exponents are −∞."""
+    from neurodyn.lyapunov import lyapunov_spectrum
+    from neurodyn.plot import lyapunov_spectrum_plot
+    from neurodyn.systems import LinearMap
+
+    A = torch.diag(torch.tensor([0.5, 0.25, 0.0], dtype=torch.float64))
+    res = lyapunov_spectrum(LinearMap(A), steps=30, h0=torch.ones(2, 3, dtype=torch.float64))
+    assert torch.isneginf(res.exponents[2]) and torch.isfinite(res.exponents[:2]).all()
+    fig = lyapunov_spectrum_plot(res)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "−∞" in texts, texts
+    assert any("mean = −∞ (1 of 3 exponents are −∞)" in t for t in texts), texts
+    assert not any("-inf" in t or "inf" == t for t in texts), texts
+    # a marker drawn at index 3, in axes coordinates at the bottom (y = 0)
+    marks = [ln for ln in ax.lines if ln.get_marker() == "v"]
+    assert len(marks) == 1 and list(marks[0].get_xdata()) == [3]
+    assert list(marks[0].get_ydata()) == [0.0]
+    fig.savefig(tmp_path / "spectrum.png")

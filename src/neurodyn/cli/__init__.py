@@ -42,18 +42,17 @@ def demo(
     ] = 201,
 ) -> None:
     """Analyse the built-in 2-D example network and write a report folder."""
-    from neurodyn.cli._report import phase_plane_report
+    from neurodyn.report import phase_plane_report
     from neurodyn.zoo import demo_net
 
-    net = demo_net()
     with _stages() as progress:
         report = phase_plane_report(
-            net,
-            out,
+            demo_net(),
+            [(-4.0, 4.0), (-4.0, 4.0)],
             resolution=resolution,
             title="neurodyn demo: bistable 2-D tanh network (neurodyn.zoo.demo_net)",
-            progress=progress,
-        )
+            stage=progress,
+        ).write(out)
     _print_summary(report)
     console.print(f"Report written to [bold]{out / 'index.html'}[/bold]")
 
@@ -88,21 +87,21 @@ def paper_figures(
         int, typer.Option(min=11, help="Grid points per axis over the box [−6, 6]².")
     ] = 121,
 ) -> None:
-    """Regenerate seed 000's Figs. 2–8 from the zoo and check the seed's claims about them."""
-    from neurodyn.cli._paper import paper_figures as build_figures
+    """Regenerate Drgoňa et al. 2022, Figs. 2–8 from the zoo and check the paper's claims."""
+    from neurodyn.reproduce import paper_figures as build_figures
 
     with _stages() as progress:
         report = build_figures(out, resolution=resolution, progress=progress)
     table = Table(title=f"{report['title']} ({report['seconds']:.1f} s)", show_lines=True)
     table.add_column("fig.", no_wrap=True)
-    table.add_column("the seed says")
+    table.add_column("the paper says")
     table.add_column("measured")
     table.add_column("verdict", no_wrap=True)
     styles = {"reproduced": "green", "not reproduced": "yellow", "refuted": "yellow"}
     for c in report["claims"]:
         style = styles.get(c["status"], "red")
         verdict = f"[{style}]{'pass' if c['passed'] else 'fail'}[/{style}]\n{c['status']}"
-        table.add_row(c["figure"], escape(c["seed"]), escape(c["measured"]), verdict)
+        table.add_row(c["figure"], escape(c["paper"]), escape(c["measured"]), verdict)
     console.print(table)
     for name, reason in report["not_reproduced"].items():
         console.print(f"[yellow]not reproduced[/yellow] {name}: {escape(reason)}")
@@ -121,7 +120,7 @@ def _intervals(rows) -> str:
 
 @app.command()
 def activations() -> None:
-    """Print the stability class of every supported activation (seed 000 §3.3)."""
+    """Print the stability class of every supported activation (Drgoňa et al. 2022, §3.3)."""
     from neurodyn.activations import activation_table
 
     table = Table(title="Activations: Λ(z) = (σ(z) − σ(0))/z  (docs/activations.md)")
@@ -141,7 +140,7 @@ def activations() -> None:
             _intervals(d["unstable_intervals"]),
         )
     console.print(table)
-    console.print("* Lemma 8 as the seed applies it: σ(0) = 0 and sup|Λ| ≤ 1 (numerical grid).")
+    console.print("* Lemma 8 as the paper applies it: σ(0) = 0 and sup|Λ| ≤ 1 (numerical grid).")
 
 
 @app.command()
@@ -153,7 +152,14 @@ def lyapunov(
             "nn.RNN/LSTM/GRU or cell."
         ),
     ],
-    kind: Annotated[str, typer.Option(help="auto, rnn_tanh, rnn_relu, lstm or gru.")] = "auto",
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="auto, rnn_tanh, rnn_relu, lstm or gru. auto reads LSTM / GRU off the weight "
+            "shapes; a plain RNN state dict does not record its nonlinearity, so for it pass "
+            "--kind rnn_tanh or --kind rnn_relu."
+        ),
+    ] = "auto",
     prefix: Annotated[
         str | None, typer.Option(help="Key prefix of the recurrent module in the state dict.")
     ] = None,
@@ -169,7 +175,7 @@ def lyapunov(
         Path | None, typer.Option(help="A .pt tensor (B, T, input_size) of inputs instead.")
     ] = None,
     lstm_state: Annotated[
-        str, typer.Option(help="hc (exact) or h (seed 004's approximation).")
+        str, typer.Option(help="hc (exact) or h (Vogt's hidden-state-only approximation).")
     ] = "hc",
     seed: Annotated[int, typer.Option(help="Seed of the Gaussian inputs.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Folder for lyapunov.json and plots.")] = None,
@@ -178,8 +184,6 @@ def lyapunov(
     ] = False,
 ) -> None:
     """Lyapunov spectrum of a saved recurrent model driven by Gaussian (or given) inputs."""
-    import json
-
     import torch
 
     from neurodyn.cli._load import load_recurrent_module
@@ -235,7 +239,10 @@ def lyapunov(
     table.add_column("± s.e.", justify="right")
     shown = min(10, res.k)
     for i in range(shown):
-        table.add_row(str(i + 1), f"{res.exponents[i]:+.5f}", f"{res.stderr[i]:.1e}")
+        se = float(res.stderr[i])
+        table.add_row(
+            str(i + 1), _exponent(float(res.exponents[i])), f"{se:.1e}" if se == se else "—"
+        )
     if res.k > shown:
         table.add_row("…", f"({res.k - shown} more)", "")
     console.print(table)
@@ -244,19 +251,27 @@ def lyapunov(
             f"[yellow]interrupted:[/yellow] the spectrum is over the {res.steps} steps finished."
         )
     st = res.stats()
+    n_inf = int(torch.isneginf(res.exponents).sum())
+    mean = f"{st['mean']:+.5f}" if n_inf == 0 else f"−∞ ({n_inf} of {res.k} exponents are −∞)"
+    drift = res.drift[torch.isfinite(res.drift)]
+    drift = f"{float(drift.max()):.1e}" if drift.numel() else "n/a"
     console.print(
-        f"max {st['max']:+.5f}   mean {st['mean']:+.5f}   #positive {st['n_positive']}   "
-        f"Kaplan–Yorke {st['kaplan_yorke']:.3f}   "
-        f"max drift (last 20 %) {float(res.drift.max()):.1e}"
+        f"max {_exponent(st['max'])}   mean {mean}   #positive {st['n_positive']}   "
+        f"Kaplan–Yorke {st['kaplan_yorke']:.3f}   max drift (last 20 %) {drift}"
     )
     if out is not None:
-        from neurodyn.plot import ftle_convergence_plot, lyapunov_spectrum_plot
+        from neurodyn.report import lyapunov_report
 
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "lyapunov.json").write_text(json.dumps(res.to_dict(), indent=2))
-        lyapunov_spectrum_plot(res).savefig(out / "spectrum.png", dpi=120)
-        ftle_convergence_plot(res).savefig(out / "convergence.png", dpi=120)
-        console.print(f"Written to [bold]{out}[/bold]")
+        title = f"Lyapunov spectrum of {type(module).__name__} ({model.name})"
+        lyapunov_report(res, title=title).write(out, json_name="lyapunov.json")
+        console.print(f"Written to [bold]{out / 'index.html'}[/bold]")
+
+
+def _exponent(v: float) -> str:
+    """An exponent for the terminal: ±∞ and NaN spelled out."""
+    if v != v:
+        return "NaN"
+    return {float("inf"): "+∞", float("-inf"): "−∞"}.get(v, f"{v:+.5f}")
 
 
 def main() -> None:

@@ -2,7 +2,9 @@
 
 ``torch.load(..., weights_only=True)`` refuses arbitrary pickles, so by default a file must hold
 a ``state_dict`` (or a dict of tensors); the architecture is read off the parameter names and
-shapes (``weight_ih_l{k}``, ``weight_hh_l{k}``: gate count 1 → RNN, 3 → GRU, 4 → LSTM). A
+shapes (``weight_ih_l{k}``, ``weight_hh_l{k}``: gate count 1 → RNN, 3 → GRU, 4 → LSTM). A plain
+RNN's state dict does not record its nonlinearity (tanh and ReLU have the same parameters), so
+``kind="auto"`` refuses to guess and asks for ``rnn_tanh`` or ``rnn_relu``. A
 pickled ``nn.Module`` loads only with ``unsafe=True`` (``weights_only=False``), for files the
 user trusts.
 """
@@ -19,7 +21,7 @@ from torch import nn
 __all__ = ["KINDS", "load_recurrent_module"]
 
 KINDS = ("auto", "rnn_tanh", "rnn_relu", "lstm", "gru")
-_GATES = {1: "rnn_tanh", 3: "gru", 4: "lstm"}
+_GATES = {1: "rnn", 3: "gru", 4: "lstm"}
 
 
 def _strip_prefix(state: dict, prefix: str | None) -> dict:
@@ -52,9 +54,15 @@ def _module_from_state(state: dict, kind: str, prefix: str | None) -> nn.Module:
             f"weight_hh has {w_hh.shape[0]} rows for hidden size {hidden}: "
             "not an RNN (1×), GRU (3×) or LSTM (4×)."
         )
+    if kind == "auto" and detected == "rnn":
+        raise ValueError(
+            "the state dict is of a plain RNN, and a state dict does not record its "
+            "nonlinearity (tanh and ReLU have the same parameters): pass --kind rnn_tanh or "
+            "--kind rnn_relu."
+        )
     if kind == "auto":
         kind = detected
-    elif (kind.startswith("rnn") and detected != "rnn_tanh") or (
+    elif (kind.startswith("rnn") and detected != "rnn") or (
         not kind.startswith("rnn") and kind != detected
     ):
         raise ValueError(f"--kind {kind} does not match the weights, which look like {detected}.")

@@ -1,18 +1,19 @@
 """Matplotlib figures of neurodyn results: phase portraits, basins, spectral-radius maps,
-eigenvalue clouds and linear regions (seed 000 Figs. 2–8).
+eigenvalue clouds and linear regions (Drgoňa et al. 2022, Figs. 2–8), and Lyapunov spectra.
 
 Each function draws given results (it computes no dynamics), takes an optional ``ax`` and
 returns a :class:`matplotlib.figure.Figure`; save it with ``fig.savefig(path)``. No pyplot state
 is touched and no backend is set.
 
 Example:
-    >>> import torch, neurodyn
-    >>> from neurodyn.stability import grid_points
+    >>> import tempfile, pathlib, torch, neurodyn
+    >>> from neurodyn.dynamics import grid_points
     >>> from neurodyn.plot import spectral_radius_map
     >>> net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 2))
     >>> xs, ys, pts = grid_points((-6, -6), (6, 6), 200)
     >>> rho = neurodyn.spectral_radius(neurodyn.linearize(net, pts).A).reshape(200, 200)
-    >>> spectral_radius_map(xs, ys, rho).savefig("rho.png")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     spectral_radius_map(xs, ys, rho).savefig(pathlib.Path(tmp) / "rho.png")
 """
 
 from neurodyn.plot._figures import (

@@ -1,4 +1,4 @@
-"""Matplotlib figures for neurodyn results (seed 000 Figs. 2–8).
+"""Matplotlib figures for neurodyn results (Drgoňa et al. 2022, Figs. 2–8).
 
 Every function only *draws* what it is given — trajectories, fixed points, basins, spectral
 radii, eigenvalues, region ids — and computes nothing about the dynamics itself. Figures are
@@ -127,7 +127,7 @@ def phase_portrait(
     legend: bool = True,
     max_arrows: int = 25,
 ) -> Figure:
-    """Phase portrait of a 2-D map (seed 000 Figs. 2, 4, 6).
+    """Phase portrait of a 2-D map (Drgoňa et al. 2022, Figs. 2, 4, 6).
 
     Args:
         trajectories: a :class:`~neurodyn.dynamics.Trajectory` with ``states`` ``(B, T+1, 2)``
@@ -321,7 +321,7 @@ def spectral_radius_map(
     title: str | None = None,
     threshold: float = 1.0,
 ) -> Figure:
-    """ρ(A*(x)) over the phase plane (seed 000 Figs. 3, 7).
+    """ρ(A*(x)) over the phase plane (Drgoňa et al. 2022, Figs. 3, 7).
 
     A diverging colormap centred at ``threshold`` (blue below: locally contracting; red above:
     locally expanding), a black contour where ρ = ``threshold`` and a colorbar.
@@ -376,7 +376,9 @@ def eigenvalue_cloud(
     max_points: int = 20000,
     seed: int = 0,
 ) -> Figure:
-    """Eigenvalues of A*(x) over many points in the complex plane (seed 000 Figs. 2, 5, 8).
+    """Eigenvalues of A*(x) over many points in the complex plane.
+
+    As in Drgoňa et al. 2022, Figs. 2, 5, 8.
 
     Args:
         eigenvalues: ``(B, n)`` complex (or real) tensor; flattened, non-finite values dropped,
@@ -440,7 +442,7 @@ def basins_map(
     title: str | None = None,
     legend: bool = True,
 ) -> Figure:
-    """Regions of attraction (seed 000 Fig. 2, top row) from a
+    """Regions of attraction (Drgoňa et al. 2022, Fig. 2, top row) from a
     :class:`~neurodyn.dynamics.BasinsResult`: one colour per attractor's basin, dark grey for
     divergent points, light grey for bounded points that did not converge; attractors marked.
     """
@@ -572,7 +574,9 @@ def regions_map(
     title: str | None = None,
     seed: int = 0,
 ) -> Figure:
-    """Linear regions of a piecewise-affine net over the phase plane (seed 000 Fig. 3, ReLU).
+    """Linear regions of a piecewise-affine net over the phase plane.
+
+    As in Drgoňa et al. 2022, Fig. 3 (ReLU).
 
     Args:
         xs, ys: grid axes ``(nx,)``, ``(ny,)``.

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from neurodyn.plot._figures import _axes, _np
 
@@ -23,26 +24,81 @@ def _units(result: LyapunovResult) -> str:
     )
 
 
+def _fmt(v: float, spec: str = ".4g") -> str:
+    """A number for a figure's text: −∞ / +∞ / NaN spelled out."""
+    if np.isnan(v):
+        return "NaN"
+    if np.isinf(v):
+        return "−∞" if v < 0 else "+∞"
+    return format(v, spec)
+
+
 def lyapunov_spectrum_plot(
     result: LyapunovResult, *, ax: Axes | None = None, title: str | None = None, label=None
 ):
-    """Exponents λ_i against index i with ±2 standard errors, and the zero line."""
+    """Exponents λ_i against index i with ±2 standard errors, and the zero line.
+
+    Exponents that are not finite cannot be drawn at their value: −∞ ones (a direction the map
+    collapses exactly) are marked with a downward triangle at the bottom of the axes and a
+    "−∞" label, +∞ ones at the top, NaN ones with a cross labelled "NaN"; the statistics box
+    says how many there are, so a mean of −∞ is explained rather than shown bare.
+    """
     ax, fig = _axes(ax, figsize=(6.0, 4.0))
-    lam = _np(result.exponents)
-    err = _np(result.stderr)
+    lam = _np(result.exponents).astype(float)
+    err = _np(result.stderr).astype(float)
     idx = np.arange(1, lam.size + 1)
+    finite = np.isfinite(lam)
     ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
     ax.errorbar(
-        idx, lam, yerr=2 * np.nan_to_num(err), fmt="o-", ms=3.5, lw=1.0, capsize=2, label=label
+        idx[finite],
+        lam[finite],
+        yerr=2 * np.nan_to_num(err[finite], nan=0.0, posinf=0.0),
+        fmt="o-",
+        ms=3.5,
+        lw=1.0,
+        capsize=2,
+        label=label,
     )
+    ax.set_xlim(0.5, lam.size + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    edge = ax.get_xaxis_transform()  # x in data, y in axes coordinates
+    marks = (
+        (np.isneginf(lam), 0.0, "v", "−∞", "bottom", 0.05),
+        (np.isposinf(lam), 1.0, "^", "+∞", "top", 0.95),
+        (np.isnan(lam), 0.0, "x", "NaN", "bottom", 0.05),
+    )
+    for mask, y, marker, word, va, y_text in marks:
+        if mask.any():
+            ax.plot(
+                idx[mask],
+                np.full(mask.sum(), y),
+                ls="none",
+                marker=marker,
+                ms=8,
+                color="tab:red",
+                transform=edge,
+                clip_on=False,
+                zorder=3,
+            )
+            for i in idx[mask]:
+                ax.text(
+                    i, y_text, word, transform=edge, ha="center", va=va, color="tab:red", fontsize=8
+                )
     ax.set_xlabel("index i")
     ax.set_ylabel(f"λ_i ({_units(result)})")
     stats = result.stats()
+    n = lam.size
+    notes = [
+        f"{int(m.sum())} of {n} exponents are {w}"
+        for m, w in ((np.isneginf(lam), "−∞"), (np.isposinf(lam), "+∞"), (np.isnan(lam), "NaN"))
+        if m.any()
+    ]
+    mean = f"mean = {_fmt(stats['mean'])}" + (f" ({'; '.join(notes)})" if notes else "")
     ax.text(
         0.98,
         0.97,
-        f"λ_max = {stats['max']:.4g}\nmean = {stats['mean']:.4g}\n"
-        f"D_KY = {stats['kaplan_yorke']:.3g}\nB = {result.per_sample.shape[0]}, "
+        f"λ_max = {_fmt(stats['max'])}\n{mean}\n"
+        f"D_KY = {_fmt(stats['kaplan_yorke'], '.3g')}\nB = {result.per_sample.shape[0]}, "
         f"T = {result.steps}",
         transform=ax.transAxes,
         ha="right",
@@ -68,7 +124,9 @@ def ftle_convergence_plot(
     shown = min(max_lines, running.shape[1])
     colours = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.9, shown))  # one per exponent
     for i in range(shown):
-        ax.plot(time, running[:, i], lw=1.0, color=colours[i], label=f"λ_{i + 1}")
+        last = running[-1, i]
+        word = "" if np.isfinite(last) else f" = {_fmt(last)} (not drawn)"
+        ax.plot(time, running[:, i], lw=1.0, color=colours[i], label=f"λ_{i + 1}{word}")
     ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
     ax.set_xlabel("time")
     ax.set_ylabel(f"running estimate ({_units(result)})")

@@ -1,7 +1,8 @@
-"""Model zoo: the built-in demo network and the experimental grid of seed 000 (App. D, Table 1).
+"""Model zoo: the built-in demo network and the experimental grid of Drgoňa et al. 2022
+(Spectral analysis, App. D, Table 1).
 
-``grid()`` lists the 828 configurations of seed 000 App. D; ``build(config)`` returns one as a
-plain ``nn.Sequential``; ``paper_model(name)`` gives the curated models of Table 1 by name.
+``grid()`` lists the 828 configurations of App. D; ``build(config)`` returns one as a plain
+``nn.Sequential``; ``paper_model(name)`` gives the curated models of Table 1 by name.
 """
 
 from neurodyn.zoo._demo import demo_net
@@ -18,10 +19,10 @@ from neurodyn.zoo._paper import (
     NOT_REPRODUCED,
     PAPER_MODELS,
     PAPER_SEEDS,
-    find_seed,
+    SCAN_LIMIT,
+    PaperModel,
     paper_config,
     paper_model,
-    shows_behaviour,
 )
 
 __all__ = [
@@ -32,12 +33,12 @@ __all__ = [
     "NOT_REPRODUCED",
     "PAPER_MODELS",
     "PAPER_SEEDS",
+    "SCAN_LIMIT",
+    "PaperModel",
     "ZooConfig",
     "build",
     "demo_net",
-    "find_seed",
     "grid",
     "paper_config",
     "paper_model",
-    "shows_behaviour",
 ]

@@ -1,4 +1,4 @@
-"""The experimental grid of seed 000 App. D as plain ``nn.Sequential`` networks.
+"""The experimental grid of Drgoňa et al. 2022, App. D, as plain ``nn.Sequential`` networks.
 
 Axes (App. D): factorization × eigenvalue range × activation {ReLU, SELU, GELU, Tanh, Sigmoid,
 Softplus} × depth {1, 4, 8} × bias {on, off}. Factorizations and ranges:
@@ -7,10 +7,10 @@ Softplus} × depth {1, 4, 8} × bias {on, off}. Factorizations and ranges:
   spectral (SVD) — 7 ranges; Perron–Frobenius — (1.00, 1.00) only; unstructured — none.
 
 That is 7 + 7 + 7 + 1 + 1 = 23 weight configurations × 6 activations × 3 depths × 2 bias
-settings = **828**, exactly the seed's "828 different models" (App. D).
+settings = **828**, exactly the paper's "828 different models" (App. D).
 
 A network of depth L is f = σ ∘ A_L ∘ ⋯ ∘ σ ∘ A_1 with A_i(x) = W_i x + b_i, every layer
-``width × width`` and followed by the activation (the seed's 2-D nets are square at every
+``width × width`` and followed by the activation (the paper's 2-D nets are square at every
 layer). The weights are drawn from the factorization's parametrization
 (:mod:`neurodyn.nn.parametrizations`) and then *baked*: the returned network is a plain
 ``nn.Sequential`` of ``nn.Linear`` and activations, which any torch code and every neurodyn
@@ -18,7 +18,7 @@ analysis accepts. How an eigenvalue range (λmin, λmax) maps onto each factoriz
 
 * Gershgorin: disc centre (λmin + λmax)/2, radius (λmax − λmin)/2 — every eigenvalue lies in
   the disc; the real variant keeps them on the real interval [λmin, λmax].
-* spectral: singular values in [|λ|min, |λ|max]; for a negative range, W = −U Σ Vᵀ (the seed's
+* spectral: singular values in [|λ|min, |λ|max]; for a negative range, W = −U Σ Vᵀ (the paper's
   eq. 23 would produce negative "singular values").
 * Perron–Frobenius: Perron root in [λmin, λmax].
 * unstructured: torch's default ``nn.Linear`` initialisation.
@@ -115,7 +115,7 @@ class ZooConfig:
 
 
 def grid(width: int = 2, seed: int = 0) -> list[ZooConfig]:
-    """Every configuration of seed 000 App. D (828 of them), in a fixed order."""
+    """Every configuration of Drgoňa et al. 2022, App. D (828 of them), in a fixed order."""
     return list(_iter_grid(width, seed))
 
 

@@ -1,18 +1,19 @@
-"""The curated models of seed 000 Table 1, by name, seeded and reproducible.
+"""The curated models of Drgoňa et al. 2022 (Spectral analysis), Table 1, by name, seeded and
+reproducible.
 
-The seed picked its figure models from the 828-model grid by their behaviour. We do the same,
+The paper picked its figure models from the 828-model grid by their behaviour. We do the same,
 openly: each name fixes Table 1's configuration (factorization, activation, depth, eigenvalue
-range, bias) and a *behaviour* the figure shows; :func:`find_seed` scans generator seeds
-0, 1, 2, … and keeps the first whose network shows that behaviour (checked with neurodyn's
-own analysis over the box [−6, 6]²). The seeds found that way are frozen in
-:data:`PAPER_SEEDS`, and ``tests/test_zoo.py`` re-checks every behaviour at its frozen seed.
-Where no seed below the scan limit shows the seed's behaviour, the name keeps seed 0 and
-:data:`NOT_REPRODUCED` says so — the figure script reports it rather than tuning further.
+range, bias) and a *behaviour* the figure shows; :func:`neurodyn.reproduce.find_seed` scans
+generator seeds 0, 1, 2, … and keeps the first whose network passes the paper's claims about
+that model (:data:`neurodyn.reproduce.CLAIMS`, measured with neurodyn's own analysis over the
+box [−6, 6]²). The seeds found that way are frozen in :data:`PAPER_SEEDS`, and
+``tests/test_zoo.py`` re-checks every behaviour at its frozen seed. Where no seed below the scan
+limit shows the paper's behaviour, the name keeps seed 0 and :data:`NOT_REPRODUCED` says so —
+the figure script reports it rather than tuning further.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -24,14 +25,11 @@ __all__ = [
     "NOT_REPRODUCED",
     "PAPER_MODELS",
     "PAPER_SEEDS",
+    "SCAN_LIMIT",
     "PaperModel",
-    "find_seed",
     "paper_config",
     "paper_model",
-    "shows_behaviour",
 ]
-
-BOX = ((-6.0, -6.0), (6.0, 6.0))
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ class PaperModel:
     eig_range: tuple[float, float]
     bias: bool
     figure: str
-    behaviour: str  # human-readable: what the seed shows and what find_seed requires
+    behaviour: str  # human-readable: what the paper shows (the claims check it)
 
 
 def _row(fact, act, depth, rng, bias, fig, behaviour):
@@ -119,7 +117,7 @@ PAPER_MODELS: dict[str, PaperModel] = {
     "fig6-unstable": _row(GC, "softplus", 1, (0.99, 1.10), False, "6", "attractor type: divergent"),
 }
 
-#: Frozen result of :func:`find_seed` (scan limit in ``SCAN_LIMIT``); see the module docstring.
+#: Frozen result of :func:`neurodyn.reproduce.find_seed` (scan limit ``SCAN_LIMIT``).
 PAPER_SEEDS: dict[str, int] = {
     "fig2-stable": 0,
     "fig2-bibo": 0,
@@ -139,7 +137,7 @@ PAPER_SEEDS: dict[str, int] = {
 }
 #: Names whose behaviour no seed below ``SCAN_LIMIT`` showed (seed 0 is used for them):
 #: fig3-sigmoid — with the exact (σ(0)-offset) form, |Λ| ≤ 1/4 for Sigmoid, so a 4-layer net
-#: with eigenvalues in [0, 1] cannot have ρ(A*) > 1; the seed's "large unstable region" comes
+#: with eigenvalues in [0, 1] cannot have ρ(A*) > 1; the paper's "large unstable region" comes
 #: from its Λ = σ(z)/z, which blows up near z = 0 when σ(0) ≠ 0 (docs/zoo.md).
 #: fig6-multipoint — every seed gives a period-2 orbit (eigenvalues near −1.3 flip the state
 #: each step); in a phase portrait its two points look like "multiple points".
@@ -159,89 +157,5 @@ def paper_config(name: str, seed: int | None = None, width: int = 2) -> ZooConfi
 
 
 def paper_model(name: str, dtype: torch.dtype = torch.float64) -> nn.Sequential:
-    """The seed-000 Table 1 model ``name`` (e.g. ``"fig2-stable"``) as a plain network."""
+    """The Table 1 model ``name`` (e.g. ``"fig2-stable"``) as a plain network."""
     return build(paper_config(name), dtype=dtype)
-
-
-# --- behaviours ---------------------------------------------------------------------------
-
-
-def _rho_grid(net: nn.Module, resolution: int = 61) -> torch.Tensor:
-    from neurodyn.dynamics import grid_points
-    from neurodyn.pwa import linearize
-    from neurodyn.stability import spectral_radius
-
-    _, _, pts = grid_points(BOX[0], BOX[1], resolution, dtype=torch.float64)
-    with torch.no_grad():
-        return spectral_radius(linearize(net, pts).A)
-
-
-def _attractor(net: nn.Module) -> str:
-    from neurodyn.dynamics import classify_attractor
-
-    return classify_attractor(net, BOX[0], BOX[1], resolution=8, transient=500, window=100).kind
-
-
-def _diverges(net: nn.Module) -> bool:
-    from neurodyn.dynamics import grid_points, simulate
-
-    _, _, pts = grid_points(BOX[0], BOX[1], 9, dtype=torch.float64)
-    return bool(simulate(net, pts, 300).diverged.any())
-
-
-def _rho_visited(net: nn.Module) -> float:
-    """max ρ(A*(x)) over the states that trajectories from a 9×9 grid visit (300 steps)."""
-    from neurodyn.dynamics import grid_points, simulate
-    from neurodyn.pwa import linearize
-    from neurodyn.stability import spectral_radius
-
-    _, _, pts = grid_points(BOX[0], BOX[1], 9, dtype=torch.float64)
-    states = simulate(net, pts, 300).states.reshape(-1, pts.shape[1])
-    with torch.no_grad():
-        return float(spectral_radius(linearize(net, states).A).max())
-
-
-def _one_equilibrium(net: nn.Module) -> bool:
-    return _attractor(net) == "point"
-
-
-_CHECKS: dict[str, Callable[[nn.Module], bool]] = {
-    "fig2-stable": lambda n: bool(_rho_grid(n).max() <= 1) and _one_equilibrium(n),
-    "fig2-bibo": lambda n: not _diverges(n) and bool(_rho_grid(n).max() > 1),
-    "fig2-unstable": lambda n: _diverges(n) and _rho_visited(n) > 1,
-    "fig3-relu": lambda n: bool(_rho_grid(n).max() <= 1),
-    "fig3-tanh": lambda n: bool(_rho_grid(n).max() <= 1),
-    "fig3-sigmoid": lambda n: bool(_rho_grid(n).max() > 1),
-    "fig3-selu": _one_equilibrium,
-    "fig4-bias": lambda n: _one_equilibrium(n) and _equilibrium_norm(n) > 1e-3,
-    "fig4-nobias": lambda n: _one_equilibrium(n) and _equilibrium_norm(n) < 1e-9,
-    "fig6-point": lambda n: _attractor(n) == "point",
-    "fig6-multipoint": lambda n: _attractor(n) == "multipoint",
-    "fig6-line": lambda n: _attractor(n) == "line",
-    "fig6-cycle": lambda n: _attractor(n) == "cycle",
-    "fig6-chaotic": lambda n: _attractor(n) == "chaotic",
-    "fig6-unstable": lambda n: _attractor(n) == "divergent",
-}
-
-
-def _equilibrium_norm(net: nn.Module) -> float:
-    from neurodyn.dynamics import classify_attractor
-
-    res = classify_attractor(net, BOX[0], BOX[1], resolution=8, transient=500, window=100)
-    ends = res.evidence.get("end_points") or [[float("inf")] * 2]
-    return float(torch.tensor(ends[0]).norm())
-
-
-def shows_behaviour(name: str, net: nn.Module) -> bool:
-    """Whether ``net`` shows the behaviour Table 1's figure attributes to model ``name``.
-    Fig. 5 models have no per-model check (their claim is about the depth series)."""
-    check = _CHECKS.get(name)
-    return True if check is None else bool(check(net))
-
-
-def find_seed(name: str, limit: int = SCAN_LIMIT) -> int | None:
-    """The first seed in [0, limit) whose model shows the behaviour of ``name``, or None."""
-    for seed in range(limit):
-        if shows_behaviour(name, build(paper_config(name, seed=seed))):
-            return seed
-    return None

@@ -1,0 +1,311 @@
+"""``Report``: sections of text, tables, certificates and figures, written as JSON + HTML + PNG.
+
+One page template and one stylesheet serve every report neurodyn writes (``neurodyn demo``,
+``neurodyn paper-figures``, ``neurodyn lyapunov --out``). The JSON file is strict JSON
+(:func:`neurodyn._core.dump_json`: non-finite floats as ``"nan"`` / ``"inf"`` / ``"-inf"``) and
+holds the report's ``data`` (the numbers, at the top level) followed by its ``sections`` (what
+the HTML page shows, in order).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from neurodyn._core import Certificate, dump_json, to_jsonable
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["Report", "Section"]
+
+
+@dataclass
+class _Figure:
+    fig: Figure
+    name: str
+    caption: str
+    dpi: int
+    wide: bool
+
+
+@dataclass
+class Section:
+    """One titled part of a :class:`Report`: an ordered list of blocks (see ``Report``)."""
+
+    title: str
+    blocks: list[dict] = field(default_factory=list)
+
+
+class Report:
+    """A report: numbers (``data``) and titled sections of text, tables, certificates and
+    figures, written by :meth:`write` as ``index.html``, a JSON file and one PNG per figure.
+
+    Blocks are added to the current section (the last one :meth:`section` opened; a first,
+    untitled section exists from the start). Every adding method returns the report, so calls
+    chain.
+
+    Args:
+        title: the page title.
+        data: numbers written at the top level of the JSON file (any nesting of dicts, lists,
+            numbers, strings, tensors or objects with ``to_dict()``); add more with
+            ``report.data[key] = value``.
+
+    Example:
+        >>> import tempfile, json, pathlib
+        >>> from matplotlib.figure import Figure
+        >>> from neurodyn.report import Report
+        >>> fig = Figure(figsize=(3, 2))
+        >>> _ = fig.subplots().plot([0, 1], [1, 0])
+        >>> report = Report("example", data={"rho_max": 0.93})
+        >>> _ = report.section("Summary").text("ρ stays below 1.")
+        >>> _ = report.table([[1, 0.5], [2, float("-inf")]], columns=["i", "λ_i"])
+        >>> _ = report.figure(fig, "line.png", "A line.")
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     written = report.write(tmp)
+        ...     files = sorted(p.name for p in pathlib.Path(tmp).iterdir())
+        ...     on_disk = json.loads((pathlib.Path(tmp) / "report.json").read_text())
+        >>> files
+        ['index.html', 'line.png', 'report.json']
+        >>> on_disk["rho_max"], on_disk["sections"][0]["blocks"][1]["rows"][1]
+        (0.93, [2, '-inf'])
+    """
+
+    def __init__(self, title: str, *, data: dict | None = None) -> None:
+        self.title = str(title)
+        self.data: dict = dict(data or {})
+        self.sections: list[Section] = [Section("")]
+        self._figures: list[_Figure] = []
+
+    # ------------------------------------------------------------------ building
+
+    @property
+    def _current(self) -> Section:
+        return self.sections[-1]
+
+    def section(self, title: str) -> Report:
+        """Open a new section; later blocks go into it."""
+        if not self._current.title and not self._current.blocks:
+            self._current.title = str(title)
+        else:
+            self.sections.append(Section(str(title)))
+        return self
+
+    def text(self, text: str) -> Report:
+        """A paragraph of plain text (HTML-escaped on the page)."""
+        self._current.blocks.append({"type": "text", "text": str(text)})
+        return self
+
+    def table(self, rows, columns, *, caption: str = "", status=None) -> Report:
+        """A table: ``rows`` is a sequence of rows with one value per entry of ``columns``.
+
+        Floats are shown with 4 significant digits (``−∞`` / ``+∞`` / ``NaN`` spelled out) and
+        kept exactly in the JSON file. ``status`` (optional, one per row: ``"good"``,
+        ``"warn"``, ``"bad"`` or ``None``) colours the rows, e.g. pass / expected fail / fail.
+
+        Raises:
+            ValueError: a row whose length differs from ``len(columns)``, or a bad ``status``.
+        """
+        columns = [str(c) for c in columns]
+        rows = [list(r) for r in rows]
+        for i, r in enumerate(rows):
+            if len(r) != len(columns):
+                raise ValueError(
+                    f"table row {i} has {len(r)} entries for {len(columns)} columns {columns}."
+                )
+        block = {"type": "table", "columns": columns, "rows": to_jsonable(rows), "caption": caption}
+        if status is not None:
+            status = list(status)
+            if len(status) != len(rows) or not set(status) <= {"good", "warn", "bad", None}:
+                raise ValueError(
+                    "status needs one of 'good', 'warn', 'bad' or None per row, got "
+                    f"{len(status)} entries {sorted(set(map(str, status)))} for {len(rows)} rows."
+                )
+            block["status"] = status
+        self._current.blocks.append(block)
+        return self
+
+    def certificate(self, cert: Certificate) -> Report:
+        """A certificate with its verdict (``holds``) and ``kind`` shown first: a failed check
+        reads "does not hold — nothing is concluded", whatever its text says."""
+        if not isinstance(cert, Certificate):
+            raise TypeError(f"certificate() takes a Certificate, got {type(cert).__name__}.")
+        self._current.blocks.append({"type": "certificate", **cert.to_dict()})
+        return self
+
+    def figure(
+        self, fig: Figure, name: str, caption: str = "", *, dpi: int = 120, wide: bool = False
+    ) -> Report:
+        """A matplotlib figure, saved as ``name`` (a ``.png`` file name) by :meth:`write` at
+        ``dpi``; ``wide`` gives it the page's full width (multi-panel figures).
+
+        Raises:
+            ValueError: ``name`` not a plain ``.png`` file name, or already used.
+        """
+        if Path(name).name != name or not name.endswith(".png"):
+            raise ValueError(f"figure name must be a plain file name ending in .png, got {name!r}.")
+        if any(f.name == name for f in self._figures):
+            raise ValueError(f"figure name {name!r} is already used in this report.")
+        self._figures.append(_Figure(fig, name, str(caption), int(dpi), bool(wide)))
+        self._current.blocks.append(
+            {"type": "figure", "file": name, "caption": str(caption), "wide": bool(wide)}
+        )
+        return self
+
+    # ------------------------------------------------------------------ writing
+
+    @property
+    def figure_names(self) -> list[str]:
+        """The PNG file names, in the order added."""
+        return [f.name for f in self._figures]
+
+    def to_dict(self) -> dict:
+        """The JSON content: ``title``, the ``data`` entries, ``sections`` and ``figures``."""
+        body = {"title": self.title, **self.data}
+        body["sections"] = [{"title": s.title, "blocks": s.blocks} for s in self.sections]
+        body["figures"] = self.figure_names
+        return to_jsonable(body)
+
+    def write(self, out_dir: str | Path, *, json_name: str = "report.json") -> dict:
+        """Write ``index.html``, ``json_name`` and the PNGs into ``out_dir`` (created).
+
+        Returns:
+            The JSON content as written (:meth:`to_dict`).
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for f in self._figures:
+            f.fig.savefig(out / f.name, dpi=f.dpi, bbox_inches="tight")
+        body = self.to_dict()
+        dump_json(body, out / json_name)
+        (out / "index.html").write_text(render_html(self.title, body["sections"], json_name))
+        return body
+
+
+# ---------------------------------------------------------------------- HTML
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em;
+       color: #222; line-height: 1.45; }
+h1 { font-size: 1.6em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; font-size: 0.88em; margin: 0.6em 0 1.2em; }
+td, th { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }
+th { background: #f6f8fa; } caption { caption-side: bottom; color: #555; font-size: 0.9em; }
+.gallery { display: flex; flex-wrap: wrap; gap: 1em; }
+figure { flex: 1 1 45%; margin: 0; } figure.wide { flex-basis: 100%; }
+img { max-width: 100%; } figcaption { font-size: 0.88em; color: #555; }
+.cert { border: 1px solid #ccc; border-left: 6px solid #999; padding: 0.5em 1em; margin: 0.8em 0; }
+.cert.pass { border-left-color: #1a7f37; } .cert.fail { border-left-color: #cf222e; }
+.verdict { font-weight: bold; font-size: 1.05em; }
+.pass .verdict { color: #1a7f37; } .fail .verdict { color: #cf222e; }
+.kind { display: inline-block; padding: 0 0.5em; border-radius: 0.8em; background: #eee;
+        font-size: 0.85em; margin-left: 0.5em; }
+.muted { color: #666; } .small { font-size: 0.88em; }
+tr.good td { background: #eefbf1; } tr.warn td { background: #fff8e5; }
+tr.bad td { background: #ffebe9; font-weight: bold; }
+"""
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>{style}</style></head><body>
+<h1>{title}</h1>
+{body}
+<p class="small">Full numbers: <a href="{json}">{json}</a>.</p>
+</body></html>
+"""
+
+_KIND_WORDS = {
+    "proof": "holds for every state under the stated assumptions",
+    "sampled": "checked on sampled points only",
+    "seed-heuristic": "a paper's condition whose argument is flawed; never a guarantee",
+}
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if v in ("inf", "-inf", "nan"):
+        return {"inf": "+∞", "-inf": "−∞", "nan": "NaN"}[v]
+    if v is None:
+        return "—"
+    return str(v)
+
+
+def _table_html(block: dict) -> str:
+    esc = html.escape
+    head = "".join(f"<th>{esc(c)}</th>" for c in block["columns"])
+    status = block.get("status") or [None] * len(block["rows"])
+    rows = "".join(
+        (f"<tr class='{st}'>" if st else "<tr>")
+        + "".join(f"<td>{esc(_cell(v))}</td>" for v in r)
+        + "</tr>"
+        for r, st in zip(block["rows"], status, strict=True)
+    )
+    cap = f"<caption>{esc(block['caption'])}</caption>" if block.get("caption") else ""
+    return f"<table>{cap}<tr>{head}</tr>{rows}</table>"
+
+
+def _certificate_html(c: dict) -> str:
+    esc = html.escape
+    holds = bool(c["holds"])
+    margin = c["margin"]
+    margin = _cell(margin) if not isinstance(margin, float) else f"{margin:+.4g}"
+    verdict = "✔ holds" if holds else "✘ does not hold — nothing is concluded from this check"
+    label = "Conclusion" if holds else "What it would conclude if it held"
+    assumptions = "".join(f"<li>{esc(a)}</li>" for a in c.get("assumptions", []))
+    return (
+        f"<div class='cert {'pass' if holds else 'fail'}'>"
+        f"<div><code>{esc(c['name'])}</code> <span class='verdict'>{verdict}</span>"
+        f"<span class='kind'>{esc(c['kind'])}: {esc(_KIND_WORDS.get(c['kind'], ''))}</span>"
+        f"</div><div class='small'>margin {esc(margin)}</div>"
+        f"<p class='{'' if holds else 'muted'}'><b>{label}:</b> {esc(c['conclusion'])}</p>"
+        f"<p class='small muted'><b>Method:</b> {esc(c['method'])}</p>"
+        + (f"<ul class='small muted'>{assumptions}</ul>" if assumptions else "")
+        + "</div>"
+    )
+
+
+def _figures_html(blocks: list[dict]) -> str:
+    esc = html.escape
+
+    def cls(b: dict) -> str:
+        return " class='wide'" if b.get("wide") or len(blocks) == 1 else ""
+
+    return (
+        "<div class='gallery'>"
+        + "".join(
+            f"<figure{cls(b)}><img src='{esc(b['file'])}' alt='{esc(b['file'])}'>"
+            f"<figcaption>{esc(b['caption'])}</figcaption></figure>"
+            for b in blocks
+        )
+        + "</div>"
+    )
+
+
+def render_html(title: str, sections: list[dict], json_name: str = "report.json") -> str:
+    """The HTML page of a report's ``sections`` (as in :meth:`Report.to_dict`); consecutive
+    figures share one gallery."""
+    esc = html.escape
+    parts: list[str] = []
+    for s in sections:
+        if s["title"]:
+            parts.append(f"<h2>{esc(s['title'])}</h2>")
+        pending: list[dict] = []
+        for b in [*s["blocks"], {"type": "end"}]:
+            if b["type"] == "figure":
+                pending.append(b)
+                continue
+            if pending:
+                parts.append(_figures_html(pending))
+                pending = []
+            if b["type"] == "text":
+                parts.append(f"<p>{esc(b['text'])}</p>")
+            elif b["type"] == "table":
+                parts.append(_table_html(b))
+            elif b["type"] == "certificate":
+                parts.append(_certificate_html(b))
+    return _PAGE.format(title=esc(title), style=_STYLE, body="\n".join(parts), json=esc(json_name))
