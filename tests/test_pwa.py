@@ -307,7 +307,7 @@ def test_wide_nets_are_chunked_to_bound_memory(monkeypatch):
 def test_autograd_flows_through_the_form():
     net = make_mlp([2, 4, 2], "Tanh", seed=12)
     x = torch.randn(3, 2, dtype=F64)
-    form = linearize(net, x)
+    form = linearize(net, x, differentiable=True)
     form.A.sum().backward()
     assert net[0].weight.grad is not None
 
@@ -462,7 +462,7 @@ def test_gradients_flow_through_the_affine_form(act):
     w0 = torch.randn(3, 2, dtype=F64, requires_grad=True)
 
     def form(w, pts):
-        f = linearize(net_with(w), pts)
+        f = linearize(net_with(w), pts, differentiable=True)
         return f.A, f.b
 
     assert torch.autograd.gradcheck(form, (w0, x), eps=1e-6, atol=1e-7)
