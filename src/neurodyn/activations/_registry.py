@@ -177,7 +177,17 @@ def _spec_softplus(m: nn.Softplus) -> ActivationSpec:
             smooth = torch.log1p(torch.expm1(torch.clamp(bz, max=threshold)) / 2) / beta
             return torch.where(bz > threshold, z - _LN2 / beta, smooth)
 
-        return ActivationSpec("Softplus", m, centered, _LN2 / beta)
+        # Λ ∈ (0, ½] on the smooth branch; on the identity branch z > t/β, Λ = 1 − ln2/(βz) with
+        # ln2/(βz) < ln2/t, so sup|Λ| ≤ max(1, ln2/t − 1) (∞ at t = 0: Λ → −∞ as z → 0⁺).
+        bound = (
+            1.0 if threshold >= _LN2 / 2 else (math.inf if threshold == 0 else _LN2 / threshold - 1)
+        )
+        # σ jumps by log1p(e^{−t})/β at z = t/β (≈ 2e-9 at the default t = 20): a Lipschitz
+        # constant only where that jump is below the JUMP_TOL (1e-6) that classify uses.
+        lip = 1.0 if math.log1p(math.exp(-threshold)) <= 1e-6 else math.inf
+        return ActivationSpec(
+            "Softplus", m, centered, _LN2 / beta, lambda_bound=bound, lipschitz_bound=lip
+        )
 
     def centered_identity_at_zero(z: Tensor) -> Tensor:
         # σ(0) = 0: z on the identity branch (which contains 0), the smooth branch only for
