@@ -540,6 +540,13 @@ def test_softplus_sigma0_follows_its_threshold(beta, threshold):
     assert float(spec.scaling(grid).abs().max()) <= spec.lambda_bound * (1 + 1e-12)
 
 
+def test_softplus_threshold_that_rounds_to_zero_in_float32_raises():
+    """Found by the property suite: threshold = −3.7e-47 is negative in float64 (σ(0) = 0) but
+    −0.0 in float32 (σ(0) = ln 2/β), so one σ(0) cannot serve both dtypes."""
+    with pytest.raises(NotImplementedError, match="rounds to 0 in float32"):
+        linearize(nn.Softplus(threshold=-3.7e-47), torch.zeros(1, 1))
+
+
 def _smallest_subnormal(dtype) -> float:
     return float(torch.finfo(dtype).tiny) * float(torch.finfo(dtype).eps)
 

@@ -142,6 +142,19 @@ def cases(draw, square: bool = False):
     return net, ref, x
 
 
+def _unsupported(net) -> bool:
+    """True (after checking the error is the documented one) for a construction neurodyn
+    refuses: Softplus with a negative threshold that rounds to 0 in float32."""
+    try:
+        linearize(net, torch.zeros(1, net[0].in_features, dtype=net[0].weight.dtype))
+    except NotImplementedError as err:
+        assert "rounds to 0 in float32" in str(err)
+        return True
+    except FloatingPointError:
+        pass
+    return False
+
+
 def tolerance(net: nn.Sequential, x: torch.Tensor, factors) -> float:
     eps = float(torch.finfo(x.dtype).eps)
     gain, offset, depth = 1.0, 0.0, 0
@@ -171,6 +184,8 @@ def test_affine_form_reproduces_the_forward_pass_or_raises(case):
     net, ref, x = case
     x_before = x.clone()
     want = _forward(ref, x)
+    if _unsupported(net):
+        return
     if not bool(torch.isfinite(want).all()):
         try:
             form = linearize(net, x)
@@ -199,7 +214,7 @@ def test_affine_form_reproduces_the_forward_pass_or_raises(case):
 def test_feedforward_map_jacobian_equals_jacrev(case):
     net, ref, x = case
     want = _forward(ref, x)
-    if not bool(torch.isfinite(want).all()):
+    if not bool(torch.isfinite(want).all()) or _unsupported(net):
         return
     jac = as_map(net).jacobian(x).detach()
     expect = _jacrev(ref, x)

@@ -168,6 +168,12 @@ def _spec_softplus(m: nn.Softplus) -> ActivationSpec:
     beta, threshold = float(m.beta), float(m.threshold)
     # PyTorch: softplus(z) = z where β·z > threshold, log1p(exp(βz))/β elsewhere. σ(0) is
     # therefore ln2/β when threshold ≥ 0, but 0 for a negative threshold (legal in torch).
+    if threshold < 0 and float(torch.tensor(threshold, dtype=torch.float32)) == 0:
+        raise NotImplementedError(
+            f"nn.Softplus(threshold={threshold:g}): a negative threshold this close to 0 rounds "
+            "to 0 in float32, so σ(0) would be 0 in float64 but ln2/β in float32. Use "
+            "threshold=0 or a negative threshold of at least 1e-44 in magnitude."
+        )
     if threshold >= 0:
 
         def centered(z: Tensor) -> Tensor:
