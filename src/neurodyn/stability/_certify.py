@@ -67,8 +67,9 @@ def certify(
     Args:
         net: feedforward network accepted by :func:`neurodyn.linearize`; square (n → n) for the
             conditions about x_{t+1} = f(x_t).
-        domain: ``(B, n)`` points, or a box (a :class:`neurodyn.Box` or ``[(low, high), …]``,
-            sampled, see :func:`sample_domain`); the sampled certificates are evaluated there.
+        domain: ``(B, n)`` points, or a box (a :class:`neurodyn.dynamics.Box` or
+            ``[(low, high), …]``, sampled, see :func:`sample_domain`); the sampled certificates
+            are evaluated there.
         equilibria: ``(K, n)`` fixed points for the Cor. 3 bounds; by default found by
             :func:`neurodyn.dynamics.fixed_points` from up to 400 domain points (square nets).
 

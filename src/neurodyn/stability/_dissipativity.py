@@ -12,7 +12,7 @@ from torch import Tensor
 
 from neurodyn._core import Certificate, json_float, norm2
 from neurodyn.pwa import linearize
-from neurodyn.stability._sampling import worst_index
+from neurodyn.stability._sampling import fmt_point, worst_index
 
 __all__ = ["dissipativity", "equilibrium_bounds"]
 
@@ -41,7 +41,7 @@ def dissipativity(
     else:
         conclusion = (
             f"The condition fails: ‖A*(x)‖₂ = {nmax:.6g} ≥ 1 at the sampled point "
-            f"{pts[j].tolist()}, so the dissipation inequality is not shown there. Nothing is "
+            f"{fmt_point(pts[j])}, so the dissipation inequality is not shown there. Nothing is "
             "concluded (a sampled check; the map may still be dissipative in other norms)."
         )
     return Certificate(
@@ -131,11 +131,13 @@ def equilibrium_bounds(net, pts: Tensor, square: bool, equilibria: Tensor | None
         )
     else:
         bad = [r for r in rows if not r["holds"]]
+        first = bad[0]
+        where = fmt_point(torch.tensor(first["x"]))
         conclusion = (
             f"{len(bad)} of the {len(rows)} equilibria found violate the Cor. 3 bounds (first at "
-            f"x̄ = {bad[0]['x']}, ‖x̄‖ = {bad[0]['norm']:.6g} outside [{bad[0]['lower']:.6g}, "
-            f"{float(bad[0]['upper']):.6g}]): the point Newton returned is not an accurate "
-            "equilibrium. Nothing is concluded."
+            f"x̄ = {where}, ‖x̄‖ = {first['norm']:.6g} outside [{first['lower']:.6g}, "
+            f"{float(first['upper']):.6g}]): the point returned is not an accurate equilibrium. "
+            "Nothing is concluded."
         )
     return Certificate(
         "equilibrium_bounds",

@@ -7,7 +7,7 @@ from torch import Tensor
 
 from neurodyn._core import Box
 
-__all__ = ["sample_domain", "sample_points", "worst_index"]
+__all__ = ["fmt_point", "sample_domain", "sample_points", "worst_index"]
 
 
 def sample_domain(
@@ -22,11 +22,11 @@ def sample_domain(
 ) -> tuple[Tensor, dict]:
     """Points of a domain and a record of how they were obtained.
 
-    ``domain`` is a ``(B, n)`` tensor of points (used as given), a :class:`neurodyn.Box`, or a
-    box as one ``(low, high)`` pair per dimension. A box with n ≤ 2 is sampled on the regular
-    grid :meth:`Box.grid` of ``resolution`` points per axis (coordinate 0 fastest); larger boxes
-    by ``samples`` uniform random points (:meth:`Box.sample`, seeded) plus the 2ⁿ corners for
-    n ≤ 10.
+    ``domain`` is a ``(B, n)`` tensor of points (used as given), a
+    :class:`neurodyn.dynamics.Box`, or a box as one ``(low, high)`` pair per dimension. A box
+    with n ≤ 2 is sampled on the regular grid :meth:`Box.grid` of ``resolution`` points per axis
+    (coordinate 0 fastest); larger boxes by ``samples`` uniform random points
+    (:meth:`Box.sample`, seeded) plus the 2ⁿ corners for n ≤ 10.
 
     Returns:
         ``(points (B, n), record)``; ``record`` has ``type``, ``count`` and, for a box, ``box``
@@ -96,3 +96,8 @@ def worst_index(values: Tensor, pts: Tensor, n_random: int) -> int:
     for k in reversed(range(pts.shape[1])):  # stable sorts, last key first = lexicographic
         order = order[torch.sort(cand[order, k], stable=True).indices]
     return int(ties[order[0]])
+
+
+def fmt_point(x: Tensor) -> str:
+    """A point as ``(x₀, x₁, …)`` with 4 significant digits, for conclusions."""
+    return "(" + ", ".join(f"{v:.4g}" for v in x.tolist()) + ")"

@@ -13,7 +13,7 @@ from torch import Tensor
 
 from neurodyn._core import Certificate, spectral_radius
 from neurodyn.stability._bounds import LayerBounds
-from neurodyn.stability._sampling import worst_index
+from neurodyn.stability._sampling import fmt_point, worst_index
 
 __all__ = ["theorem6_necessary", "theorem6_sufficient"]
 
@@ -54,8 +54,8 @@ def theorem6_necessary(
     else:
         conclusion = (
             f"The condition fails: ρ(A*(x)) = {rmax:.6g} > 1 at the sampled point "
-            f"{_fmt(pts[i])}, a local expansion of the secant map there. Nothing is concluded: "
-            f"this is not a proof of instability, since {_NOT_NECESSARY}."
+            f"{fmt_point(pts[i])}, a local expansion of the secant map there. Nothing is "
+            f"concluded: this is not a proof of instability, since {_NOT_NECESSARY}."
         )
     return Certificate(
         "theorem6_necessary",
@@ -132,7 +132,3 @@ def not_applicable(name: str, kind: str, method: str, n_in: int, n_out: int) -> 
         f"Not applicable: the network maps ℝ^{n_in} → ℝ^{n_out}; eigenvalues need a square map. "
         "See dissipativity (singular values) instead. Nothing is concluded.",
     )
-
-
-def _fmt(x: Tensor) -> str:
-    return "(" + ", ".join(f"{v:.4g}" for v in x.tolist()) + ")"
