@@ -240,6 +240,7 @@ def _linearize_exact(layers: list[Layer], x: Tensor) -> tuple[Tensor, Tensor]:
         A_fix, b_fix, _ = _linearize_chunk(layers, x[idx], keep_layers=False, guarded=True)
         still = _not_finite(A_fix, b_fix)
         if bool(still.any()):
+            check_finite_weights(layers)  # a NaN/inf weight: ValueError naming the layer
             k = int(idx[still.nonzero()[0, 0]])
             raise FloatingPointError(
                 f"A*(x) or b*(x) is not finite at {int(still.sum())} of {x.shape[0]} points "
@@ -319,7 +320,6 @@ def linearize(
     """
     layers = parse_network(net)
     _check_points(x, layers, "net")
-    check_finite_weights(layers)
     if differentiable:
         return _linearize(layers, x, keep_layers, chunk_size)
     with torch.no_grad():
