@@ -518,6 +518,20 @@ def test_inplace_activations_leave_the_state_intact(name):
         assert torch.equal(activation_pattern(net, x), activation_pattern(ref, x))
 
 
+def test_feedforward_map_step_keeps_the_state_when_an_inplace_activation_comes_first():
+    """net(h) with a leading ReLU(inplace=True) overwrote the caller's h (a stored trajectory
+    state) with relu(h)."""
+    from neurodyn.systems import as_map
+
+    net = nn.Sequential(nn.ReLU(inplace=True), nn.Linear(2, 2)).double()
+    h = torch.tensor([[-1.0, 2.0]], dtype=F64)
+    before = h.clone()
+    out = as_map(net).step(h)
+    assert torch.equal(h, before)
+    with torch.no_grad():
+        assert_close(out, net[1](torch.relu(before)), 0)
+
+
 @pytest.mark.parametrize("threshold", [-1.0, -0.01, -5.0, 0.0, 20.0])
 @pytest.mark.parametrize("beta", [0.5, 1.0, 3.0])
 def test_softplus_sigma0_follows_its_threshold(beta, threshold):

@@ -39,6 +39,9 @@ class FeedforwardMap(MapBase):
                 "form and singular values instead."
             )
         self.dim = n_in
+        # an in-place activation applied first would overwrite the caller's state h in step()
+        first = next((m for m in net.modules() if not isinstance(m, nn.Sequential)), None)
+        self._clone_input = bool(getattr(first, "inplace", False))
 
     def __repr__(self) -> str:
         return f"FeedforwardMap(dim={self.dim}, layers={len(self.layers)})"
@@ -47,7 +50,7 @@ class FeedforwardMap(MapBase):
         """f(h), ``(B, n)``. ``x`` must be None (the map is autonomous)."""
         if x is not None:
             raise ValueError("FeedforwardMap is autonomous: step(h) takes no input x.")
-        return self.net(h)
+        return self.net(h.clone() if self._clone_input else h)
 
     def jacobian(self, h: Tensor, x: Tensor | None = None) -> Tensor:
         """∂f/∂h at each state, ``(B, n, n)``, by forward-mode propagation of the identity."""
