@@ -4,6 +4,7 @@ conditions are shown wrong by explicit counterexamples."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import torch
@@ -210,3 +211,102 @@ def test_certify_bad_domains(domain, error, match):
     net = nn.Sequential(linear(torch.eye(2)), nn.Tanh(), linear(torch.eye(2)))
     with pytest.raises(error, match=match):
         neurodyn.certify(net, domain)
+
+
+# ------------------------------------------------- a certificate's words follow its verdict
+
+_CLAIM = re.compile(r"=\s*(−?-?[0-9.]+(?:e[+-]?[0-9]+)?)\s*(<|≤|≥|>)\s*1\b")
+
+
+def _check_text(cert) -> None:
+    """Every "= v < 1"-style claim in the conclusion is true of v; a failed certificate says
+    that nothing is concluded (or is not applicable); no negative radius is ever printed."""
+    text = cert.conclusion
+    for value, op in _CLAIM.findall(text):
+        v = float(value.replace("−", "-"))
+        ok = {"<": v < 1, "≤": v <= 1, "≥": v >= 1, ">": v > 1}[op]
+        assert ok, (cert.name, text)
+    assert not re.search(r"β/\(1−q\)\s*=\s*[−-]", text), text
+    low = text.lower()
+    if cert.holds:
+        assert "nothing is concluded" not in low and "fails" not in low, (cert.name, text)
+    else:
+        assert "nothing is concluded" in low, (cert.name, text)
+    if cert.kind == "proof" and cert.holds:
+        assert cert.margin > 0
+
+
+def _expanding() -> nn.Sequential:
+    return nn.Sequential(
+        linear(3 * torch.eye(2), [0.1, 0.0]), nn.Tanh(), linear(1.2 * torch.eye(2))
+    )
+
+
+def _contracting() -> nn.Sequential:
+    return nn.Sequential(
+        linear(0.5 * torch.eye(2), [0.1, -0.1]), nn.Tanh(), linear(0.5 * torch.eye(2), [0.05, 0.0])
+    )
+
+
+def test_every_certificate_text_follows_its_verdict():
+    """Issue 11 item 6: a failed norm_product read "‖A*(x)‖₂ ≤ q = 3.6 < 1 … ball ‖x‖ ≤
+    β/(1−q) = −0.0…", corollary4 stated its conclusion as fact when it failed."""
+    box = [(-2, 2), (-2, 2)]
+    good = neurodyn.certify(_contracting(), box, resolution=9)
+    bad = neurodyn.certify(_expanding(), box, resolution=9)
+    for cert in good:
+        assert cert.holds, cert.name
+        _check_text(cert)
+    for cert in bad:
+        _check_text(cert)
+        if cert.name != "equilibrium_bounds":  # true at exact equilibria: tested below
+            assert not cert.holds, cert.name
+    assert "q = 3.6" in bad["norm_product"].conclusion
+    assert bad["norm_product"].evidence["absorbing_radius"] is None
+
+
+def test_equilibrium_bounds_text_when_it_fails_or_finds_nothing():
+    net = _contracting()
+    wrong = neurodyn.certify(
+        net, [(-1, 1), (-1, 1)], resolution=5, equilibria=torch.ones(1, 2).double()
+    )
+    none = neurodyn.certify(
+        net, [(-1, 1), (-1, 1)], resolution=5, equilibria=torch.zeros(0, 2).double()
+    )
+    assert not wrong["equilibrium_bounds"].holds and not none["equilibrium_bounds"].holds
+    _check_text(wrong["equilibrium_bounds"])
+    _check_text(none["equilibrium_bounds"])
+    assert "violate" in wrong["equilibrium_bounds"].conclusion
+    assert "No equilibrium was found" in none["equilibrium_bounds"].conclusion
+
+
+def test_non_square_texts_say_nothing_is_concluded():
+    net = nn.Sequential(linear(0.1 * torch.ones(3, 2)), nn.Tanh(), linear(0.1 * torch.ones(1, 3)))
+    rep = neurodyn.certify(net, [(-1, 1), (-1, 1)], resolution=5)
+    for cert in rep:
+        _check_text(cert)
+    assert rep["norm_product"].holds  # q < 1 is still a proof about ‖A*‖₂
+    assert not rep["lipschitz_contraction"].holds and not rep["dissipativity"].holds
+
+
+def test_certify_accepts_a_box_and_breaks_worst_point_ties_like_the_old_grid():
+    """A ReLU net with zero first weights has ρ(A*) = 0 everywhere: every grid point ties, and
+    worst_point is the lexicographically smallest one (the first point of the former
+    coordinate-0-slowest grid), whatever order Box.grid lists the points in."""
+    net = nn.Sequential(linear(torch.zeros(2, 2), [0.0, 0.0]), nn.ReLU(), linear(torch.eye(2)))
+    rep = neurodyn.certify(net, neurodyn.dynamics.Box((-1.0, -2.0), (1.0, 2.0)), resolution=5)
+    assert rep["theorem6_necessary"].evidence["worst_point"] == [-1.0, -2.0]
+    assert rep.domain["box"] == [(-1.0, 1.0), (-2.0, 2.0)]
+    pts, rec = neurodyn.stability.sample_domain([(-1, 1), (-2, 2)], dim=2, resolution=3)
+    assert pts[:3, 0].tolist() == [-1.0, 0.0, 1.0]  # Box.grid order: coordinate 0 fastest
+    assert rec["count"] == 9
+
+
+def test_certify_activation_before_first_linear():
+    """The bias bound β counts σ(0)·√n of a leading activation (it used to raise)."""
+    net = nn.Sequential(nn.Sigmoid(), linear(0.5 * torch.eye(2)))
+    rep = neurodyn.certify(net, [(-1, 1), (-1, 1)], resolution=5)
+    beta = rep["norm_product"].evidence["beta"]
+    assert beta == pytest.approx(0.5 * 0.5 * 2**0.5 * (1 + 1e-14), rel=1e-12)
+    x = 50 * torch.randn(200, 2, dtype=torch.float64)
+    assert torch.all(torch.linalg.vector_norm(neurodyn.linearize(net, x).b, dim=1) <= beta)

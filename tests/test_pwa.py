@@ -307,7 +307,7 @@ def test_wide_nets_are_chunked_to_bound_memory(monkeypatch):
 def test_autograd_flows_through_the_form():
     net = make_mlp([2, 4, 2], "Tanh", seed=12)
     x = torch.randn(3, 2, dtype=F64)
-    form = linearize(net, x)
+    form = linearize(net, x, differentiable=True)
     form.A.sum().backward()
     assert net[0].weight.grad is not None
 
@@ -462,7 +462,165 @@ def test_gradients_flow_through_the_affine_form(act):
     w0 = torch.randn(3, 2, dtype=F64, requires_grad=True)
 
     def form(w, pts):
-        f = linearize(net_with(w), pts)
+        f = linearize(net_with(w), pts, differentiable=True)
         return f.A, f.b
 
     assert torch.autograd.gradcheck(form, (w0, x), eps=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 11: no silent wrong numbers
+# ---------------------------------------------------------------------------------------------
+
+#: Every supported activation that takes ``inplace``: (class, constructor arguments).
+INPLACE = {
+    "ReLU": (nn.ReLU, {}),
+    "ReLU6": (nn.ReLU6, {}),
+    "LeakyReLU": (nn.LeakyReLU, {"negative_slope": 0.1}),
+    "RReLU": (nn.RReLU, {"lower": 0.1, "upper": 0.3}),
+    "ELU": (nn.ELU, {"alpha": 0.7}),
+    "CELU": (nn.CELU, {"alpha": 0.8}),
+    "SELU": (nn.SELU, {}),
+    "SiLU": (nn.SiLU, {}),
+    "Mish": (nn.Mish, {}),
+    "Hardswish": (nn.Hardswish, {}),
+    "Hardsigmoid": (nn.Hardsigmoid, {}),
+    "Hardtanh": (nn.Hardtanh, {"min_val": -0.5, "max_val": 0.8}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_inplace_activations_leave_the_state_intact(name):
+    """An in-place activation used to overwrite z inside the propagated stack (LeakyReLU:
+    ‖f(x) − (A x + b)‖ = 1.18) or raise autograd's in-place error (CELU, as_map(...).jacobian).
+    Now A x + b = net(x), and the Jacobian and the region pattern equal those of the same net
+    built with inplace=False (the reference: jacrev through PyTorch's in-place CELU backward
+    is itself 1.7e-9 off in float64)."""
+    from neurodyn.pwa import activation_pattern
+    from neurodyn.systems import as_map
+
+    cls, kwargs = INPLACE[name]
+    torch.manual_seed(5)
+    net = nn.Sequential(nn.Linear(2, 8), cls(**kwargs, inplace=True), nn.Linear(8, 2))
+    net = net.double().eval()
+    ref = nn.Sequential(net[0], cls(**kwargs).eval(), net[2])
+    x = 2 * torch.randn(64, 2, dtype=F64)
+    x_before = x.clone()
+    with torch.no_grad():
+        want = net(x.clone())
+    assert_close(linearize(net, x)(), want, 1e-12)
+    assert_close(linearize(net, x, keep_layers=True)(), want, 1e-12)
+    assert_close(linearize(net, x).A, linearize(ref, x).A, 0)
+    assert_close(as_map(net).jacobian(x), jacobian_reference(ref, x), 1e-12)
+    assert torch.equal(x, x_before)
+    assert net[1].inplace  # the user's module is not changed
+    if name in ("ReLU", "ReLU6", "LeakyReLU", "RReLU", "Hardsigmoid", "Hardtanh"):
+        assert torch.equal(activation_pattern(net, x), activation_pattern(ref, x))
+
+
+def test_feedforward_map_step_keeps_the_state_when_an_inplace_activation_comes_first():
+    """net(h) with a leading ReLU(inplace=True) overwrote the caller's h (a stored trajectory
+    state) with relu(h)."""
+    from neurodyn.systems import as_map
+
+    net = nn.Sequential(nn.ReLU(inplace=True), nn.Linear(2, 2)).double()
+    h = torch.tensor([[-1.0, 2.0]], dtype=F64)
+    before = h.clone()
+    out = as_map(net).step(h)
+    assert torch.equal(h, before)
+    with torch.no_grad():
+        assert_close(out, net[1](torch.relu(before)), 0)
+
+
+@pytest.mark.parametrize("threshold", [-1.0, -0.01, -5.0, 0.0, 20.0])
+@pytest.mark.parametrize("beta", [0.5, 1.0, 3.0])
+def test_softplus_sigma0_follows_its_threshold(beta, threshold):
+    """A negative threshold puts z = 0 on PyTorch's identity branch: softplus(0) = 0, not
+    ln2/β (which gave A x + b = 0.693 at x = 0). σ(0) now comes from the module's parameters."""
+    act = nn.Softplus(beta=beta, threshold=threshold).double()
+    net = nn.Sequential(nn.Linear(2, 6), act, nn.Linear(6, 2)).double()
+    torch.manual_seed(1)
+    x = torch.cat([torch.zeros(1, 2, dtype=F64), 3 * torch.randn(200, 2, dtype=F64)])
+    with torch.no_grad():
+        want = net(x)
+    assert_close(linearize(net, x)(), want, 1e-12)
+    z = torch.zeros(1, 1, dtype=F64)
+    assert_close(linearize(act, z)(), act(z), 0)
+    from neurodyn.activations import activation_spec
+
+    spec = activation_spec(act)
+    assert float(spec.sigma0) == float(act(z))
+    grid = torch.linspace(-50, 50, 20001, dtype=F64).unsqueeze(1)
+    assert float(spec.scaling(grid).abs().max()) <= spec.lambda_bound * (1 + 1e-12)
+
+
+def test_softplus_threshold_that_rounds_to_zero_in_float32_raises():
+    """Found by the property suite: threshold = −3.7e-47 is negative in float64 (σ(0) = 0) but
+    −0.0 in float32 (σ(0) = ln 2/β), so one σ(0) cannot serve both dtypes."""
+    with pytest.raises(NotImplementedError, match="rounds to 0 in float32"):
+        linearize(nn.Softplus(threshold=-3.7e-47), torch.zeros(1, 1))
+
+
+def _smallest_subnormal(dtype) -> float:
+    return float(torch.finfo(dtype).tiny) * float(torch.finfo(dtype).eps)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, F64])
+@pytest.mark.parametrize("name", SUPPORTED_ACTIVATIONS)
+def test_subnormal_preactivation_gets_the_one_sided_limit(name, dtype):
+    """Λ(z) at a subnormal z: g(z)/z had lost its bits (Sigmoid, SiLU, GELU, Softplus gave
+    Λ = 0 instead of σ'(0); SELU gave 1 and 2 instead of 1.0507 and 1.7581). Λ is continuous from
+    each side of 0, so Λ(±subnormal) must equal Λ(±1e-30) to rounding."""
+    act = make_activation(name).to(dtype)
+    from neurodyn.activations import activation_spec
+
+    spec = activation_spec(act)
+    sub = _smallest_subnormal(dtype)
+    z = torch.tensor([[sub], [-sub], [3 * sub], [-7 * sub]], dtype=dtype)
+    ref = torch.tensor([[1e-30], [-1e-30], [1e-30], [-1e-30]], dtype=dtype)
+    width = 1
+    if isinstance(act, nn.PReLU):
+        width = act.weight.numel()
+        z, ref = z.expand(4, width), ref.expand(4, width)
+    lam, lam_ref = spec.scaling(z), spec.scaling(ref)
+    assert_close(lam, lam_ref, 4 * float(torch.finfo(dtype).eps))
+    lin = nn.Linear(1, width, bias=False).to(dtype)  # linearize's fast path sees the same z
+    with torch.no_grad():
+        lin.weight.fill_(1.0)
+    form = linearize(nn.Sequential(lin, act), z[:, :1].contiguous())
+    assert_close(form.A[:, :, 0], lam_ref, 4 * float(torch.finfo(dtype).eps))
+
+
+def test_nan_weight_raises_naming_the_layer():
+    net = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 2)).double()
+    with torch.no_grad():
+        net[2].weight[1, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"Linear\(3→2\) at net\.2.*NaN"):
+        linearize(net, torch.randn(4, 2, dtype=F64))
+
+
+def test_overflowing_network_raises_instead_of_returning_inf():
+    net = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2)).double()
+    with torch.no_grad():
+        for i in (0, 2):
+            net[i].weight.copy_(1e200 * torch.eye(2, dtype=F64))
+    x = torch.tensor([[1.0, 1.0], [-1.0, -1.0]], dtype=F64)  # the second point is all zeros
+    with pytest.raises(FloatingPointError, match=r"not finite at 1 of 2 points.*row 0"):
+        linearize(net, x)
+    with pytest.raises(FloatingPointError):
+        linearize(net, x, keep_layers=True)
+
+
+def test_linearize_builds_no_graph_unless_asked():
+    """Issue 11 item 10: under the default grad mode the returned A required grad (so
+    .numpy() failed) and the graph kept every stack alive (4.2 GB instead of 0.48 GB)."""
+    net = make_mlp([2, 16, 2], "Tanh", seed=3)
+    x = torch.randn(10, 2, dtype=F64, requires_grad=True)
+    form = linearize(net, x)
+    assert not form.A.requires_grad and not form.b.requires_grad
+    form.A.numpy(), form.b.numpy()
+    diff = linearize(net, x, differentiable=True)
+    assert diff.A.requires_grad and diff.b.requires_grad
+    assert_close(diff.A.detach(), form.A, 0)
+    with torch.no_grad():  # the caller's grad mode still wins
+        assert not linearize(net, x, differentiable=True).A.requires_grad

@@ -14,6 +14,7 @@ PyTorch's autograd defines it (ReLU'(0) = 0). That choice makes A* agree with
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,10 @@ class ActivationSpec:
 
     Attributes:
         name: the ``torch.nn`` class name, e.g. ``"Tanh"``.
-        module: the module instance the spec was built from (its parameters are used as-is).
+        module: the module the spec was built from, or, when that one was built with
+            ``inplace=True``, an out-of-place shallow copy sharing its parameters: an in-place
+            activation would overwrite the pre-activation z that the affine form still needs
+            (and break autograd on it).
         centered: g(z) = σ(z) − σ(0), elementwise and free of cancellation, any shape.
         sigma0: σ(0) as a float, or a ``(width,)`` tensor for per-channel PReLU.
         homogeneous: True when σ(c z) = c σ(z) for c > 0 (ReLU, LeakyReLU, PReLU, RReLU): then
@@ -74,18 +78,50 @@ class ActivationSpec:
             (grad,) = torch.autograd.grad(self.module(zero).sum(), zero)
         return grad[0].detach()
 
+    def value_and_derivative(self, z: Tensor) -> tuple[Tensor, Tensor]:
+        """``(σ(z), σ'(z))`` elementwise, σ' by one autograd backward of Σσ(z) (exact for an
+        elementwise σ, with autograd's convention at kinks: ReLU'(0) = 0). Both detached."""
+        with torch.enable_grad():
+            zz = z.detach().requires_grad_(True)
+            out = self.module(zz)
+            (d,) = torch.autograd.grad(out.sum(), zz)
+        return out.detach(), d
+
     def scaling(self, z: Tensor) -> Tensor:
         """Λ(z) = (σ(z) − σ(0)) / z elementwise, σ'(0) where z = 0 (seed 000 Remark 11)."""
         return self.scaling_and_output(z)[0]
 
     def scaling_and_output(self, z: Tensor) -> tuple[Tensor, Tensor]:
-        """``(Λ(z), σ(z))`` from one evaluation of g; σ(z) = g(z) + σ(0)."""
+        """``(Λ(z), σ(z))`` from one evaluation of g; σ(z) = g(z) + σ(0).
+
+        At z = 0, Λ = σ'(0) (autograd's value). At a subnormal z (0 < |z| < tiny) the quotient
+        g(z)/z has lost its significant bits (Sigmoid: ½·tanh(z/2) rounds to 0), so Λ is taken
+        at z' = ±tiny/eps of the same sign: Λ is continuous from each side of 0, and
+        |Λ(z) − Λ(z')| = O(|z'|) ≈ 1e-292 (float64), far below rounding. That keeps the
+        one-sided slopes of ReLU-like units (Λ(0⁺) = 1 ≠ σ'(0) = 0) and σ'(0) for smooth ones.
+        """
         g = self.centered(z)
+        small = z.abs() < torch.finfo(z.dtype).tiny
+        if not bool(small.any()):
+            return g / z, g + self.sigma0_like(z)
         zero = z == 0
-        lam = g / torch.where(zero, torch.ones_like(z), z)
+        normal = _normal_floor(z.dtype)
+        z_eff = torch.where(small & ~zero, torch.copysign(torch.full_like(z, normal), z), z)
+        z_eff = torch.where(zero, torch.ones_like(z), z_eff)
+        lam = torch.where(small & ~zero, self.centered(z_eff), g) / z_eff
         if bool(zero.any()):
             lam = torch.where(zero, self.dsigma0(z).expand_as(z), lam)
         return lam, g + self.sigma0_like(z)
+
+    def has_tiny(self, z: Tensor) -> bool:
+        """True when some |z| < tiny (0 or subnormal): the fast Λ = g(z)/z needs the guards."""
+        return bool((z.abs() < torch.finfo(z.dtype).tiny).any())
+
+
+def _normal_floor(dtype: torch.dtype) -> float:
+    """tiny/eps: the smallest magnitude at which g(z)/z keeps a full significand."""
+    info = torch.finfo(dtype)
+    return info.tiny / info.eps
 
 
 _LN2 = math.log(2.0)
@@ -130,15 +166,49 @@ def _spec_sigmoid(m: nn.Sigmoid) -> ActivationSpec:
 
 def _spec_softplus(m: nn.Softplus) -> ActivationSpec:
     beta, threshold = float(m.beta), float(m.threshold)
+    # PyTorch: softplus(z) = z where β·z > threshold, log1p(exp(βz))/β elsewhere. σ(0) is
+    # therefore ln2/β when threshold ≥ 0, but 0 for a negative threshold (legal in torch).
+    if threshold < 0 and float(torch.tensor(threshold, dtype=torch.float32)) == 0:
+        raise NotImplementedError(
+            f"nn.Softplus(threshold={threshold:g}): a negative threshold this close to 0 rounds "
+            "to 0 in float32, so σ(0) would be 0 in float64 but ln2/β in float32. Use "
+            "threshold=0 or a negative threshold of at least 1e-44 in magnitude."
+        )
+    if threshold >= 0:
 
-    def centered(z: Tensor) -> Tensor:
-        # softplus(z) − ln2/β = log1p(expm1(βz)/2)/β on the smooth branch; z − ln2/β beyond
-        # the threshold where PyTorch switches to the identity.
+        def centered(z: Tensor) -> Tensor:
+            # softplus(z) − ln2/β = log1p(expm1(βz)/2)/β on the smooth branch; z − ln2/β beyond
+            # the threshold where PyTorch switches to the identity.
+            bz = beta * z
+            smooth = torch.log1p(torch.expm1(torch.clamp(bz, max=threshold)) / 2) / beta
+            return torch.where(bz > threshold, z - _LN2 / beta, smooth)
+
+        # Λ ∈ (0, ½] on the smooth branch; on the identity branch z > t/β, Λ = 1 − ln2/(βz) with
+        # ln2/(βz) < ln2/t, so sup|Λ| ≤ max(1, ln2/t − 1) (∞ at t = 0: Λ → −∞ as z → 0⁺).
+        bound = (
+            1.0 if threshold >= _LN2 / 2 else (math.inf if threshold == 0 else _LN2 / threshold - 1)
+        )
+        # σ jumps by log1p(e^{−t})/β at z = t/β (≈ 2e-9 at the default t = 20): a Lipschitz
+        # constant only where that jump is below the JUMP_TOL (1e-6) that classify uses.
+        lip = 1.0 if math.log1p(math.exp(-threshold)) <= 1e-6 else math.inf
+        return ActivationSpec(
+            "Softplus", m, centered, _LN2 / beta, lambda_bound=bound, lipschitz_bound=lip
+        )
+
+    def centered_identity_at_zero(z: Tensor) -> Tensor:
+        # σ(0) = 0: z on the identity branch (which contains 0), the smooth branch only for
+        # β·z ≤ threshold < 0, where log1p(exp(βz))/β has no cancellation against σ(0) = 0.
         bz = beta * z
-        smooth = torch.log1p(torch.expm1(torch.clamp(bz, max=threshold)) / 2) / beta
-        return torch.where(bz > threshold, z - _LN2 / beta, smooth)
+        smooth = torch.log1p(torch.exp(torch.clamp(bz, max=threshold))) / beta
+        return torch.where(bz > threshold, z, smooth)
 
-    return ActivationSpec("Softplus", m, centered, _LN2 / beta)
+    # Λ = σ(z)/z is 1 on the identity branch. On the smooth branch, u = β|z| ≥ |t|:
+    # |Λ| = log1p(e^{−u})/u, decreasing in u, so sup |Λ| = max(1, log1p(e^t)/|t|). σ jumps at
+    # z = t/β (from log1p(e^t)/β to t/β), so it has no Lipschitz constant.
+    bound = max(1.0, math.log1p(math.exp(threshold)) / abs(threshold))
+    return ActivationSpec(
+        "Softplus", m, centered_identity_at_zero, 0.0, lambda_bound=bound, lipschitz_bound=math.inf
+    )
 
 
 def _spec_logsigmoid(m: nn.LogSigmoid) -> ActivationSpec:
@@ -257,4 +327,48 @@ def activation_spec(module: nn.Module) -> ActivationSpec:
             f"{type(module).__name__} is not a supported elementwise activation. "
             f"Supported: {', '.join(SUPPORTED_ACTIVATIONS)}."
         )
-    return builder(module)
+    spec = builder(_out_of_place(module))
+    _check_sigma0(spec)
+    return spec
+
+
+def _out_of_place(module: nn.Module) -> nn.Module:
+    """``module`` itself, or a shallow copy with ``inplace=False`` that shares its parameters.
+
+    An in-place activation writes σ(z) into z; in the affine-form recursions z is a view of the
+    propagated state (and a leaf of autograd for σ'), so it must never be overwritten.
+    """
+    if not getattr(module, "inplace", False):
+        return module
+    twin = copy.copy(module)  # new __dict__, same parameter tensors
+    twin.inplace = False
+    return twin
+
+
+_SIGMA0_CHECKED: set[tuple[type, str]] = set()
+
+
+def _check_sigma0(spec: ActivationSpec) -> None:
+    """σ(0) as assumed must be σ(0) as the module computes it (no silent offset).
+
+    Evaluated once per (class, constructor arguments) — ``extra_repr`` holds them for every
+    parameter-free activation; PReLU (the one with parameters) has σ(0) = 0 by its form.
+    """
+    module = spec.module
+    if isinstance(module, nn.PReLU):
+        return
+    key = (type(module), module.extra_repr())
+    if key in _SIGMA0_CHECKED:
+        return
+    s0 = spec.sigma0
+    with torch.no_grad():
+        actual = float(module(torch.zeros(1, 1, dtype=torch.float64)))
+    want = float(s0)
+    if not abs(actual - want) <= 4 * torch.finfo(torch.float64).eps * (1 + abs(want)):
+        raise NotImplementedError(
+            f"{spec.name} as constructed ({module!r}) has σ(0) = {actual}, but neurodyn's affine "
+            f"form assumes {want}; this construction option is not supported. Please report "
+            "it; meanwhile use torch.func.jacrev."
+        )
+    if len(_SIGMA0_CHECKED) < 4096:
+        _SIGMA0_CHECKED.add(key)

@@ -127,11 +127,3 @@ def parse_network(net: nn.Module, *, name: str = "net") -> list[Layer]:
     if not any(isinstance(layer, AffineLayer) for layer in layers) and not layers:
         raise ValueError(f"{name} contains no layers to linearize.")
     return layers
-
-
-def in_features(layers: list[Layer]) -> int | None:
-    """Input width of the first affine layer (None if the net starts with activations only)."""
-    for layer in layers:
-        if isinstance(layer, AffineLayer):
-            return layer.weight.shape[1]
-    return None

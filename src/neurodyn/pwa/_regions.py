@@ -7,7 +7,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-from neurodyn.pwa._network import ActivationLayer, AffineLayer, parse_network
+from neurodyn.pwa._network import parse_network
+from neurodyn.pwa._walk import walk
 
 __all__ = ["activation_pattern", "linear_regions"]
 
@@ -27,11 +28,11 @@ def activation_pattern(net: nn.Module, x: Tensor) -> Tensor:
     layers = parse_network(net)
     h = x
     parts: list[Tensor] = []
-    for layer in layers:
-        if isinstance(layer, AffineLayer):
-            h = torch.nn.functional.linear(h, layer.weight, layer.bias)
+    for step in walk(layers, x.shape[1]):
+        if (affine := step.affine) is not None:
+            h = torch.nn.functional.linear(h, affine.weight, affine.bias)
             continue
-        assert isinstance(layer, ActivationLayer)
+        layer = step.activation
         if not layer.spec.piecewise_linear:
             raise ValueError(
                 f"{layer.source}: {layer.spec.name} is not piecewise linear, so the network has no "
@@ -39,11 +40,7 @@ def activation_pattern(net: nn.Module, x: Tensor) -> Tensor:
                 "Hardtanh, ReLU6, Hardsigmoid, Hardshrink, Softshrink. For smooth activations map "
                 "the spectral radius of A*(x) instead (neurodyn.stability.spectral_radius)."
             )
-        with torch.enable_grad():
-            z = h.detach().requires_grad_(True)
-            out = layer.spec.module(z)
-            (slope,) = torch.autograd.grad(out.sum(), z)
-        out = out.detach()
+        out, slope = layer.spec.value_and_derivative(h)
         parts += [slope, out - slope * h]
         h = out
     return torch.cat(parts, dim=1) if parts else torch.zeros(x.shape[0], 0, dtype=x.dtype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from neurodyn.pwa import AffineForm, AffineLayer, linearize, parse_network
+from neurodyn.pwa import AffineForm, AffineLayer, linearize, parse_network, walk
 from neurodyn.systems._map import MapBase
 
 __all__ = ["FeedforwardMap"]
@@ -39,6 +39,9 @@ class FeedforwardMap(MapBase):
                 "form and singular values instead."
             )
         self.dim = n_in
+        # an in-place activation applied first would overwrite the caller's state h in step()
+        first = next((m for m in net.modules() if not isinstance(m, nn.Sequential)), None)
+        self._clone_input = bool(getattr(first, "inplace", False))
 
     def __repr__(self) -> str:
         return f"FeedforwardMap(dim={self.dim}, layers={len(self.layers)})"
@@ -47,7 +50,7 @@ class FeedforwardMap(MapBase):
         """f(h), ``(B, n)``. ``x`` must be None (the map is autonomous)."""
         if x is not None:
             raise ValueError("FeedforwardMap is autonomous: step(h) takes no input x.")
-        return self.net(h)
+        return self.net(h.clone() if self._clone_input else h)
 
     def jacobian(self, h: Tensor, x: Tensor | None = None) -> Tensor:
         """∂f/∂h at each state, ``(B, n, n)``, by forward-mode propagation of the identity."""
@@ -56,24 +59,23 @@ class FeedforwardMap(MapBase):
         batch, n = h.shape
         z = h
         tangent: Tensor | None = None  # Jᵀ as (B, n, width)
-        for layer in self.layers:
-            if isinstance(layer, AffineLayer):
+        for step in walk(self.layers, n):
+            if (layer := step.affine) is not None:
                 w = layer.weight
                 z = torch.nn.functional.linear(z, w, layer.bias)
                 tangent = (
                     w.t().expand(batch, n, w.shape[0])
-                    if tangent is None
+                    if step.first
                     else torch.matmul(tangent, w.t())
                 )
             else:
-                act = layer.spec.module
+                spec = step.activation.spec
                 # σ is elementwise, so its Jacobian is diag(σ'(z)): one backward pass of the sum
                 # gives every σ'(z_i) exactly (autograd's convention at kinks, e.g. ReLU'(0) = 0).
-                with torch.enable_grad():
-                    zz = z.detach().requires_grad_(True)
-                    (d,) = torch.autograd.grad(act(zz).sum(), zz)
-                z = act(z)
-                tangent = torch.diag_embed(d) if tangent is None else tangent * d.unsqueeze(1)
+                # spec.module is out of place, so z is never overwritten.
+                _, d = spec.value_and_derivative(z)
+                z = spec(z)
+                tangent = torch.diag_embed(d) if step.first else tangent * d.unsqueeze(1)
         if tangent is None:
             return torch.eye(n, dtype=h.dtype, device=h.device).expand(batch, n, n).clone()
         return tangent.transpose(1, 2)
