@@ -259,3 +259,52 @@ def test_property_guarantee_over_options(cfg):
     meas = P.measure(mod)
     assert meas.holds(), (cfg, meas.violation, meas.atol)
     assert bool(meas.block_holds().all())
+
+
+# ----------------------------------------------------------------------------------------------
+# certificates
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
+@pytest.mark.parametrize("key", sorted(HYPER))
+def test_certificate_is_a_rounded_up_proof(key, dtype):
+    """``P.certificate``: kind "proof", holds, JSON-ready; its bound comes from a second route
+    (singular values / numerical range / discs / row sums) that bounds the measured violation
+    from above, so it is never more optimistic than ``measure``."""
+    import json
+
+    name, kw = HYPER[key]
+    torch.manual_seed(0)
+    mod = P.CONSTRAINTS[name].registrar(Blocks((2,), 5 if name != "symplectic" else 6,
+                                               5 if name != "symplectic" else 6, dtype=dtype),
+                                        **kw, init="random")  # fmt: skip
+    opt = torch.optim.Adam(mod.parameters(), lr=1.0)
+    for _ in range(20):
+        opt.zero_grad()
+        (-mod.weight.pow(2).mean()).backward()
+        opt.step()
+    cert = P.certificate(mod)
+    m = P.measure(mod)
+    assert cert.kind == "proof" and cert.holds and cert.proven, cert
+    assert cert.name == name and cert.evidence["blocks"] == 2
+    assert cert.evidence["proven_violation"] >= m.violation - 1e-12
+    json.dumps(cert.to_dict())
+
+
+def test_certificate_can_fail_and_soft_is_only_sampled():
+    class Leaky(P.SkewSymmetric):  # a symmetric part appears: Re λ ≠ −γ
+        def forward(self, X):
+            return super().forward(X) + 0.1 * torch.eye(X.shape[-1], dtype=X.dtype)
+
+    from torch.nn.utils import parametrize
+
+    lin = nn.Linear(4, 4, dtype=torch.float64)
+    parametrize.register_parametrization(lin, "weight", Leaky(0.2))
+    cert = P.certificate(lin)
+    assert cert.kind == "proof" and not cert.holds
+    assert cert.margin == pytest.approx(cert.evidence["atol"] - 0.1, abs=1e-9)  # Re λ = −γ + 0.1
+    soft = P.spectral_svd(nn.Linear(4, 4), sigma_min=0.5, sigma_max=1.0, soft=True)
+    with torch.no_grad():
+        soft.parametrizations.weight.original0.mul_(3.0)
+    cert = P.certificate(soft)
+    assert cert.kind == "sampled" and not cert.holds and not cert.proven

@@ -17,6 +17,7 @@ Example:
 
 from neurodyn.nn.parametrizations._base import Parametrization
 from neurodyn.nn.parametrizations._checks import (
+    certificate,
     check,
     contraction_metric,
     measure,
@@ -45,6 +46,7 @@ __all__ = [
     "SpectralSVD",
     "SymmetricSkew",
     "Symplectic",
+    "certificate",
     "check",
     "contracting_svd",
     "contraction_metric",

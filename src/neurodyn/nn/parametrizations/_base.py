@@ -67,6 +67,23 @@ class Parametrization(nn.Module):
         blocks = [self._measure(Wf[i], *(o[i] for o in flat)) for i in range(k)]
         return stack_measurements(blocks, batch)
 
+    def _proven(self, W: Tensor, *originals: Tensor) -> tuple[float, str] | None:
+        """A rounded-up bound on one block's violation and how it was obtained (None: none)."""
+        return None
+
+    def proven(self, W: Tensor, *originals: Tensor) -> tuple[float, str] | None:
+        """The largest rounded-up violation bound over the blocks (see ``_proofs``), or None."""
+        if W.ndim <= 2:
+            return self._proven(W, *originals)
+        k = math.prod(W.shape[:-2])
+        nb = W.ndim - 2
+        Wf = W.reshape(k, *W.shape[-2:])
+        flat = [o.reshape(k, *o.shape[nb:]) for o in originals]
+        got = [self._proven(Wf[i], *(o[i] for o in flat)) for i in range(k)]
+        if any(g is None for g in got):
+            return None
+        return max(g[0] for g in got), got[0][1]
+
     def check(self, W: Tensor, *originals: Tensor, atol: float | None = None) -> bool:
         """Whether ``W`` (built from ``originals``) satisfies the guarantee within ``atol``."""
         return self.measure(W, *originals).holds(atol)

@@ -6,12 +6,21 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
+from neurodyn._core import Certificate
 from neurodyn.nn.parametrizations._base import Parametrization
 from neurodyn.nn.parametrizations._contracting_svd import ContractingSVD
 from neurodyn.nn.parametrizations._measurement import Measurement
+from neurodyn.nn.parametrizations._registry import CONSTRAINTS
 from neurodyn.nn.parametrizations._spectral_svd import SoftSpectralSVD
 
-__all__ = ["check", "contraction_metric", "measure", "orthogonality_penalty", "parametrization_of"]
+__all__ = [
+    "certificate",
+    "check",
+    "contraction_metric",
+    "measure",
+    "orthogonality_penalty",
+    "parametrization_of",
+]
 
 
 def parametrization_of(module: nn.Module, name: str) -> tuple[Parametrization, tuple[Tensor, ...]]:
@@ -105,3 +114,71 @@ def orthogonality_penalty(module: nn.Module, name: str = "weight") -> Tensor:
         if X.shape[-2] == r:
             total = total + torch.linalg.matrix_norm(eye_r - X @ X.mT).sum()
     return total
+
+
+def certificate(
+    module: nn.Module, name: str = "weight", *, atol: float | None = None
+) -> Certificate:
+    """The guarantee of a parametrized ``module.<name>`` as a :class:`neurodyn._core.Certificate`.
+
+    ``kind="proof"`` for a guaranteed constraint: the violation is bounded from well-conditioned
+    float64 quantities of the weight as stored (singular values, the numerical range
+    ``(W + Wᵀ)/2``, Gershgorin discs of ``W``, row sums; see ``_proofs``) and rounded up by
+    ``8·n·eps64·‖·‖_F``; ``holds`` when that bound is ≤ ``atol`` (default: the measurement's
+    rounding-aware tolerance, i.e. the rounding of the forward pass in the weight's dtype). The
+    soft variant (no guarantee) gives ``kind="sampled"``: a measurement of this weight only. For a
+    stack of blocks, the worst block.
+
+    Args:
+        module: a module parametrized by one of this package's registrars.
+        name: the parametrized tensor.
+        atol: the tolerance (default ``Measurement.atol``).
+
+    Returns:
+        A ``Certificate`` named after the constraint, ``margin = atol − bound``, with the
+        measurement in ``evidence``.
+
+    Example:
+        >>> import torch
+        >>> from neurodyn.nn import parametrizations as P
+        >>> cert = P.certificate(P.spectral_svd(torch.nn.Linear(4, 4), sigma_min=0, sigma_max=1))
+        >>> cert.kind, cert.holds
+        ('proof', True)
+    """
+    p, originals = parametrization_of(module, name)
+    with torch.no_grad():
+        W = getattr(module, name)
+    m = p.measure(W, *originals)
+    tol = m.atol if atol is None else float(atol)
+    spec = CONSTRAINTS.get(p.name)
+    guarantee = spec.guarantee if spec is not None else m.quantity
+    proven = p.proven(W, *originals) if m.guaranteed else None
+    evidence = {
+        "quantity": m.quantity,
+        "lower": m.lower,
+        "upper": m.upper,
+        "violation": m.violation,
+        "atol": tol,
+        "dtype": str(W.dtype).removeprefix("torch."),
+        "shape": list(W.shape),
+        "blocks": max(1, len(m.blocks)),
+    }
+    if proven is not None:
+        bound, how = proven
+        evidence["proven_violation"] = bound
+        return Certificate(
+            name=p.name, holds=bound <= tol, margin=tol - bound, kind="proof",
+            method=f"{how}; bound on the violation {bound:.3e} vs atol {tol:.3e}",
+            conclusion=f"{guarantee} (to within atol = {tol:.3e}, the forward pass's rounding)",
+            assumptions=(
+                "LAPACK float64 SVD / symmetric eigensolver backward error ≤ 8·n·eps64·‖W‖_F",
+            ),
+            evidence=evidence,
+        )  # fmt: skip
+    return Certificate(
+        name=p.name, holds=m.holds(tol), margin=tol - m.violation, kind="sampled",
+        method=f"measured {m.quantity} in float64 (not rounded up)",
+        conclusion=f"this weight's {m.quantity} within [{m.lower:.6g}, {m.upper:.6g}] at the "
+        "time of measurement; nothing is guaranteed after further training",
+        evidence=evidence,
+    )  # fmt: skip

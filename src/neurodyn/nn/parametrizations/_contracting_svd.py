@@ -19,6 +19,7 @@ from neurodyn.nn.parametrizations._base import (
 )
 from neurodyn.nn.parametrizations._factors import eye_like, orthonormal_factor, randn, unbounded
 from neurodyn.nn.parametrizations._measurement import Measurement, default_atol, violation
+from neurodyn.nn.parametrizations._proofs import singular_values_up
 
 __all__ = ["ContractingSVD", "contracting_svd"]
 
@@ -136,6 +137,19 @@ class ContractingSVD(Parametrization):
             self.name, "singular values of ΦWΦ⁻¹ (Theorem 5: all < 1/g)",
             s, 0.0, 1 / self.g, violation(s, 0.0, 1 / self.g), default_atol(B, W.dtype),
         )  # fmt: skip
+
+    def _proven(self, W: Tensor, *originals: Tensor) -> tuple[float, str]:
+        phi = originals[0].detach().double()
+        diff = phi[:, None] - phi[None, :]
+        B = W.detach().double() * torch.exp(diff)  # ΦWΦ⁻¹
+        _, hi, a = singular_values_up(B)
+        # exp(φ_i − φ_j) and the product round at (2 + |φ_i − φ_j|)·eps64 relative per entry
+        eps = torch.finfo(torch.float64).eps
+        extra = (2 + float(diff.abs().max())) * eps * float(torch.linalg.vector_norm(B))
+        return hi - 1 / self.g + a + extra, (
+            "σmax(ΦWΦ⁻¹) in float64 from W and φ, widened by the SVD's backward error and the "
+            "rounding of Φ (Weyl); g²WᵀΦ²W − Φ² ≺ 0 follows (Kozachkov et al. 2022, Theorem 5)"
+        )
 
     def extra_repr(self) -> str:
         return f"g={self.g}, margin={self.margin}"

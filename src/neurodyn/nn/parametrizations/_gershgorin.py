@@ -15,6 +15,7 @@ from neurodyn.nn.parametrizations._base import (
 )
 from neurodyn.nn.parametrizations._factors import eig, eye_like, randn
 from neurodyn.nn.parametrizations._measurement import Measurement, default_atol, violation
+from neurodyn.nn.parametrizations._proofs import allowance
 
 __all__ = ["Gershgorin", "gershgorin"]
 
@@ -73,6 +74,21 @@ class Gershgorin(Parametrization):
             self.name, "eigenvalues (checked: real, in [center − radius, center + radius])",
             lam, c - r, c + r, worst, default_atol(W),
         )  # fmt: skip
+
+    def _proven(self, W: Tensor, *originals: Tensor) -> tuple[float, str]:
+        Wd = W.detach().double()
+        c, r, a = self.center, self.radius, allowance(Wd)
+        if not self.complex and torch.equal(Wd, Wd.mT):  # exactly symmetric: real spectrum
+            ev = torch.linalg.eigvalsh(Wd)
+            # max with 0: the sub-condition Im λ = 0 holds exactly (as in ``_measure``)
+            worst = max(c - r - float(ev.min()) + a, float(ev.max()) - c - r + a, 0.0)
+            return worst, "W exactly symmetric; eigvalsh in float64 widened by its backward error"
+        if not self.complex:  # the discs would bound |λ − c| only, not Im λ = 0
+            return float("inf"), "W is not exactly symmetric: no proof of a real spectrum"
+        d = torch.diagonal(Wd)
+        radii = Wd.abs().sum(dim=-1) - d.abs()
+        worst = float(((d - c).abs() + radii).max()) - r + a
+        return worst, "Gershgorin discs of W itself (centre W_ii, radius Σ_j≠i |W_ij|), rounded up"
 
     def extra_repr(self) -> str:
         return f"center={self.center}, radius={self.radius}, complex={self.complex}"

@@ -15,6 +15,7 @@ from neurodyn.nn.parametrizations._base import (
 )
 from neurodyn.nn.parametrizations._factors import bounded, eig, randn, unbounded
 from neurodyn.nn.parametrizations._measurement import Measurement, default_atol, violation
+from neurodyn.nn.parametrizations._proofs import allowance
 
 __all__ = ["PerronFrobenius", "perron_frobenius"]
 
@@ -62,6 +63,16 @@ class PerronFrobenius(Parametrization):
             self.name, "Perron root ρ(W) (also checked: row sums in range, W ≥ 0)",
             rho, lo, hi, worst, default_atol(W),
         )  # fmt: skip
+
+    def _proven(self, W: Tensor, *originals: Tensor) -> tuple[float, str]:
+        Wd = W.detach().double()
+        rows, a = Wd.sum(dim=-1), allowance(Wd)
+        worst = max(float(-Wd.min()), self.lam_min - float(rows.min()) + a,
+                    float(rows.max()) - self.lam_max + a)  # fmt: skip
+        return worst, (
+            "W ≥ 0 checked entrywise and its row sums bounded (float64, rounded up), so "
+            "min row sum ≤ ρ(W) ≤ max row sum (Perron–Frobenius theorem)"
+        )
 
     def extra_repr(self) -> str:
         return f"lam_min={self.lam_min}, lam_max={self.lam_max}"

@@ -15,6 +15,7 @@ from neurodyn.nn.parametrizations._base import (
 )
 from neurodyn.nn.parametrizations._factors import eig, eye_like, randn, skew
 from neurodyn.nn.parametrizations._measurement import Measurement, default_atol, violation
+from neurodyn.nn.parametrizations._proofs import numerical_range
 
 __all__ = ["SkewSymmetric", "skew_symmetric"]
 
@@ -47,6 +48,13 @@ class SkewSymmetric(Parametrization):
         g = -self.gamma
         return Measurement(
             self.name, "real parts of eigenvalues", re, g, g, violation(re, g, g), default_atol(W)
+        )
+
+    def _proven(self, W: Tensor, *originals: Tensor) -> tuple[float, str]:
+        lo, hi, a = numerical_range(W.detach())
+        return max(-self.gamma - lo, hi + self.gamma) + a, (
+            "numerical range: λmin(H) ≤ Re λ_i(W) ≤ λmax(H), H = (W + Wᵀ)/2 (Bendixson 1902), "
+            "eigvalsh in float64 widened by its backward error"
         )
 
     def extra_repr(self) -> str:

@@ -20,6 +20,7 @@ from neurodyn.nn.parametrizations._factors import (
     unbounded,
 )
 from neurodyn.nn.parametrizations._measurement import Measurement, default_atol, violation
+from neurodyn.nn.parametrizations._proofs import singular_values_up
 
 __all__ = ["SoftSpectralSVD", "SpectralSVD", "spectral_svd"]
 
@@ -85,6 +86,11 @@ class SpectralSVD(Parametrization):
         return Measurement(
             self.name, "singular values of W", s, lo, hi, violation(s, lo, hi), default_atol(W)
         )
+
+    def _proven(self, W: Tensor, *originals: Tensor) -> tuple[float, str]:
+        lo, hi, a = singular_values_up(W.detach())
+        worst = max(self.sigma_min - lo, hi - self.sigma_max) + a
+        return worst, "singular values of W in float64, widened by the SVD's backward error (Weyl)"
 
     def extra_repr(self) -> str:
         return f"sigma_min={self.sigma_min}, sigma_max={self.sigma_max}"

@@ -15,6 +15,7 @@ from neurodyn.nn.parametrizations._base import (
 )
 from neurodyn.nn.parametrizations._factors import eig, eye_like, randn
 from neurodyn.nn.parametrizations._measurement import Measurement, default_atol, violation
+from neurodyn.nn.parametrizations._proofs import allowance, numerical_range
 
 __all__ = ["SymmetricSkew", "symmetric_skew"]
 
@@ -67,6 +68,16 @@ class SymmetricSkew(Parametrization):
             self.name, "real parts of eigenvalues (bounds from M + Mᵀ, Erichson et al. 2021 "
             "Prop. 2)", re, lo, hi, violation(re, lo, hi), default_atol(W),
         )  # fmt: skip
+
+    def _proven(self, W: Tensor, *originals: Tensor) -> tuple[float, str]:
+        M = originals[0].detach().double()
+        lo, hi = self.bounds(M)
+        wlo, whi, a = numerical_range(W.detach())
+        worst = max(lo - wlo, whi - hi) + a + allowance((1 - self.beta) * (M + M.mT))
+        return worst, (
+            "numerical range of W, H = (W + Wᵀ)/2 (Bendixson 1902), against Prop. 2's bounds "
+            "from M + Mᵀ; both eigvalsh in float64 widened by their backward errors"
+        )
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, gamma={self.gamma}"

@@ -8,6 +8,7 @@ from torch import Tensor, nn
 from neurodyn.nn.parametrizations._base import Init, Parametrization, register, square, weight_of
 from neurodyn.nn.parametrizations._factors import eig, randn
 from neurodyn.nn.parametrizations._measurement import Measurement, default_atol, violation
+from neurodyn.nn.parametrizations._proofs import numerical_range
 
 __all__ = ["Symplectic", "symplectic"]
 
@@ -43,6 +44,13 @@ class Symplectic(Parametrization):
             self.name, "real parts of eigenvalues", re, 0.0, 0.0, violation(re, 0.0, 0.0),
             default_atol(W),
         )  # fmt: skip
+
+    def _proven(self, W: Tensor, *originals: Tensor) -> tuple[float, str]:
+        lo, hi, a = numerical_range(W.detach())
+        return max(-lo, hi) + a, (
+            "numerical range: λmin(H) ≤ Re λ_i(W) ≤ λmax(H), H = (W + Wᵀ)/2 (Bendixson 1902), "
+            "eigvalsh in float64 widened by its backward error"
+        )
 
 
 def symplectic(
