@@ -331,3 +331,21 @@ def test_state_dict_round_trip_keeps_base_buffers():
     b = P.spectral_svd(nn.Linear(5, 3), sigma_min=0.1, sigma_max=2.0, init="random")
     b.load_state_dict(a.state_dict())
     torch.testing.assert_close(a.weight, b.weight)
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_gershgorin_docstring_states_what_the_code_does(complex_):
+    """The registrar's docstring once described a different map (rows scaled one by one to ℓ1 norm
+    r by diag(1/s_i), zero diagonal). The code is ``W = λI + r·N/max(1, ‖N‖∞)`` with the diagonal
+    of N trained (N = M for complex, (M + Mᵀ)/2 for real): rebuild W from the original that way."""
+    doc = P.gershgorin.__doc__
+    assert "diag(1/s_i)" not in doc and "max(1, ‖M‖∞)" in doc and "max(1, ‖N‖∞)" in doc
+    torch.manual_seed(0)
+    lin = P.gershgorin(nn.Linear(5, 5, dtype=torch.float64), center=0.3, radius=0.7,
+                       complex=complex_, init="random")  # fmt: skip
+    M = lin.parametrizations.weight.original0.detach()
+    N = M if complex_ else 0.5 * (M + M.T)
+    scale = max(1.0, float(N.abs().sum(dim=1).max()))
+    expect = 0.3 * torch.eye(5, dtype=torch.float64) + 0.7 * N / scale
+    torch.testing.assert_close(lin.weight, expect, rtol=0, atol=1e-15)
+    assert float(torch.diagonal(lin.weight.detach() - 0.3).abs().max()) > 1e-3  # diagonal trained
