@@ -187,6 +187,16 @@ def test_stack_measure_reports_the_failing_block():
     assert float(bad.block_violations[1, 2]) == pytest.approx(float(ref[1, 2].max()) * 3 - 1.0)
 
 
+def test_symmetric_skew_projection_refuses_to_overflow():
+    """beta = 2.7e-182 (found by the property test): M = K/(2β) overflowed to inf in float32 and
+    the weight became non-finite without a word; now a ValueError says what to change."""
+    torch.manual_seed(0)
+    with pytest.raises(ValueError, match="overflows"):
+        P.symmetric_skew(nn.Linear(3, 3), beta=2.7e-182, gamma=0.0)
+    lin = P.symmetric_skew(nn.Linear(3, 3), beta=2.7e-182, gamma=0.0, init="random")
+    assert P.check(lin) and bool(torch.isfinite(lin.weight).all())
+
+
 def test_stack_contraction_metric_is_per_block():
     torch.manual_seed(0)
     mod = P.contracting_svd(Blocks((3,), 5, 5), g=2.0, init="random")
@@ -246,7 +256,11 @@ def test_property_guarantee_over_options(cfg):
     mod = Blocks(batch, m, n, dtype=dtype)
     with torch.no_grad():
         mod.weight.mul_(scale)
-    P.CONSTRAINTS[name].registrar(mod, **kw, init=init)
+    try:
+        P.CONSTRAINTS[name].registrar(mod, **kw, init=init)
+    except ValueError as err:  # the one refusal: a projection that overflows (found by this test)
+        assert name == "symmetric_skew" and init == "project" and "overflows" in str(err)
+        return
     assert mod.weight.shape == (*batch, m, n) and mod.weight.dtype == dtype
     meas = P.measure(mod)
     assert meas.holds(), (cfg, meas.violation, meas.atol)

@@ -46,6 +46,12 @@ class SymmetricSkew(Parametrization):
             M = M + S / (2 * (1 - self.beta))
         if self.beta > 0:
             M = M + K / (2 * self.beta)
+        if not bool(torch.isfinite(M).all()) and bool(torch.isfinite(W).all()):
+            raise ValueError(
+                f"symmetric_skew: projecting this weight needs M = S/(2(1−β)) + K/(2β), which "
+                f"overflows {W.dtype} for beta={self.beta}, gamma={self.gamma}; use a beta further "
+                "from 0 and 1, float64, or init='random'."
+            )
         return (M,)
 
     def _random(self, W: Tensor) -> tuple[Tensor]:
