@@ -13,6 +13,7 @@ thread, medians over repeats.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import platform
 import statistics
 import time
@@ -22,6 +23,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from neurodyn.nn import parametrizations as P
+from neurodyn.nn.parametrizations import _factors
 
 HYPER = {
     "perron_frobenius": {"lam_min": 0.5, "lam_max": 0.9},
@@ -35,6 +37,17 @@ HYPER = {
 }
 
 
+@contextlib.contextmanager
+def _uncorrected():
+    """Skip the float32 Newton–Schulz correction of the orthogonal factor (main before it)."""
+    saved = _factors._EXACT_ENOUGH
+    _factors._EXACT_ENOUGH = (*saved, torch.float32)
+    try:
+        yield
+    finally:
+        _factors._EXACT_ENOUGH = saved
+
+
 def _timeit(fn, number: int) -> float:
     t = time.perf_counter()
     for _ in range(number):
@@ -45,7 +58,7 @@ def _timeit(fn, number: int) -> float:
 def _layer(key: str, n: int) -> nn.Linear:
     name = "gershgorin" if key.startswith("gershgorin") else key
     lin = P.CONSTRAINTS[name].registrar(nn.Linear(n, n), **HYPER[key], init="random")
-    if key == "spectral_svd":  # skew generators start at 0 (exp(0) is free): use trained-like ones
+    if name == "spectral_svd":  # skew generators start at 0 (exp(0) is free): use trained-like ones
         with torch.no_grad():
             for o in (lin.parametrizations.weight.original0, lin.parametrizations.weight.original1):
                 o.normal_(0.0, n**-0.5)
@@ -77,6 +90,18 @@ def _bench(lin, plain, x, steps: int, repeats: int, number: int) -> list[float]:
         t[3].append(_timeit(lambda: _rnn(lin, x, steps, True), 2))
         t[2].append(_timeit(lambda: _rnn(lin, x, steps, False), 1))
     return [statistics.median(v) for v in t]
+
+
+@torch.no_grad()
+def _correction_cost(key: str, n: int, x, repeats: int, number: int) -> tuple[float, float]:
+    """Forward medians (corrected, uncorrected) of one layer, interleaved."""
+    lin = _layer(key, n)
+    t = [[], []]
+    for _ in range(repeats):
+        t[0].append(_timeit(lambda: lin(x), number))
+        with _uncorrected():
+            t[1].append(_timeit(lambda: lin(x), number))
+    return statistics.median(t[0]), statistics.median(t[1])
 
 
 def main() -> None:
@@ -111,6 +136,11 @@ def main() -> None:
                 f"{key:20s} {fp * 1e6:9.1f} {fq * 1e6:8.1f} {fp / fq:7.1f} "
                 f"{lu * 1e3:9.2f} {lc * 1e3:8.2f} {lp * 1e3:7.2f} {lu / lc:15.1f} {lc / lp:12.2f}"
             )
+        print(f"-- {n}×{n}: float32 orthogonal-factor correction (Newton–Schulz step), forward µs")
+        for key in ("spectral_svd", "contracting_svd"):
+            fc, fu = _correction_cost(key, n, x, args.repeats, number)
+            print(f"{key:20s} corrected {fc * 1e6:9.1f}  uncorrected {fu * 1e6:9.1f}  "
+                  f"ratio {fc / fu:5.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
