@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -31,3 +32,11 @@ def _run_readme():
     assert report["norm_product"].kind == "proof"
     assert res.exponents.shape == (64,) and res.stderr.shape == (64,)
     assert isinstance(res.kaplan_yorke, float)
+    # the user-Map block: both exponents of a rotation scaled by 0.9 are ln 0.9 (float32 run:
+    # 200 QRs of a 2×2 frame, each |R_ii| = 0.9 to a few ulps), and the decoupled flow
+    # ḣ_i = −h_i + tanh(3 h_i) has 3 equilibria per axis (0 and ±0.995…), so 9 in the box
+    rot, fps = ns["rot"], ns["fps"]
+    assert torch.allclose(
+        rot.exponents.double(), torch.full((2,), math.log(0.9), dtype=torch.float64), atol=1e-5
+    )
+    assert len(fps) == 9 and sum(p.kind == "stable" for p in fps.points) == 4

@@ -50,22 +50,6 @@ FIGURES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_CAPTIONS = {
-    "fig2": "Fig. 2 — 8-layer DNNs with asymptotically stable (left), BIBO stable (centre) and "
-    "unstable (right) dynamics: phase portraits (top) and the eigenvalues of A*(x) over the "
-    "grid (bottom).",
-    "fig3": "Fig. 3 — ρ(A*(x)) of 4-layer DNNs with stable weights: ReLU, Tanh, SELU, Sigmoid "
-    "(the paper's order). Black contour: ρ = 1.",
-    "fig4": "Fig. 4 — a stable 1-layer ReLU net with bias (left) and without bias (right).",
-    "fig5": "Fig. 5 — real parts of the eigenvalues of A*(x) over the grid, GELU nets with "
-    "asymptotically stable (top), edge-of-stability (middle) and unstable (bottom) layers; "
-    "depth 1, 4, 8 left to right. Dashed: ±1.",
-    "fig6": "Fig. 6 — attractor types: single point, multiple points, line, limit cycle, "
-    "chaotic, unstable (title: the type classify_attractor measures).",
-    "fig7": "Fig. 7 — ρ(A*(x)) of the Fig. 6 models.",
-    "fig8": "Fig. 8 — eigenvalues of A*(x) over the grid for the Fig. 6 models.",
-}
-
 _TITLES = {
     "fig2-stable": "asymptotically stable",
     "fig2-bibo": "BIBO stable",
