@@ -75,12 +75,12 @@ def test_bad_blocks_are_refused():
 
 
 def test_a_failed_proof_never_reads_like_a_success(tmp_path):
-    """The verdict and kind come first; a failing certificate's text is labelled as what it
-    would conclude, so "‖A*(x)‖₂ ≤ q < 1" under a failed check is not read as a result."""
+    """The verdict and kind come first; a failing certificate's text is labelled as a finding,
+    never as a conclusion, so a failed check is not read as a result."""
     rep = Report("t").certificate(_cert(False))
     page = rep.write(tmp_path) and (tmp_path / "index.html").read_text()
     assert "does not hold — nothing is concluded" in page and "✔ holds" not in page
-    assert "What it would conclude if it held:" in page and "Conclusion:" not in page
+    assert "Finding:" in page and "Conclusion:" not in page
     assert "cert fail" in page and "proof" in page
     ok = Report("t").certificate(_cert(True, "sampled"))
     page = ok.write(tmp_path / "ok") and (tmp_path / "ok" / "index.html").read_text()

@@ -255,7 +255,8 @@ def _certificate_html(c: dict) -> str:
     margin = c["margin"]
     margin = _cell(margin) if not isinstance(margin, float) else f"{margin:+.4g}"
     verdict = "✔ holds" if holds else "✘ does not hold — nothing is concluded from this check"
-    label = "Conclusion" if holds else "What it would conclude if it held"
+    # a failing certificate's text says what was found (certify words it from the verdict)
+    label = "Conclusion" if holds else "Finding"
     assumptions = "".join(f"<li>{esc(a)}</li>" for a in c.get("assumptions", []))
     return (
         f"<div class='cert {'pass' if holds else 'fail'}'>"
