@@ -293,8 +293,10 @@ def test_tangent_overflow_between_qrs_is_an_error_not_nan(system, h0, t_on):
     assert err.value.first_step == 1 and err.value.step == t_on
     # Hénon's gap λ₁ − λ₂ = 2.04: over 100 steps the columns are parallel to e^(−204), so the
     # second exponent would be −inf; that too is refused, and t_on = 10 works
-    with pytest.raises(DivergenceError, match="numerically parallel"):
+    with pytest.raises(DivergenceError, match="numerically parallel") as lost:
         lyapunov_spectrum(system, h0=h0.to(F64), steps=2 * t_on, t_on=100)
+    # the message says how many leading exponents are still within reach at this t_on
+    assert "or k ≤ 1 exponents (column 2 on lost rank)" in str(lost.value)
     ok = lyapunov_spectrum(system, h0=h0.to(F64), steps=2 * t_on, t_on=10)
     assert torch.isfinite(ok.exponents).all()
 

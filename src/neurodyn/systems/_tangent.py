@@ -54,15 +54,18 @@ def _check_rank(R: Tensor, first: int, last: int, t_on: int) -> None:
     if d.shape[-1] < 2:
         return
     eps = torch.finfo(R.dtype).eps
-    lost = d.amin(-1) <= 64 * eps * d.amax(-1)
+    lost_cols = d <= 64 * eps * d.amax(-1, keepdim=True)  # (B, k)
+    lost = lost_cols.any(-1)
     if not bool(lost.any()):
         return
     bad = lost.nonzero().flatten().tolist()
+    keep = int(lost_cols.any(0).float().argmax())  # columns before the first lost one are fine
     raise DivergenceError(
         f"the tangent vectors became numerically parallel between steps {first} and {last} "
         f"(|R_ii| / max|R_jj| ≤ 64 ε) in batch row(s) {bad[:10]}{' …' if len(bad) > 10 else ''}"
         f": the exponents are too far apart for t_on = {t_on} (gap × t_on must stay well below "
-        f"−ln ε = {-math.log(eps):.0f}); use a smaller t_on.",
+        f"−ln ε = {-math.log(eps):.0f}); use a smaller t_on"
+        + (f", or k ≤ {keep} exponents (column {keep + 1} on lost rank)." if keep else "."),
         step=last,
         first_step=first,
         rows=bad,
