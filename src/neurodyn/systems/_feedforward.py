@@ -6,12 +6,12 @@ import torch
 from torch import Tensor, nn
 
 from neurodyn.pwa import AffineForm, AffineLayer, linearize, parse_network, walk
-from neurodyn.systems._map import MapBase
+from neurodyn.systems._map import ModuleMap
 
 __all__ = ["FeedforwardMap"]
 
 
-class FeedforwardMap(MapBase):
+class FeedforwardMap(ModuleMap):
     """An autonomous map x_{t+1} = f(x_t) given by a square feedforward network f: ℝⁿ → ℝⁿ.
 
     ``jacobian`` is the exact Jacobian ∂f/∂x = W_L D_L W_{L−1} ⋯ D_1 W_0 with D_i = diag(σ'(z_i))
@@ -26,7 +26,7 @@ class FeedforwardMap(MapBase):
     input_size = None
 
     def __init__(self, net: nn.Module):
-        self.net = net
+        self.net = self._module = net
         self.layers = parse_network(net)
         affine = [layer for layer in self.layers if isinstance(layer, AffineLayer)]
         if not affine:
@@ -79,17 +79,6 @@ class FeedforwardMap(MapBase):
         if tangent is None:
             return torch.eye(n, dtype=h.dtype, device=h.device).expand(batch, n, n).clone()
         return tangent.transpose(1, 2)
-
-    @property
-    def dtype(self) -> torch.dtype | None:
-        """The network's parameter dtype: states are built in it."""
-        p = next(iter(self.net.parameters()), None)
-        return None if p is None else p.dtype
-
-    @property
-    def device(self) -> torch.device | None:
-        p = next(iter(self.net.parameters()), None)
-        return None if p is None else p.device
 
     def affine_form(self, h: Tensor) -> AffineForm:
         """The exact pointwise-affine form A*(h) h + b*(h) (see :func:`neurodyn.linearize`)."""

@@ -19,7 +19,15 @@ from torch import Tensor, nn
 
 from neurodyn.pwa import AffineForm
 
-__all__ = ["CallableMap", "Map", "MapBase", "as_map", "complete_map", "require_dtype"]
+__all__ = [
+    "CallableMap",
+    "Map",
+    "MapBase",
+    "ModuleMap",
+    "as_map",
+    "complete_map",
+    "require_dtype",
+]
 
 
 @runtime_checkable
@@ -108,6 +116,27 @@ class MapBase:
     def affine_form(self, h: Tensor) -> AffineForm | None:
         """The exact pointwise-affine form at ``h``, or None (the default: the map has none)."""
         return None
+
+
+class ModuleMap(MapBase):
+    """A Map computed by a torch module's parameters: ``dtype`` and ``device`` are those of the
+    module's first parameter (None for a module without parameters), read when asked, so they
+    follow ``module.double()`` or ``module.to(device)`` after the Map was made."""
+
+    _module: nn.Module
+
+    def _first_parameter(self) -> Tensor | None:
+        return next(iter(self._module.parameters()), None)
+
+    @property
+    def dtype(self) -> torch.dtype | None:
+        p = self._first_parameter()
+        return None if p is None else p.dtype
+
+    @property
+    def device(self) -> torch.device | None:
+        p = self._first_parameter()
+        return None if p is None else p.device
 
 
 class _ProtocolMap(MapBase):

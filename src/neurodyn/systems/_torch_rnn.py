@@ -51,7 +51,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from neurodyn.systems._map import MapBase
+from neurodyn.systems._map import ModuleMap
 
 __all__ = ["TorchRNNMap"]
 
@@ -59,7 +59,7 @@ _CELLS = (nn.RNNCell, nn.LSTMCell, nn.GRUCell)
 _MODULES = (nn.RNN, nn.LSTM, nn.GRU)
 
 
-class TorchRNNMap(MapBase):
+class TorchRNNMap(ModuleMap):
     """A PyTorch recurrent module as the map h_t = F(h_{t−1}, x_t), with its exact Jacobian.
 
     State layout: the Map state is one flat vector per batch row, ``(B, n)``:
@@ -133,7 +133,7 @@ class TorchRNNMap(MapBase):
             raise ValueError(f"lstm_state must be 'hc' or 'h', got {lstm_state!r}.")
         if lstm_state == "h" and self.kind != "lstm":
             raise ValueError("lstm_state='h' applies to LSTMs only (this module has no c).")
-        self.module = module
+        self.module = self._module = module
         self.lstm_state = lstm_state
         self.input_size = int(module.input_size)
         self.hidden_size = H = int(module.hidden_size)
@@ -146,17 +146,6 @@ class TorchRNNMap(MapBase):
             [torch.arange(i * self._width, i * self._width + H) for i in range(L)]
         )
         self._check_mode()
-
-    @property
-    def dtype(self) -> torch.dtype | None:
-        """The module's parameter dtype."""
-        p = next(iter(self.module.parameters()), None)
-        return None if p is None else p.dtype
-
-    @property
-    def device(self) -> torch.device | None:
-        p = next(iter(self.module.parameters()), None)
-        return None if p is None else p.device
 
     def __repr__(self) -> str:
         name = type(self.module).__name__
