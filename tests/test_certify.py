@@ -43,7 +43,7 @@ def test_theorem6_sufficient_is_only_a_heuristic():
     )
     report = neurodyn.certify(net, [(-3, 3), (-3, 3)], resolution=21)
     heuristic = report["theorem6_sufficient"]
-    assert heuristic.kind == "seed-heuristic"
+    assert heuristic.kind == "heuristic"
     assert heuristic.holds  # ρ(W_i) = 0 and |Λ| ≤ 1 ...
     assert not heuristic.proven
     assert not report["norm_product"].holds  # ... but ‖A‖‖B‖ = 4

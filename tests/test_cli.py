@@ -34,7 +34,7 @@ def test_demo_writes_report(tmp_path):
     names = [c["name"] for c in report["certificates"]["certificates"]]
     assert "norm_product" in names and "theorem6_sufficient" in names
     html = (out / "index.html").read_text()
-    assert "phase_portrait.png" in html and "seed-heuristic" in html
+    assert "phase_portrait.png" in html and "heuristic" in html
     assert "multipoint" in result.output
 
 

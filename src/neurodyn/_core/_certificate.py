@@ -8,7 +8,7 @@ the CLI treat them alike. ``kind`` is a closed set that says what ``holds=True``
   the numbers (norms, metric, bound) a reader needs to re-check it by hand.
 * ``"sampled"`` — computed on a finite point set (or along trajectories); ``holds=True`` only
   says that no sampled point violated it. Nothing is claimed between samples.
-* ``"seed-heuristic"`` — a condition as a paper states it where the paper's argument is wrong;
+* ``"heuristic"`` — a condition as a paper states it where the paper's argument is wrong;
   kept for comparison with the paper, never as a guarantee.
 """
 
@@ -21,7 +21,7 @@ from neurodyn._core._json import json_float, to_jsonable
 __all__ = ["CERTIFICATE_KINDS", "Certificate", "CertificateReport"]
 
 #: What ``Certificate.kind`` may be (see the module docstring).
-CERTIFICATE_KINDS = ("proof", "sampled", "seed-heuristic")
+CERTIFICATE_KINDS = ("proof", "sampled", "heuristic")
 
 
 @dataclass(frozen=True)

@@ -270,7 +270,7 @@ def phase_plane_report(
     )
     rep.section("Certificates").text(
         "proof: holds for every x under the stated assumptions; sampled: only on the sampled "
-        "points; seed-heuristic: a paper's condition whose argument is flawed, never a guarantee."
+        "points; heuristic: a paper's condition whose argument is flawed, never a guarantee."
     )
     for cert in pp.certificates:
         rep.certificate(cert)

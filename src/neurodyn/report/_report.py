@@ -219,7 +219,7 @@ _PAGE = """<!doctype html>
 _KIND_WORDS = {
     "proof": "holds for every state under the stated assumptions",
     "sampled": "checked on sampled points only",
-    "seed-heuristic": "a paper's condition whose argument is flawed; never a guarantee",
+    "heuristic": "a paper's condition whose argument is flawed; never a guarantee",
 }
 
 

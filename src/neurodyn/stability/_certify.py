@@ -6,7 +6,7 @@ Each certificate is a :class:`Certificate` whose ``kind`` says what its ``holds`
   the evidence holds the numbers a reader needs to check it by hand (layer norms, bounds).
 * ``"sampled"`` — computed on a finite point set; ``holds=True`` only says no sampled point
   violated it. Nothing is claimed between samples.
-* ``"seed-heuristic"`` — the condition as a seed paper states it, where the paper's argument is
+* ``"heuristic"`` — the condition as a paper states it, where the paper's argument is
   wrong; kept for comparison with the paper, never as a guarantee.
 
 Each certificate is one function (``_theorem6``, ``_norm_bounds``, ``_dissipativity``);

@@ -76,7 +76,7 @@ def theorem6_necessary(
 
 
 def theorem6_sufficient(bounds: LayerBounds) -> Certificate:
-    """ρ(W_i) ≤ 1 for every weight and sup|Λ| ≤ 1 (seed 000 Thm. 6, eq. 10), "seed-heuristic"."""
+    """ρ(W_i) ≤ 1 for every weight and sup|Λ| ≤ 1 (seed 000 Thm. 6, eq. 10), "heuristic"."""
     rhos = bounds.spectral_radii
     lam = bounds.lambda_bounds
     if not all(r is not None for r in rhos):
@@ -84,7 +84,7 @@ def theorem6_sufficient(bounds: LayerBounds) -> Certificate:
             "theorem6_sufficient",
             False,
             float("nan"),
-            "seed-heuristic",
+            "heuristic",
             "layer-wise spectral radii ρ(W_i) ≤ 1 (seed 000 Thm. 6, sufficient condition).",
             "Not applicable: some weight is not square, so ρ(W_i) is undefined. Nothing is "
             "concluded.",
@@ -112,7 +112,7 @@ def theorem6_sufficient(bounds: LayerBounds) -> Certificate:
         "theorem6_sufficient",
         holds,
         1.0 - worst,
-        "seed-heuristic",
+        "heuristic",
         "layer-wise spectral radii ρ(W_i) ≤ 1 and sup|Λ| ≤ 1 (seed 000 Thm. 6, sufficient "
         "condition, via eq. 10).",
         conclusion,
