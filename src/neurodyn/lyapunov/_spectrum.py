@@ -183,14 +183,15 @@ def _shape(t) -> object:
 
 
 def _resolve_batch_first(map, batch_first: bool | None) -> bool:
-    """``batch_first`` as given; else a torch ``nn.RNN/LSTM/GRU`` module's own convention (as
-    torch reads its inputs); else True (neurodyn's ``(B, T, F)`` for every Map)."""
+    """``batch_first`` as given; else a module's own convention (torch ``nn.RNN/LSTM/GRU`` and
+    neurodyn's cells: a boolean ``batch_first`` attribute, as the module reads its inputs); else
+    True (neurodyn's ``(B, T, F)`` for every Map)."""
     if batch_first is not None:
         if not isinstance(batch_first, bool):
             raise TypeError(f"batch_first must be True, False or None, got {batch_first!r}.")
         return batch_first
-    if isinstance(map, nn.RNNBase):
-        return bool(map.batch_first)
+    if isinstance(map, nn.Module) and isinstance(getattr(map, "batch_first", None), bool):
+        return map.batch_first
     return True
 
 
