@@ -11,6 +11,7 @@ import pytest
 import torch
 from torch import nn
 
+import neurodyn.nn as ndnn
 from neurodyn.systems import (
     CallableMap,
     FlowMap,
@@ -67,6 +68,25 @@ ADAPTERS = {
     "frozen-lstm": lambda: FrozenInput(
         _rnn(nn.LSTM, input_size=2, hidden_size=3)(), torch.tensor([0.2, -0.4], dtype=F64)
     ),
+    # --- neurodyn.nn recurrent cells (full-state analytic Jacobians) ---
+    "cell-lipschitz-euler": lambda: as_map(_rnn(ndnn.LipschitzRNN, input_size=2, hidden_size=4)()),
+    "cell-lipschitz-imex": lambda: as_map(
+        _rnn(ndnn.LipschitzRNN, input_size=2, hidden_size=4, method="imex", dt=0.5, beta_a=0.5)()
+    ),
+    "cell-antisymmetric": lambda: as_map(
+        _rnn(ndnn.AntisymmetricRNN, input_size=2, hidden_size=4, eps=0.3)()
+    ),
+    "cell-cornn": lambda: as_map(_rnn(ndnn.CoRNN, input_size=2, hidden_size=3)()),
+    "cell-lem": lambda: as_map(_rnn(ndnn.LEM, input_size=2, hidden_size=3, dt=0.7)()),
+    "cell-noisy": lambda: as_map(_rnn(ndnn.NoisyRNN, input_size=2, hidden_size=3)().train()),
+    "cell-ctrnn-euler": lambda: as_map(_rnn(ndnn.CTRNN, input_size=2, hidden_size=3)()),
+    "cell-ctrnn-imex-sigmoid": lambda: as_map(
+        _rnn(ndnn.CTRNN, input_size=2, hidden_size=3, method="imex", nonlinearity="sigmoid")()
+    ),
+    "cell-ctrnn-rk4-relu": lambda: as_map(
+        _rnn(ndnn.CTRNN, input_size=2, hidden_size=3, method="rk4", nonlinearity="relu")()
+    ),
+    # --- end cells ---
 }
 
 
