@@ -67,8 +67,9 @@ def test_forward_equals_iterating_the_map(name):
     with torch.no_grad():
         out, hT = cell(x, h0)
         states = _iterate(cell, x, h0)
-    torch.testing.assert_close(out, states[..., : cell.hidden_size], atol=1e-14, rtol=0)
-    torch.testing.assert_close(hT, states[-1], atol=1e-14, rtol=0)
+    # up to rounding (forward projects the inputs of all steps in one matmul, the Map per step)
+    torch.testing.assert_close(out, states[..., : cell.hidden_size], atol=1e-13, rtol=0)
+    torch.testing.assert_close(hT, states[-1], atol=1e-13, rtol=0)
     assert out.shape == (12, 3, cell.hidden_size) and hT.shape == (3, cell.state_size)
 
 
@@ -390,6 +391,9 @@ def test_property_forward_is_map_iteration_and_jacobian_is_autograd(o):
     if o["batch_first"]:
         out = out.transpose(0, 1)
     assert out.dtype == hT.dtype == o["dtype"]
-    torch.testing.assert_close(out, states[..., : cell.hidden_size], atol=0, rtol=0)
-    torch.testing.assert_close(hT, states[-1], atol=0, rtol=0)
+    # equal up to rounding: forward projects the whole sequence in one matmul, the Map one step
+    # at a time (different blocking); a few ulps per step over 5 steps of O(1) states
+    tol = 1e-12 if o["dtype"] == F64 else 1e-5
+    torch.testing.assert_close(out, states[..., : cell.hidden_size], atol=tol, rtol=0)
+    torch.testing.assert_close(hT, states[-1], atol=tol, rtol=0)
     check_map(cell, h0, x[0], fused_exact=True)  # jacrev to 1e-10 (f64) / 1e-4 (f32)
