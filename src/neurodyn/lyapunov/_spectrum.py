@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
+from neurodyn._core import register_result, tensor_from_json, tensor_to_json, to_jsonable
 from neurodyn.lyapunov._qr import QR_METHODS, qr
 from neurodyn.systems import TangentMap, complete_map
 from neurodyn.systems._map import require_dtype
@@ -46,6 +47,10 @@ def kaplan_yorke_dimension(exponents: Tensor) -> float:
     return j + float(sums[j - 1]) / abs(float(lam[j]))
 
 
+_ARRAYS = ("exponents", "stderr", "per_sample", "running", "drift", "ftle", "r_values", "q_vectors")
+
+
+@register_result
 @dataclass(frozen=True)
 class LyapunovResult:
     """A Lyapunov spectrum with its uncertainty and diagnostics.
@@ -117,11 +122,25 @@ class LyapunovResult:
             "sum": float(self.exponents.sum()),
         }
 
+    def __repr__(self) -> str:
+        lam = ", ".join(f"{v:.4g}" for v in self.exponents.tolist()[:4])
+        more = f", … ({self.k} in all)" if self.k > 4 else ""
+        se = float(self.stderr.max()) if self.stderr.numel() else float("nan")
+        return (
+            f"LyapunovResult(exponents=[{lam}{more}], max s.e. {se:.2g}, "
+            f"batch={self.per_sample.shape[0]}, steps={self.steps}, t_on={self.t_on}"
+            + (", interrupted" if self.interrupted else "")
+            + ")"
+        )
+
     def to_dict(self) -> dict:
+        """The summary (exponents, stderr, drift, statistics, run settings) and, under
+        ``"arrays"``, every tensor as a record :meth:`from_dict` reads back exactly."""
         return {
-            "exponents": self.exponents.tolist(),
-            "stderr": self.stderr.tolist(),
-            "drift": self.drift.tolist(),
+            "type": "LyapunovResult",
+            "exponents": to_jsonable(self.exponents.tolist()),
+            "stderr": to_jsonable(self.stderr.tolist()),
+            "drift": to_jsonable(self.drift.tolist()),
             "units": "nats per unit time" if self.base == math.e else f"log base {self.base}",
             "steps": self.steps,
             "warmup": self.warmup,
@@ -129,8 +148,24 @@ class LyapunovResult:
             "dt": self.dt,
             "batch": self.per_sample.shape[0],
             "interrupted": self.interrupted,
-            **self.stats(),
+            "base": self.base,
+            **to_jsonable(self.stats()),
+            "arrays": {name: tensor_to_json(getattr(self, name)) for name in _ARRAYS},
         }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LyapunovResult:
+        """Inverse of :meth:`to_dict`."""
+        arrays = {name: tensor_from_json(d["arrays"].get(name)) for name in _ARRAYS}
+        return cls(
+            **arrays,
+            steps=int(d["steps"]),
+            warmup=int(d["warmup"]),
+            t_on=int(d["t_on"]),
+            dt=float(d["dt"]),
+            base=float(d.get("base", math.e)),
+            interrupted=bool(d.get("interrupted", False)),
+        )
 
     def plot(self, **kwargs):
         """Spectrum with error bars (see :func:`neurodyn.plot.lyapunov_spectrum_plot`)."""
