@@ -111,9 +111,10 @@ def _auto_cells(states: Tensor, ok: Tensor, cells: int) -> tuple[Tensor, Tensor]
         return ones, 0 * ones
     lo, hi = pts.amin(dim=0), pts.amax(dim=0)
     edge = (hi - lo) / cells
-    big = float(edge.max())
-    floor = big if big > 0 else 1e-3 * (1 + float(lo.abs().max()))
-    edge = torch.where(edge > 1e-3 * floor, edge, torch.full_like(edge, floor))
+    # never finer than rounding can resolve: 1e-6 (float64) or ~1e-4 (float32) of the scale
+    scale = 1 + float(torch.maximum(lo.abs(), hi.abs()).max())
+    big = max(float(edge.max()), max(1e-6, 1e3 * torch.finfo(pts.dtype).eps) * scale)
+    edge = torch.where(edge > 1e-3 * big, edge, torch.full_like(edge, big))
     return edge, lo - 0.5 * edge
 
 
