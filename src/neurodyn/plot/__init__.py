@@ -1,5 +1,5 @@
 """Matplotlib figures of neurodyn results: phase portraits, basins, spectral-radius maps,
-eigenvalue clouds and linear regions (Drgoňa et al. 2022, Figs. 2–8), and Lyapunov spectra.
+eigenvalue clouds and linear regions (Drgoňa et al., Spectral analysis, Figs. 2–8), and Lyapunov spectra.
 Above 2-D, phase portraits and basins are drawn through two coordinates (a slice) or a PCA
 projection, and say so in their axis labels and title.
 

@@ -57,7 +57,7 @@ def basins_map(
     dims: tuple[int, int] | None = None,
     projection: str | None = None,
 ) -> Figure:
-    """Regions of attraction (Drgoňa et al. 2022, Fig. 2, top row) from a
+    """Regions of attraction (Drgoňa et al., Spectral analysis, Fig. 2, top row) from a
     :class:`~neurodyn.dynamics.BasinsResult`: one colour per attractor's basin (fixed points,
     cycles, chaotic sets), dark grey for divergent points, light grey for bounded points that did
     not reach an attractor; attractors marked.

@@ -1,4 +1,4 @@
-"""Matplotlib figures for neurodyn results (Drgoňa et al. 2022, Figs. 2–8).
+"""Matplotlib figures for neurodyn results (Drgoňa et al., Spectral analysis, Figs. 2–8).
 
 Every function only *draws* what it is given — trajectories, fixed points, basins, spectral
 radii, eigenvalues, region ids — and computes nothing about the dynamics itself. Figures are
@@ -130,7 +130,7 @@ def phase_portrait(
     dims: tuple[int, int] | None = None,
     projection: str | None = None,
 ) -> Figure:
-    """Phase portrait of a map (Drgoňa et al. 2022, Figs. 2, 4, 6); above 2-D through two
+    """Phase portrait of a map (Drgoňa et al., Spectral analysis, Figs. 2, 4, 6); above 2-D through two
     coordinates or a PCA projection, labelled as such.
 
     Args:
@@ -348,7 +348,7 @@ def spectral_radius_map(
     title: str | None = None,
     threshold: float = 1.0,
 ) -> Figure:
-    """ρ(A*(x)) over the phase plane (Drgoňa et al. 2022, Figs. 3, 7).
+    """ρ(A*(x)) over the phase plane (Drgoňa et al., Spectral analysis, Figs. 3, 7).
 
     A diverging colormap centred at ``threshold`` (blue below: locally contracting; red above:
     locally expanding), a black contour where ρ = ``threshold`` and a colorbar.
@@ -405,7 +405,7 @@ def eigenvalue_cloud(
 ) -> Figure:
     """Eigenvalues of A*(x) over many points in the complex plane.
 
-    As in Drgoňa et al. 2022, Figs. 2, 5, 8.
+    As in Drgoňa et al., Spectral analysis, Figs. 2, 5, 8.
 
     Args:
         eigenvalues: ``(B, n)`` complex (or real) tensor; flattened, non-finite values dropped,
@@ -504,7 +504,7 @@ def regions_map(
 ) -> Figure:
     """Linear regions of a piecewise-affine net over the phase plane.
 
-    As in Drgoňa et al. 2022, Fig. 3 (ReLU).
+    As in Drgoňa et al., Spectral analysis, Fig. 3 (ReLU).
 
     Args:
         xs, ys: grid axes ``(nx,)``, ``(ny,)``.

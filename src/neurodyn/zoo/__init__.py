@@ -1,4 +1,4 @@
-"""Model zoo: the built-in demo network and the experimental grid of Drgoňa et al. 2022
+"""Model zoo: the built-in demo network and the experimental grid of Drgoňa et al., Spectral analysis
 (Spectral analysis, App. D, Table 1).
 
 ``grid()`` lists the 828 configurations of App. D; ``build(config)`` returns one as a plain
