@@ -1,5 +1,5 @@
-"""Drgoňa et al., Spectral analysis, Figs. 2–8 regenerated from the zoo: the paper's qualitative claims,
-measured.
+"""Drgoňa et al., Spectral analysis, Figs. 2–8 regenerated from the zoo: the paper's qualitative
+claims, measured.
 
 One run of :func:`neurodyn.reproduce.paper_figures` at a coarse grid (31 × 31) feeds every
 test; the assertion messages quote what the paper says.

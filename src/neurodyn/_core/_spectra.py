@@ -2,8 +2,9 @@
 
 All functions take ``(B, m, n)`` tensors (a single matrix is a batch of one) or an
 :class:`~neurodyn.pwa.AffineForm`, and return per-matrix results. 2×2 matrices — the phase-plane
-case of the case studies in Drgoňa et al., Spectral analysis — use closed forms, 10–20× faster than LAPACK calls on
-millions of tiny matrices (``benchmarks/bench_pwa_grid.py``); larger ones use ``torch.linalg``.
+case of the case studies in Drgoňa et al., Spectral analysis — use closed forms, 10–20× faster than
+LAPACK calls on millions of tiny matrices (``benchmarks/bench_pwa_grid.py``); larger ones use
+``torch.linalg``.
 """
 
 from __future__ import annotations

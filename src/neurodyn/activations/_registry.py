@@ -1,6 +1,7 @@
 """Elementwise activations as the diagonal scaling Λ_z of the pointwise-affine form.
 
-Every supported activation σ is written (Drgoňa et al., Dissipative, eq. 6a–6b; Drgoňa et al., Spectral analysis, eq. 4 and Remark 11) as
+Every supported activation σ is written (Drgoňa et al., Dissipative, eq. 6a–6b; Drgoňa et al.,
+Spectral analysis, eq. 4 and Remark 11) as
 
     σ(z) = Λ(z) · z + σ(0),      Λ(z) = (σ(z) − σ(0)) / z   for z ≠ 0,   Λ(0) = σ'(0).
 
@@ -88,7 +89,8 @@ class ActivationSpec:
         return out.detach(), d
 
     def scaling(self, z: Tensor) -> Tensor:
-        """Λ(z) = (σ(z) − σ(0)) / z elementwise, σ'(0) where z = 0 (Drgoňa et al., Spectral analysis, Remark 11)."""
+        """Λ(z) = (σ(z) − σ(0)) / z elementwise, σ'(0) where z = 0 (Drgoňa et al., Spectral
+        analysis, Remark 11)."""
         return self.scaling_and_output(z)[0]
 
     def scaling_and_output(self, z: Tensor) -> tuple[Tensor, Tensor]:

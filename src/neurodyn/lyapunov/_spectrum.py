@@ -6,9 +6,9 @@ tangent vectors Q ← J_t Q and every ``t_on`` steps factor Q = Q'R; then
     λ_i = (1 / (T·dt)) Σ_blocks log|R_ii|                              (Vogt, dissertation, eq. 2.7)
 
 in nats per unit time (``dt`` is the Map's time step: 1 for discrete maps). Differences from the
-dissertation's published code (docs/lyapunov.md): J is evaluated at the state the step starts from (Alg. 1
-evaluates it after the update); Q is propagated by J, not Jᵀ; exponents are in nats, not log₂;
-the LSTM state is (h, c); the warm-up reorthonormalises Q so it cannot overflow.
+dissertation's published code (docs/lyapunov.md): J is evaluated at the state the step starts from
+(Alg. 1 evaluates it after the update); Q is propagated by J, not Jᵀ; exponents are in nats, not
+log₂; the LSTM state is (h, c); the warm-up reorthonormalises Q so it cannot overflow.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ class LyapunovResult:
         drift: ``(k,)`` |running estimate at the end − at 80 % of the run|: a convergence check.
         steps, warmup, t_on, dt, base: what was run.
         ftle: ``(B, blocks, k)`` finite-time exponents per QR block (``keep_history=True``).
-        r_values: ``(B, blocks, k)`` |R_ii| per block (``keep_history=True``; Vogt, dissertation, Ch. 4).
+        r_values: ``(B, blocks, k)`` |R_ii| per block (``keep_history=True``; Vogt,
+            dissertation, Ch. 4).
         q_vectors: ``(B, blocks, n, k)`` Q after each QR (``keep_vectors=True``).
         interrupted: True if the run was stopped early (Ctrl-C); ``steps`` then counts the
             steps actually accumulated.
@@ -112,7 +113,8 @@ class LyapunovResult:
         return int((self.exponents > 0).sum())
 
     def stats(self) -> dict:
-        """The usual spectrum statistics (Vogt, dissertation, §1.3): max, mean, variance, #positive, D_KY."""
+        """The usual spectrum statistics (Vogt, dissertation, §1.3): max, mean, variance,
+        #positive, D_KY."""
         return {
             "max": self.max,
             "mean": self.mean,
@@ -396,8 +398,8 @@ def lyapunov_spectrum(
 ) -> LyapunovResult:
     """The k largest Lyapunov exponents of a Map, batched over inputs or initial conditions.
 
-    Implements Vogt, dissertation, Alg. 2 (warm-up, QR every ``t_on`` steps) with the conventions in the
-    module docstring; the spirit of ChaosTools' ``lyapunovspectrum(ds, N, k; Ttr, Δt)``. The
+    Implements Vogt, dissertation, Alg. 2 (warm-up, QR every ``t_on`` steps) with the conventions
+    in the module docstring; the spirit of ChaosTools' ``lyapunovspectrum(ds, N, k; Ttr, Δt)``. The
     iteration is a :class:`~neurodyn.systems.TangentMap` (state + k tangent vectors).
 
     Args:
@@ -412,16 +414,16 @@ def lyapunov_spectrum(
         steps: accumulated steps T (required for autonomous maps).
         warmup: steps that evolve the state *and* the tangent vectors, reorthonormalising every
             ``t_on`` steps, without accumulating.
-        t_on: steps between QR factorisations (Vogt, dissertation: T_ON). The tangent vectors grow by
-            up to e^(λ₁·t_on) between QRs, which must stay inside the float range.
+        t_on: steps between QR factorisations (Vogt, dissertation: T_ON). The tangent vectors grow
+            by up to e^(λ₁·t_on) between QRs, which must stay inside the float range.
         base: logarithm base (e for nats, 2 for bits).
         qr_method: "householder", "cholesky" (CholeskyQR2 with fallback) or "auto".
         keep_history: keep FTLEs and R-values per block (Vogt, dissertation, Ch. 4).
         keep_vectors: keep Q after every QR (memory B·blocks·n·k).
         q0: initial tangent vectors: ``"random"`` (default; one orthonormal ``(n, k)`` frame
             from a generator seeded with 0, shared by the batch, so runs are reproducible and
-            the k columns are generic), ``"identity"`` (the dissertation's choice: the first k columns
-            of I, which can sit in an invariant subspace, e.g. for triangular maps), or a
+            the k columns are generic), ``"identity"`` (the dissertation's choice: the first k
+            columns of I, which can sit in an invariant subspace, e.g. for triangular maps), or a
             tensor ``(n, k)`` / ``(B, n, k)``.
         progress: called as ``progress(done, total)`` after every QR, warm-up included
             (``total = warmup + steps``), e.g. to drive a progress bar. Ctrl-C during the

@@ -1,6 +1,6 @@
 """Matplotlib figures of neurodyn results: phase portraits, basins, spectral-radius maps,
-eigenvalue clouds and linear regions (Drgoňa et al., Spectral analysis, Figs. 2–8), and Lyapunov spectra.
-Above 2-D, phase portraits and basins are drawn through two coordinates (a slice) or a PCA
+eigenvalue clouds and linear regions (Drgoňa et al., Spectral analysis, Figs. 2–8), and Lyapunov
+spectra. Above 2-D, phase portraits and basins are drawn through two coordinates (a slice) or a PCA
 projection, and say so in their axis labels and title.
 
 Each function draws given results (it computes no dynamics), takes an optional ``ax`` and

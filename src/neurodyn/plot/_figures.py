@@ -130,8 +130,8 @@ def phase_portrait(
     dims: tuple[int, int] | None = None,
     projection: str | None = None,
 ) -> Figure:
-    """Phase portrait of a map (Drgoňa et al., Spectral analysis, Figs. 2, 4, 6); above 2-D through two
-    coordinates or a PCA projection, labelled as such.
+    """Phase portrait of a map (Drgoňa et al., Spectral analysis, Figs. 2, 4, 6); above 2-D through
+    two coordinates or a PCA projection, labelled as such.
 
     Args:
         trajectories: a :class:`~neurodyn.dynamics.Trajectory` with ``states`` ``(B, T+1, n)``
