@@ -1,6 +1,7 @@
 """Results round-trip through JSON (``Cls.from_dict(json.loads(json.dumps(r.to_dict())))`` equals
 ``r``, NaN where NaN was, same dtypes), ``neurodyn.load_result`` picks the class from the
-``"type"`` field, and every repr is a line or two (the issue: reprs printed the whole history)."""
+``"result_type"`` field, and every repr is a line or two (the issue: reprs printed the whole
+history)."""
 
 from __future__ import annotations
 
@@ -149,7 +150,7 @@ def test_every_result_type_is_registered_and_named_in_to_dict():
     ):
         assert RESULT_TYPES[cls.__name__] is cls
     for r in RESULTS.values():
-        assert r.to_dict()["type"] == type(r).__name__
+        assert r.to_dict()["result_type"] == type(r).__name__
 
 
 def test_load_result_from_a_file_and_bad_inputs(tmp_path):
@@ -157,10 +158,10 @@ def test_load_result_from_a_file_and_bad_inputs(tmp_path):
     path.write_text(json.dumps(RESULTS["trajectory"].to_dict()))
     same(RESULTS["trajectory"], neurodyn.load_result(path))
     same(RESULTS["trajectory"], neurodyn.load_result(str(path)))
-    with pytest.raises(ValueError, match="'type' field"):
+    with pytest.raises(ValueError, match="'result_type' field"):
         neurodyn.load_result({"steps": 3})
     with pytest.raises(ValueError, match=r"unknown result type 'Nope'.*LyapunovResult"):
-        neurodyn.load_result({"type": "Nope"})
+        neurodyn.load_result({"result_type": "Nope"})
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,7 @@ class Certificate:
 
     def to_dict(self) -> dict:
         return {
-            "type": "Certificate",
+            "result_type": "Certificate",
             "name": self.name,
             "holds": self.holds,
             "proven": self.proven,
@@ -131,7 +131,7 @@ class CertificateReport:
 
     def to_dict(self) -> dict:
         return {
-            "type": "CertificateReport",
+            "result_type": "CertificateReport",
             "domain": to_jsonable(self.domain),
             "certificates": [c.to_dict() for c in self.certificates],
         }

@@ -1,8 +1,10 @@
 """Results back from JSON: tensors as tagged JSON values, a registry of result types and
 :func:`load_result`.
 
-Every result's ``to_dict()`` carries ``"type": "<ClassName>"``; ``Cls.from_dict(d)`` rebuilds it,
-and :func:`load_result` picks the class from that field, so
+Every result's ``to_dict()`` carries ``"result_type": "<ClassName>"`` (not ``"type"``, which
+reports and user dicts use for their own purposes, e.g. a report block ``{"type": "certificate",
+**cert.to_dict()}``); ``Cls.from_dict(d)`` rebuilds it, and :func:`load_result` picks the class
+from that field, so
 
     ``load_result(json.loads(json.dumps(r.to_dict())))``
 
@@ -31,7 +33,7 @@ __all__ = [
     "tensor_to_json",
 ]
 
-#: Result classes by the ``"type"`` name their ``to_dict`` writes (filled by
+#: Result classes by the ``"result_type"`` name their ``to_dict`` writes (filled by
 #: :func:`register_result` when the defining module is imported).
 RESULT_TYPES: dict[str, type] = {}
 
@@ -84,12 +86,13 @@ def tensor_from_json(d: dict | None) -> Tensor | None:
 def load_result(source: str | Path | dict):
     """A result back from its ``to_dict()`` (a dict, or a path to a JSON file holding one).
 
-    The class is chosen by the dict's ``"type"`` field among the registered result types
+    The class is chosen by the dict's ``"result_type"`` field among the registered result types
     (:data:`RESULT_TYPES`: ``LyapunovResult``, ``FixedPointsResult``, ``BasinsResult``,
     ``AttractorsResult``, ``Trajectory``, ``Certificate``, ``CertificateReport``, …).
 
     Raises:
-        ValueError: no ``"type"`` field, or a type that is not registered (names the known ones).
+        ValueError: no ``"result_type"`` field, or a type that is not registered (names the known
+        ones).
 
     Example:
         >>> import json, torch, neurodyn
@@ -100,12 +103,12 @@ def load_result(source: str | Path | dict):
     """
     if isinstance(source, str | Path):
         source = json.loads(Path(source).read_text())
-    if not isinstance(source, dict) or "type" not in source:
+    if not isinstance(source, dict) or "result_type" not in source:
         raise ValueError(
-            "load_result needs a result's to_dict() (a dict with a 'type' field) or a JSON "
-            "file holding one."
+            "load_result needs a result's to_dict() (a dict with a 'result_type' field) or a "
+            "JSON file holding one."
         )
-    name = source["type"]
+    name = source["result_type"]
     cls = RESULT_TYPES.get(name)
     if cls is None:
         raise ValueError(

@@ -52,7 +52,7 @@ class Attractor:
 
     def to_dict(self) -> dict:
         return {
-            "type": "Attractor",
+            "result_type": "Attractor",
             "kind": self.kind,
             "period": self.period,
             "lyapunov": None if self.lyapunov is None else json_float(self.lyapunov),
@@ -143,7 +143,7 @@ class AttractorsResult:
 
     def to_dict(self) -> dict:
         return {
-            "type": "AttractorsResult",
+            "result_type": "AttractorsResult",
             "attractors": [a.to_dict() for a in self.attractors],
             "fractions": self.fractions(),
             "fraction_stderr": self.stderr(),

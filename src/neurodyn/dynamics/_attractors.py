@@ -43,7 +43,7 @@ class AttractorResult:
 
     def to_dict(self) -> dict:
         return {
-            "type": "AttractorResult",
+            "result_type": "AttractorResult",
             "kind": self.kind,
             "evidence": self.evidence,
             "rule": self.rule,

@@ -83,7 +83,7 @@ class BasinsResult:
         )
 
     def to_dict(self) -> dict:
-        out = {"type": "BasinsResult"}
+        out = {"result_type": "BasinsResult"}
         if self.xs is not None:
             out["resolution"] = [len(self.xs), len(self.ys)]
             out["box"] = [

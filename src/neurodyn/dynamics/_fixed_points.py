@@ -101,7 +101,7 @@ class FixedPointsResult:
 
     def to_dict(self) -> dict:
         return {
-            "type": "FixedPointsResult",
+            "result_type": "FixedPointsResult",
             "points": [p.to_dict() for p in self.points],
             "seeds": self.seeds,
             "converged": self.converged,

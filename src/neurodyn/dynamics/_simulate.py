@@ -42,7 +42,7 @@ class Trajectory:
         """Summary (steps, batch, diverged, bound) and the full arrays (``states``,
         ``diverged_at`` as tensor records) so that :meth:`from_dict` rebuilds it."""
         return {
-            "type": "Trajectory",
+            "result_type": "Trajectory",
             "steps": self.states.shape[1] - 1,
             "batch": self.states.shape[0],
             "diverged": int(self.diverged.sum()),

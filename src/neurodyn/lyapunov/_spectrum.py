@@ -139,7 +139,7 @@ class LyapunovResult:
         """The summary (exponents, stderr, drift, statistics, run settings) and, under
         ``"arrays"``, every tensor as a record :meth:`from_dict` reads back exactly."""
         return {
-            "type": "LyapunovResult",
+            "result_type": "LyapunovResult",
             "exponents": to_jsonable(self.exponents.tolist()),
             "stderr": to_jsonable(self.stderr.tolist()),
             "drift": to_jsonable(self.drift.tolist()),
