@@ -91,8 +91,8 @@ def load_result(source: str | Path | dict):
     ``AttractorsResult``, ``Trajectory``, ``Certificate``, ``CertificateReport``, …).
 
     Raises:
-        ValueError: no ``"result_type"`` field, or a type that is not registered (names the known
-        ones).
+        ValueError: no ``"result_type"`` field, or a type that is not registered (names the
+            known ones).
 
     Example:
         >>> import json, torch, neurodyn
