@@ -95,7 +95,8 @@ class FixedPointsResult:
             kinds[p.kind] = kinds.get(p.kind, 0) + 1
         found = ", ".join(f"{k} {v}" for k, v in kinds.items()) or "none"
         return (
-            f"FixedPointsResult({len(self)} fixed points ({found}) from {self.seeds} seeds, "
+            f"FixedPointsResult({len(self)} fixed point{'' if len(self) == 1 else 's'} ({found}) "
+            f"from {self.seeds} seeds, "
             f"{self.converged} converged, tol={self.tol:g})"
         )
 
