@@ -17,7 +17,7 @@ Example:
 
 import importlib
 
-from neurodyn._core import Box, Certificate, load_result
+from neurodyn._core import Box, Certificate, load_result, rich_progress
 from neurodyn.dynamics import attractors, basins, classify_attractor, fixed_points, simulate
 from neurodyn.lyapunov import covariant_lyapunov_vectors, lyapunov_spectrum
 from neurodyn.pwa import AffineForm, linear_regions, linearize
@@ -74,6 +74,7 @@ __all__ = [
     "load_result",
     "lyapunov_spectrum",
     "norm2",
+    "rich_progress",
     "simulate",
     "singular_values",
     "spectral_radius",

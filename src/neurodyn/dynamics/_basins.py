@@ -201,7 +201,8 @@ def basins(
         resolution: grid points per axis (grid and slice).
         steps: transient steps before the recurrence window (``window`` steps recorded; see
             :data:`neurodyn.dynamics.RECURRENCE_RULE` for ``cells`` / ``cell_size``).
-        progress: ``progress(done, total)`` in iteration steps; the last call has done == total.
+        progress: ``progress(done, total)`` in iteration steps; the last call has done == total
+            (``with neurodyn.rich_progress("basins") as bar: basins(..., progress=bar)``).
 
     Raises:
         ValueError: a box of the wrong dimension; bad ``dims``; starts of the wrong shape.

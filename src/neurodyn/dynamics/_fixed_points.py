@@ -174,7 +174,7 @@ def fixed_points(
         max_iter, max_step: Newton iterations and the ∞-norm step clip.
         progress: ``progress(done, total)`` after each Newton iteration (``total = max_iter``;
             the last call is ``(max_iter, max_iter)``, also when every seed converged early),
-            e.g. :func:`neurodyn._core.rich_progress`.
+            e.g. :func:`neurodyn.rich_progress`.
 
     Raises:
         ValueError: neither seeds nor a box, a box of the wrong dimension, n > 3 for a grid.

@@ -29,7 +29,9 @@ __all__ = ["RECURRENCE_RULE", "attractors"]
 
 RECURRENCE_RULE = (
     "Iterate every start `steps` steps (transient), then record `window` more. Space is "
-    "tessellated into cells of edge `cell_size` (default: the box edges / `cells`). A trajectory "
+    "tessellated into cells of edge `cell_size` (default: the per-coordinate extent of the "
+    "recorded states of bounded trajectories / `cells`, never below 1e-6 of their scale). A "
+    "trajectory "
     "escapes if ‖x‖₂ > bound or it turns non-finite. It is recurrent (on an attractor) if at "
     "least `recurrence` of the steps in the second half of its window land in cells it visited in "
     "the first half. Recurrent trajectories whose second-half cell sets overlap (directly or "
@@ -343,8 +345,8 @@ def attractors(
             unresolved (label −2).
         bound: escape radius. recurrence: the revisit fraction of the rule.
         max_period, lyap_tol: see the rule.
-        progress: ``progress(done, total)`` in iteration steps (a :class:`neurodyn._core.Progress`
-            such as :func:`neurodyn._core.rich_progress`); the last call has done == total.
+        progress: ``progress(done, total)`` in iteration steps (any callable, e.g. from
+            :func:`neurodyn.rich_progress`); the last call has done == total.
 
     Returns:
         :class:`AttractorsResult`: ``attractors`` (each with kind, points, period, λ₁,
