@@ -58,6 +58,13 @@ def row_ids(rows: Tensor) -> tuple[Tensor, int]:
     (``torch.unique(dim=0)`` does the same but is ~30× slower)."""
     if rows.shape[0] == 0:
         return torch.zeros(0, dtype=torch.long, device=rows.device), 0
+    lo = rows.amin(dim=0)
+    spans = (rows.amax(dim=0) - lo + 1).tolist()
+    if math.prod(spans) < 2**62:  # one exact mixed-radix key, one sort
+        strides = [math.prod(spans[j + 1 :]) for j in range(len(spans))]
+        key = ((rows - lo) * torch.tensor(strides, dtype=torch.long, device=rows.device)).sum(dim=1)
+        ids = _rank(key)
+        return ids, int(ids.max()) + 1
     ids = _rank(rows[:, 0])
     for j in range(1, rows.shape[1]):
         col = _rank(rows[:, j])
