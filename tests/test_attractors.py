@@ -378,3 +378,18 @@ def test_progress_increases_and_ends_at_total(what):
             f, (-1.0, -1.0), (1.0, 1.0), resolution=3, transient=10, window=10, progress=progress
         )
     _check_progress(calls)
+
+
+@pytest.mark.parametrize("scale", [5, 2**40], ids=["mixed-radix key", "column ranks"])
+def test_row_ids_number_distinct_rows_like_torch_unique(scale):
+    from neurodyn.dynamics._recurrence import row_ids
+
+    gen = torch.Generator().manual_seed(7)
+    rows = torch.randint(-scale, scale, (400, 4), generator=gen)
+    rows = torch.cat([rows, rows[:100]])  # repeated rows must share ids
+    ids, n = row_ids(rows)
+    _, ref = torch.unique(rows, dim=0, return_inverse=True)
+    assert n == int(ref.max()) + 1
+    # the same partition of rows: ids ↔ ref is a bijection
+    pairs = set(zip(ids.tolist(), ref.tolist(), strict=True))
+    assert len(pairs) == n == len({a for a, _ in pairs}) == len({b for _, b in pairs})
