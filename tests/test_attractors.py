@@ -208,7 +208,7 @@ def test_ten_dimensional_product_of_known_maps():
     r = tanh_root(2.0)
     f = Product10()
     box = Box((-1.0, 0.05, *([-1.0] * 8)), (1.0, 0.95, *([1.0] * 8)))
-    res = attractors(f, box=box, samples=300, steps=200, window=100)
+    res = attractors(f, box=box, samples=150, steps=200, window=100)
     assert [a.kind for a in res] == ["cycle", "cycle"] and [a.period for a in res] == [2, 2]
     xm, xp = logistic_two_cycle(3.2)
     fixed = (2 * f.c).tolist()
