@@ -1,4 +1,5 @@
-"""Activation Λ(z) = (σ(z) − σ(0))/z (seed 001 eq. 6) and its classification (seed 000 §3.3)."""
+"""Activation Λ(z) = (σ(z) − σ(0))/z (Drgoňa et al., Dissipative, eq. 6) and its classification
+(Drgoňa et al., Spectral analysis, §3.3)."""
 
 from __future__ import annotations
 

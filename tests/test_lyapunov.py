@@ -61,8 +61,8 @@ def test_linear_map_is_exactly_log_abs_eig():
 
 
 def test_triangular_map_needs_a_generic_frame():
-    """With the seed's identity frame an upper-triangular map keeps e₁ invariant, so λ₁ comes
-    out as log|a₁₁| instead of the largest exponent; the default random frame does not."""
+    """With the dissertation's identity frame an upper-triangular map keeps e₁ invariant, so λ₁
+    comes out as log|a₁₁| instead of the largest exponent; the default random frame does not."""
     A = torch.tensor([[0.5, 1.0], [0.0, 2.0]], dtype=F64)
     h0 = torch.ones(1, 2, dtype=F64)
     seed_style = lyapunov_spectrum(LinearMap(A), h0=h0, steps=300, k=1, q0="identity")

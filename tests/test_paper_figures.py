@@ -1,5 +1,5 @@
-"""Drgoňa et al. 2022, Figs. 2–8 regenerated from the zoo: the paper's qualitative claims,
-measured.
+"""Drgoňa et al., Spectral analysis, Figs. 2–8 regenerated from the zoo: the paper's qualitative
+claims, measured.
 
 One run of :func:`neurodyn.reproduce.paper_figures` at a coarse grid (31 × 31) feeds every
 test; the assertion messages quote what the paper says.
@@ -91,7 +91,7 @@ def test_fig2_claims(claims, run):
         "Fig. 2 centre: 'BIBO stable' although ρ(A*) > 1 somewhere"
     )
     unstable = models["fig2-unstable"]
-    # honest: on the seed's grid the unstable net has ρ < 1; ρ > 1 only where it escapes to
+    # honest: on the paper's grid the unstable net has ρ < 1; ρ > 1 only where it escapes to
     assert unstable["spectral_radius"]["max"] < 1
     assert unstable["spectral_radius_visited"]["max"] > 1, "Fig. 2 right: 'unstable', ρ(A*) > 1"
     assert unstable["diverged_fraction"] > 0, "Fig. 2 right: trajectories diverge"
@@ -111,7 +111,7 @@ def test_fig3_claims(run):
 
 def test_fig3_sigmoid_unstable_region_is_an_artifact(claims, run):
     """'Sigmoid network generated large unstable region' — not reproduced: with the exact
-    offset form ρ(A*) ≤ 1 on the grid; the seed's σ(z)/z is unbounded since σ(0) ≠ 0."""
+    offset form ρ(A*) ≤ 1 on the grid; the paper's σ(z)/z is unbounded since σ(0) ≠ 0."""
     sig = run[1]["models"]["fig3-sigmoid"]["spectral_radius"]
     assert sig["max"] <= 1 and sig["fraction_above_1"] == 0
     assert claims["fig3-sigmoid"]["status"] == "not reproduced"

@@ -259,3 +259,96 @@ def test_spectrum_plot_shows_minus_infinite_exponents_and_says_so(tmp_path):
     assert len(marks) == 1 and list(marks[0].get_xdata()) == [3]
     assert list(marks[0].get_ydata()) == [0.0]
     fig.savefig(tmp_path / "spectrum.png")
+
+
+# --------------------------------------------------------------------------- above 2-D (issue 12)
+
+
+def _planar_10d_trajectory():
+    """States in a 2-D plane of ℝ¹⁰ (spread 3 and 1 along two orthonormal directions), plus a
+    tiny 1e-3 component: the first two principal axes span the plane."""
+    from neurodyn.dynamics import Trajectory
+
+    gen = torch.Generator().manual_seed(3)
+    q, _ = torch.linalg.qr(torch.randn(10, 10, dtype=F64, generator=gen))
+    coef = torch.randn(6, 41, 3, dtype=F64, generator=gen) * torch.tensor([3.0, 1.0, 1e-3])
+    states = coef @ q[:, :3].T + 0.5
+    return Trajectory(states, torch.zeros(6, dtype=torch.bool), torch.full((6,), -1), 1e6)
+
+
+def test_phase_portrait_of_10d_trajectories_is_a_labelled_pca_projection(tmp_path):
+    traj = _planar_10d_trajectory()
+    fig = phase_portrait(traj, title="10-D")
+    ax = fig.axes[0]
+    # independent PCA: eigen-decomposition of the covariance (numpy eigh, not the SVD used)
+    pts = traj.states.reshape(-1, 10).numpy()
+    evals, evecs = np.linalg.eigh(np.cov(pts.T, bias=True))
+    share = evals[::-1] / evals.sum()
+    assert ax.get_xlabel() == f"PC1 ({100 * share[0]:.0f} % var)"
+    assert ax.get_ylabel() == f"PC2 ({100 * share[1]:.0f} % var)"
+    assert "PCA projection of 10-D states" in ax.get_title() and "10-D" in ax.get_title()
+    # the first drawn line is trajectory 0 on the top two eigenvectors (up to sign)
+    line = ax.lines[0].get_xydata()
+    ref = (traj.states[0].numpy() - pts.mean(axis=0)) @ evecs[:, ::-1][:, :2]
+    assert np.allclose(np.abs(line), np.abs(ref), atol=1e-9)
+    _save(fig, tmp_path / "pca.png")
+
+
+def test_phase_portrait_coordinates_of_10d_trajectories(tmp_path):
+    traj = _planar_10d_trajectory()
+    fig = phase_portrait(traj, dims=(2, 5))
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x3", "x6")
+    assert "coordinates x3, x6 of 10-D states" in ax.get_title()
+    assert np.allclose(ax.lines[0].get_xydata(), traj.states[0][:, [2, 5]].numpy())
+    with pytest.raises(ValueError, match="different coordinates"):
+        phase_portrait(traj, dims=(2, 2))
+    with pytest.raises(ValueError, match="2-D maps only"):
+        xs, ys, _ = grid_points(LOW, HIGH, 5)
+        phase_portrait(traj, vector_field=(xs, ys, torch.ones(5, 5, 2)))
+
+
+def _bistable3():
+    return neurodyn.systems.as_map(lambda h: torch.tanh(2 * h), dim=3, dtype=F64)
+
+
+def test_basins_map_of_a_slice_names_the_slice(tmp_path):
+    res = basins(
+        _bistable3(), [(-1, 1)] * 3, resolution=8, steps=40, window=20, dims=(0, 2), at=[0, 0.3, 0]
+    )
+    fig = basins_map(res, title="basins")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "x1 (slice x2=0.3)" and ax.get_ylabel() == "x3"
+    assert "slice of 3-D state space at x2=0.3" in ax.get_title()
+    (att,) = [c for c in ax.collections if c.get_gid() == "attractors"]
+    assert np.allclose(att.get_offsets(), res.attractors[:, [0, 2]].numpy())
+    _save(fig, tmp_path / "slice.png")
+
+
+def test_basins_map_of_sampled_starts_in_3d_is_a_projection(tmp_path):
+    res = basins(_bistable3(), [(-1, 1)] * 3, samples=60, steps=40, window=20)
+    fig = basins_map(res)
+    ax = fig.axes[0]
+    (pts,) = [c for c in ax.collections if c.get_gid() == "basin_starts"]
+    assert len(pts.get_offsets()) == 60
+    assert ax.get_xlabel().startswith("PC1 (") and "PCA projection of 3-D" in ax.get_title()
+    fig2 = basins_map(res, dims=(1, 2))
+    assert np.allclose(
+        next(c for c in fig2.axes[0].collections if c.get_gid() == "basin_starts").get_offsets(),
+        res.starts[:, [1, 2]].numpy(),
+    )
+    _save(fig, tmp_path / "sampled.png")
+
+
+def test_basins_map_names_cycle_basins():
+    def step(h):
+        x1, x2 = h[:, 0], h[:, 1]
+        return torch.stack(
+            [torch.tanh(2 * x1), torch.where(x1 > 0, 3.2 * x2 * (1 - x2), 0.5 * x2)], 1
+        )
+
+    f = neurodyn.systems.as_map(step, dim=2, dtype=F64)
+    res = basins(f, (-1.0, 0.05), (1.0, 0.95), resolution=10, steps=100, window=40)
+    texts = _legend_texts(basins_map(res).axes[0])
+    assert any(t.startswith("basin of 2-cycle near") for t in texts)
+    assert "attractor (a point on it) (2)" in texts

@@ -1,5 +1,5 @@
-"""The seed-000 model zoo: the 828-model grid, the guarantees of its factorizations, seeded
-reproducibility, and the Table 1 models' behaviours at their frozen seeds."""
+"""The model zoo of Drgoňa et al., Spectral analysis: the 828-model grid, the guarantees of its
+factorizations, seeded reproducibility, and the Table 1 models' behaviours at their frozen seeds."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def _weights(net: nn.Module) -> list[torch.Tensor]:
 
 def test_grid_has_828_models():
     configs = zoo.grid()
-    assert len(configs) == 828, "seed 000 App. D: 'we generated 828 different models'"
+    paper = "Drgoňa et al., Spectral analysis, App. D: 'we generated 828 different models'"
+    assert len(configs) == 828, paper
     weight_configs = {(c.factorization, c.eig_range) for c in configs}
     assert len(weight_configs) == 23 == 7 + 7 + 7 + 1 + 1
     assert len(zoo.ACTIVATIONS) == 6 and len(zoo.DEPTHS) == 3

@@ -11,12 +11,14 @@ Example:
     >>> net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 2))
     >>> form = neurodyn.linearize(net, torch.randn(100, 2))     # exact A*(x), b*(x)
     >>> report = neurodyn.certify(net, [(-6, 6), (-6, 6)])     # proofs and sampled checks
+    >>> found = neurodyn.attractors(net, box=[(-6, 6), (-6, 6)], samples=50, steps=100, window=100)
+    >>> back = neurodyn.load_result(found.to_dict())           # any result, back from JSON
 """
 
 import importlib
 
-from neurodyn._core import Box, Certificate
-from neurodyn.dynamics import basins, classify_attractor, fixed_points, simulate
+from neurodyn._core import Box, Certificate, load_result, rich_progress
+from neurodyn.dynamics import attractors, basins, classify_attractor, fixed_points, simulate
 from neurodyn.lyapunov import covariant_lyapunov_vectors, lyapunov_spectrum
 from neurodyn.pwa import AffineForm, linear_regions, linearize
 from neurodyn.stability import certify, eigvals, norm2, singular_values, spectral_radius
@@ -60,6 +62,7 @@ __all__ = [
     "MapBase",
     "__version__",
     "as_map",
+    "attractors",
     "basins",
     "certify",
     "classify_attractor",
@@ -68,8 +71,10 @@ __all__ = [
     "fixed_points",
     "linear_regions",
     "linearize",
+    "load_result",
     "lyapunov_spectrum",
     "norm2",
+    "rich_progress",
     "simulate",
     "singular_values",
     "spectral_radius",

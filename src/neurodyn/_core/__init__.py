@@ -8,10 +8,18 @@ from neurodyn._core._certificate import CERTIFICATE_KINDS, Certificate, Certific
 from neurodyn._core._errors import DivergenceError, NeurodynError
 from neurodyn._core._json import dump_json, from_json_float, json_float, to_jsonable
 from neurodyn._core._progress import Progress, notify, rich_progress
+from neurodyn._core._serial import (
+    RESULT_TYPES,
+    load_result,
+    register_result,
+    tensor_from_json,
+    tensor_to_json,
+)
 from neurodyn._core._spectra import eigvals, norm2, singular_values, spectral_radius
 
 __all__ = [
     "CERTIFICATE_KINDS",
+    "RESULT_TYPES",
     "Box",
     "Certificate",
     "CertificateReport",
@@ -22,10 +30,14 @@ __all__ = [
     "eigvals",
     "from_json_float",
     "json_float",
+    "load_result",
     "norm2",
     "notify",
+    "register_result",
     "rich_progress",
     "singular_values",
     "spectral_radius",
+    "tensor_from_json",
+    "tensor_to_json",
     "to_jsonable",
 ]

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from neurodyn._core._json import json_float, to_jsonable
+from neurodyn._core._json import from_json_float, json_float, to_jsonable
+from neurodyn._core._serial import register_result
 
 __all__ = ["CERTIFICATE_KINDS", "Certificate", "CertificateReport"]
 
@@ -24,6 +25,7 @@ __all__ = ["CERTIFICATE_KINDS", "Certificate", "CertificateReport"]
 CERTIFICATE_KINDS = ("proof", "sampled", "heuristic")
 
 
+@register_result
 @dataclass(frozen=True)
 class Certificate:
     """One checked condition, with what it lets you conclude and the evidence.
@@ -62,8 +64,16 @@ class Certificate:
         """True only for a proof that holds."""
         return self.holds and self.kind == "proof"
 
+    def __repr__(self) -> str:
+        verdict = "holds" if self.holds else "fails"
+        return (
+            f"Certificate({self.name!r}: {verdict}, kind={self.kind}, "
+            f"margin={float(self.margin):.3g})"
+        )
+
     def to_dict(self) -> dict:
         return {
+            "result_type": "Certificate",
             "name": self.name,
             "holds": self.holds,
             "proven": self.proven,
@@ -75,7 +85,23 @@ class Certificate:
             "evidence": to_jsonable(self.evidence),
         }
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Certificate:
+        """Inverse of :meth:`to_dict` (``evidence`` comes back in its JSON form: lists, and
+        non-finite floats as the strings "nan" / "inf")."""
+        return cls(
+            name=d["name"],
+            holds=bool(d["holds"]),
+            margin=from_json_float(d["margin"]),
+            kind=d["kind"],
+            method=d["method"],
+            conclusion=d["conclusion"],
+            assumptions=tuple(d.get("assumptions", ())),
+            evidence=dict(d.get("evidence", {})),
+        )
 
+
+@register_result
 @dataclass(frozen=True)
 class CertificateReport:
     """Several certificates for one model and domain, in a fixed order, looked up by name."""
@@ -95,8 +121,22 @@ class CertificateReport:
     def __len__(self) -> int:
         return len(self.certificates)
 
+    def __repr__(self) -> str:
+        held = sum(c.holds for c in self.certificates)
+        proofs = sum(c.proven for c in self.certificates)
+        return (
+            f"CertificateReport({len(self)} certificates: {held} hold ({proofs} proofs), "
+            f"{len(self) - held} fail; names {[c.name for c in self.certificates]})"
+        )
+
     def to_dict(self) -> dict:
         return {
+            "result_type": "CertificateReport",
             "domain": to_jsonable(self.domain),
             "certificates": [c.to_dict() for c in self.certificates],
         }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CertificateReport:
+        """Inverse of :meth:`to_dict` (the domain in its JSON form)."""
+        return cls(tuple(Certificate.from_dict(c) for c in d["certificates"]), dict(d["domain"]))

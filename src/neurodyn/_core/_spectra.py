@@ -2,8 +2,9 @@
 
 All functions take ``(B, m, n)`` tensors (a single matrix is a batch of one) or an
 :class:`~neurodyn.pwa.AffineForm`, and return per-matrix results. 2×2 matrices — the phase-plane
-case of seed 000's case studies — use closed forms, 10–20× faster than LAPACK calls on
-millions of tiny matrices (``benchmarks/bench_pwa_grid.py``); larger ones use ``torch.linalg``.
+case of the case studies in Drgoňa et al., Spectral analysis — use closed forms, 10–20× faster than
+LAPACK calls on millions of tiny matrices (``benchmarks/bench_pwa_grid.py``); larger ones use
+``torch.linalg``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _square(A: Tensor) -> Tensor:
         raise ValueError(
             f"eigenvalues need square matrices, got {A.shape[-2]}×{A.shape[-1]} (a map from "
             f"ℝ^{A.shape[-1]} to ℝ^{A.shape[-2]}). Use neurodyn.stability.singular_values or "
-            "norm2 for non-square maps (seed 000 §3.2)."
+            "norm2 for non-square maps (Drgoňa et al., Spectral analysis, §3.2)."
         )
     return A
 
@@ -88,7 +89,7 @@ def eigvals(A) -> Tensor:
 
 
 def spectral_radius(A) -> Tensor:
-    """ρ(A) = max_i |λ_i(A)| per matrix (seed 000 Definition 5), ``(B,)``.
+    """ρ(A) = max_i |λ_i(A)| per matrix (Drgoňa et al., Spectral analysis, Definition 5), ``(B,)``.
 
     2×2: ρ = |tr|/2 + √disc for real eigenvalues and √det for a complex pair.
     """

@@ -1,5 +1,5 @@
-"""Elementwise activations: their Λ_z scaling (seed 001 eq. 6) and stability class
-(seed 000 §3.3)."""
+"""Elementwise activations: their Λ_z scaling (Drgoňa et al., Dissipative, eq. 6) and stability
+class (Drgoňa et al., Spectral analysis, §3.3)."""
 
 from neurodyn.activations._classify import ActivationClass, activation_table, classify
 from neurodyn.activations._registry import (

@@ -1,12 +1,14 @@
-"""Numerical stability classification of elementwise activations (seed 000 §3.3).
+"""Numerical stability classification of elementwise activations (Drgoňa et al., Spectral analysis,
+§3.3).
 
-For an activation σ, seed 000 writes σ(z) = Λ(z)·z with Λ(z) = σ(z)/z (eq. 4, Remark 11) and
-calls σ *asymptotically stable* when σ(0) = 0 and its Lipschitz constant K < 1 (Lemma 8), and
-*BIBO stable* when |σ(z)/z| ≤ 1 outside some bounded interval (Lemma 10). Seed 001 (eq. 6a–6b)
-handles σ(0) ≠ 0 with the offset form Λ(z) = (σ(z) − σ(0))/z. :func:`classify` evaluates all of
-these on a wide float64 grid. Every number it returns is a *sampled* value, not a proof; the
-proven bound that certificates use is :attr:`ActivationClass.lambda_bound`
-(= ``ActivationSpec.lambda_bound``, derived in ``docs/activations.md``).
+For an activation σ, Drgoňa et al., Spectral analysis writes σ(z) = Λ(z)·z with
+Λ(z) = σ(z)/z (eq. 4, Remark 11) and calls σ *asymptotically stable* when σ(0) = 0 and its
+Lipschitz constant K < 1 (Lemma 8), and *BIBO stable* when |σ(z)/z| ≤ 1 outside some bounded
+interval (Lemma 10). Drgoňa et al., Dissipative (eq. 6a–6b) handles σ(0) ≠ 0 with the offset form
+Λ(z) = (σ(z) − σ(0))/z. :func:`classify` evaluates all of these on a wide float64 grid. Every
+number it returns is a *sampled* value, not a proof; the proven bound that certificates use is
+:attr:`ActivationClass.lambda_bound` (= ``ActivationSpec.lambda_bound``, derived in
+``docs/activations.md``).
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ Interval = tuple[float, float]
 
 @dataclass(frozen=True)
 class ActivationClass:
-    """Sampled stability properties of one activation (seed 000 §3.3, seed 001 eq. 6).
+    """Sampled stability properties of one activation (Drgoňa et al., Spectral analysis, §3.3;
+    Drgoňa et al., Dissipative, eq. 6).
 
     All numbers come from a float64 grid (see :attr:`method`); they are evidence, not proofs.
 
@@ -52,21 +55,22 @@ class ActivationClass:
         lipschitz: max |σ'(z)| over the grid via autograd, or ``inf`` when a jump larger than
             ``JUMP_TOL`` is detected (Hardshrink: σ jumps by λ at ±λ, so it is not Lipschitz).
         lambda_sup: max |Λ(z)| over the grid, offset form Λ(z) = (σ(z) − σ(0))/z, Λ(0) = σ'(0).
-        lambda_sup_no_offset: sup |σ(z)/z|, the form of seed 000 eq. 4; ``inf`` when σ(0) ≠ 0,
-            since then |σ(z)/z| → ∞ as z → 0.
+        lambda_sup_no_offset: sup |σ(z)/z|, the form of Drgoňa et al., Spectral analysis, eq. 4;
+            ``inf`` when σ(0) ≠ 0, since then |σ(z)/z| → ∞ as z → 0.
         lambda_bound: the *proven* bound on sup |Λ| (``ActivationSpec.lambda_bound``).
         lipschitz_bound: the proven Lipschitz constant (``ActivationSpec.lipschitz_bound``;
             ``inf`` if the registry has none).
-        asymptotically_stable: seed 000 Lemma 8 as stated: σ(0) = 0 and K < 1 strictly.
-        asymptotically_stable_relaxed: σ(0) = 0 and sup |Λ| ≤ 1. This is what footnote 1 of
-            seed 000 actually applies: the proof of Lemma 8 sets x₂ = 0 in the Lipschitz
-            inequality and calls |σ(x₁)/x₁| "the Lipschitz constant K", i.e. it only uses the
-            secant slope through the origin, which is Λ. With K < 1 strictly no ReLU-like or
-            Tanh-like activation would qualify (their K is exactly 1), yet the seed lists them,
+        asymptotically_stable: Drgoňa et al., Spectral analysis, Lemma 8 as stated: σ(0) = 0 and
+            K < 1 strictly.
+        asymptotically_stable_relaxed: σ(0) = 0 and sup |Λ| ≤ 1. This is what
+            footnote 1 of the paper (§3.3) actually applies: the proof of Lemma 8 sets x₂ = 0 in
+            the Lipschitz inequality and calls |σ(x₁)/x₁| "the Lipschitz constant K", i.e. it only
+            uses the secant slope through the origin, which is Λ. With K < 1 strictly no ReLU-like
+            or Tanh-like activation would qualify (their K is exactly 1), yet the paper lists them,
             and GELU (K ≈ 1.129) is listed too, while its Λ = Φ(z) < 1. Note that |Λ| ≤ 1 gives
             ρ(Λ_z) ≤ 1 (Theorem 6's sufficient condition), i.e. marginal, not strict, stability.
-        bibo_stable: seed 000 Lemma 10: |σ(z)/z| ≤ 1 for all |z| ≥ some R; sampled as "no run of
-            grid points with |σ(z)/z| > 1 reaches either end of the grid".
+        bibo_stable: Drgoňa et al., Spectral analysis, Lemma 10: |σ(z)/z| ≤ 1 for all |z| ≥ some R;
+            sampled as "no run of grid points with |σ(z)/z| > 1 reaches either end of the grid".
         bibo_radius: the smallest sampled R for that (0.0 if |σ(z)/z| ≤ 1 everywhere, ``inf``
             if not BIBO stable on the grid).
         unstable_intervals: runs of grid points where |Λ(z)| > 1 (offset form), each as
@@ -199,7 +203,8 @@ def classify(
     num_lin: int = 20001,
     lin_max: float = 10.0,
 ) -> ActivationClass:
-    """Classify an activation by seed 000 Lemma 8 / Lemma 10 on a wide float64 grid.
+    """Classify an activation by Drgoňa et al., Spectral analysis, Lemma 8 / Lemma 10 on a wide
+    float64 grid.
 
     The grid is ``±geomspace(z_min, z_max, num_geom)`` (dense near 0, wide for the tails that
     decide BIBO stability) ∪ ``linspace(-lin_max, lin_max, num_lin)`` ∪ {0}. The module is

@@ -1,6 +1,7 @@
 """Elementwise activations as the diagonal scaling Λ_z of the pointwise-affine form.
 
-Every supported activation σ is written (seed 001 eq. 6a–6b, seed 000 eq. 4 and Remark 11) as
+Every supported activation σ is written (Drgoňa et al., Dissipative, eq. 6a–6b; Drgoňa et al.,
+Spectral analysis, eq. 4 and Remark 11) as
 
     σ(z) = Λ(z) · z + σ(0),      Λ(z) = (σ(z) − σ(0)) / z   for z ≠ 0,   Λ(0) = σ'(0).
 
@@ -39,7 +40,7 @@ class ActivationSpec:
         centered: g(z) = σ(z) − σ(0), elementwise and free of cancellation, any shape.
         sigma0: σ(0) as a float, or a ``(width,)`` tensor for per-channel PReLU.
         homogeneous: True when σ(c z) = c σ(z) for c > 0 (ReLU, LeakyReLU, PReLU, RReLU): then
-            Λ_z equals σ'(z) and A*(x) is the Jacobian (seed 000 Prop. 12).
+            Λ_z equals σ'(z) and A*(x) is the Jacobian (Drgoňa et al., Spectral analysis, Prop. 12).
         piecewise_linear: True when σ is piecewise linear (has linear regions to count).
         lambda_bound: a *proven* upper bound on sup_z |Λ(z)| over all of ℝ (derivations in
             ``docs/activations.md``); certificates use it, never a sampled maximum. Since Λ is a
@@ -88,7 +89,8 @@ class ActivationSpec:
         return out.detach(), d
 
     def scaling(self, z: Tensor) -> Tensor:
-        """Λ(z) = (σ(z) − σ(0)) / z elementwise, σ'(0) where z = 0 (seed 000 Remark 11)."""
+        """Λ(z) = (σ(z) − σ(0)) / z elementwise, σ'(0) where z = 0 (Drgoňa et al., Spectral
+        analysis, Remark 11)."""
         return self.scaling_and_output(z)[0]
 
     def scaling_and_output(self, z: Tensor) -> tuple[Tensor, Tensor]:

@@ -9,18 +9,20 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from neurodyn._core import Box
-from neurodyn.dynamics._common import as_box, escaped, state_dtype
+from neurodyn._core import Box, notify, register_result
+from neurodyn.dynamics._common import as_box, check_states, escaped, state_dtype
 from neurodyn.dynamics._fixed_points import fixed_points
 from neurodyn.systems import TangentMap, complete_map
 from neurodyn.systems._tangent import few_threads
 
 __all__ = ["ATTRACTOR_KINDS", "AttractorResult", "classify_attractor"]
 
-#: The six attractor types of seed 000 App. C (Fig. 6), in the seed's order.
+#: The six attractor types of Drgoňa et al., Spectral analysis, App. C (Fig. 6), in the paper's
+#: order.
 ATTRACTOR_KINDS = ("point", "multipoint", "line", "cycle", "chaotic", "divergent")
 
 
+@register_result
 @dataclass(frozen=True)
 class AttractorResult:
     """The attractor type of an autonomous map over a box, with the evidence for it.
@@ -33,8 +35,24 @@ class AttractorResult:
     evidence: dict = field(default_factory=dict)
     rule: str = ""
 
+    def __repr__(self) -> str:
+        ev = self.evidence
+        lam = ev.get("max_lyapunov")
+        lam_s = "" if lam is None else f", max λ₁={lam:.3g}"
+        return f"AttractorResult({self.kind!r} from {ev.get('trajectories', '?')} starts{lam_s})"
+
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "evidence": self.evidence, "rule": self.rule}
+        return {
+            "result_type": "AttractorResult",
+            "kind": self.kind,
+            "evidence": self.evidence,
+            "rule": self.rule,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AttractorResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(d["kind"], dict(d.get("evidence", {})), d.get("rule", ""))
 
 
 _RULE = (
@@ -53,12 +71,17 @@ _RULE = (
 )
 
 
+#: Memory :func:`classify_attractor` may use for its grid of trajectories unless told otherwise.
+MEMORY_BUDGET = 2**30
+
+
 @torch.no_grad()
 def classify_attractor(
     map,
-    low: tuple[float, ...] | Box,
+    low: tuple[float, ...] | Box | None = None,
     high: tuple[float, ...] | None = None,
     *,
+    starts: Tensor | None = None,
     resolution: int = 12,
     transient: int = 1000,
     window: int = 200,
@@ -67,18 +90,47 @@ def classify_attractor(
     max_points: int = 8,
     max_period: int = 32,
     bound: float = 1e6,
+    memory_budget: int = MEMORY_BUDGET,
+    progress=None,
 ) -> AttractorResult:
     """Classify the long-run behaviour of x_{t+1} = f(x_t) on the box [low, high] into the six
-    attractor types of seed 000 App. C: point, multipoint, line, cycle, chaotic, divergent.
+    attractor types of Drgoňa et al., Spectral analysis (App. C, Fig. 6): point, multipoint,
+    line, cycle, chaotic, divergent.
 
     The rule (also in ``result.rule``) is stated in :data:`_RULE`; every quantity it uses is in
     ``result.evidence``. Trajectories start on a ``resolution``-per-axis :meth:`Box.grid` over
-    ``low, high`` (or a :class:`Box` passed as ``low``), built in the map's dtype (n ≤ 3).
+    ``low, high`` (or a :class:`Box` passed as ``low``), built in the map's dtype, or at your own
+    ``starts``. A grid has ``resolution**n`` points: in high dimension pass ``starts`` (e.g.
+    ``Box(...).sample(1000)``) or use :func:`neurodyn.dynamics.attractors`, which also tells
+    which start reaches which attractor.
+
+    Args:
+        starts: ``(S, n)`` initial states in the map's dtype, instead of the grid.
+        memory_budget: bytes the grid's trajectories may take (default 1 GiB).
+        progress: ``progress(done, total)`` per step (``total = transient + window``).
+
+    Raises:
+        ValueError: the grid would exceed ``memory_budget`` (the message gives the size it
+            would need and what to pass instead); neither a box nor starts; wrong dimensions.
     """
     f = complete_map(map)
-    box = as_box(low, high, f.dim)
     dtype, device = state_dtype(f)
-    x = box.grid(resolution, dtype=dtype, device=device)
+    if starts is not None:
+        check_states(f, starts, "starts")
+        x = starts
+    else:
+        box = as_box(low, high, f.dim)
+        n_grid = box.grid_size(resolution)
+        itemsize = torch.empty(0, dtype=dtype).element_size()
+        need = n_grid * f.dim * itemsize * (max_period + 6)  # history, state, tangent, buffers
+        if need > memory_budget:
+            raise ValueError(
+                f"classify_attractor: a {resolution}-per-axis grid in {f.dim} dimensions is "
+                f"{n_grid:.3g} trajectories and would need about {_bytes(need)} (budget "
+                f"{_bytes(memory_budget)}). Pass starts=Box(...).sample(1000) (your own "
+                "starting states), a smaller resolution, or use neurodyn.dynamics.attractors."
+            )
+        x = box.grid(resolution, dtype=dtype, device=device)
     n_traj = x.shape[0]
     diverged = torch.zeros(n_traj, dtype=torch.bool, device=x.device)
     # λ₁ by one tangent vector (TangentMap with k = 1), renormalised every step with a floor
@@ -101,6 +153,7 @@ def classify_attractor(
             x = nxt
             if t >= total - max_period - 1:
                 history.append(x)
+            notify(progress, t + 1, total)
     frac_div = float(diverged.float().mean())
     evidence: dict = {
         "trajectories": n_traj,
@@ -167,3 +220,11 @@ def classify_attractor(
     if kind != "line":
         evidence["end_points"] = [p.x.tolist() for p in points.points]
     return AttractorResult(kind, evidence, _RULE)
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.3g} {unit}"
+        n /= 1000
+    return f"{n:.3g} PB"

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from neurodyn._core import Box, spectral_radius
+from neurodyn._core import (
+    Box,
+    notify,
+    register_result,
+    spectral_radius,
+    tensor_from_json,
+    tensor_to_json,
+)
 from neurodyn.dynamics._common import as_box, check_states, state_dtype
 from neurodyn.systems import complete_map
 
@@ -30,6 +37,12 @@ class FixedPoint:
     residual: float
     rho_affine: float | None = None
 
+    def __repr__(self) -> str:
+        x = ", ".join(f"{v:.4g}" for v in self.x.tolist()[:4])
+        x += ", …" if self.x.numel() > 4 else ""
+        rho = float(self.eigenvalues.abs().max())
+        return f"FixedPoint({self.kind}, x=({x}), ρ(J)={rho:.4g})"
+
     def to_dict(self) -> dict:
         return {
             "x": self.x.tolist(),
@@ -38,9 +51,23 @@ class FixedPoint:
             "kind": self.kind,
             "residual": self.residual,
             "rho_affine": self.rho_affine,
+            "x_tensor": tensor_to_json(self.x),
+            "eigenvalues_tensor": tensor_to_json(self.eigenvalues),
         }
 
+    @classmethod
+    def from_dict(cls, d: dict) -> FixedPoint:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            tensor_from_json(d["x_tensor"]),
+            tensor_from_json(d["eigenvalues_tensor"]),
+            d["kind"],
+            float(d["residual"]),
+            d.get("rho_affine"),
+        )
 
+
+@register_result
 @dataclass(frozen=True)
 class FixedPointsResult:
     """Fixed points found by Newton's method from a set of seeds, deduplicated."""
@@ -62,14 +89,32 @@ class FixedPointsResult:
     def stable(self) -> tuple[FixedPoint, ...]:
         return tuple(p for p in self.points if p.kind == "stable")
 
+    def __repr__(self) -> str:
+        kinds: dict[str, int] = {}
+        for p in self.points:
+            kinds[p.kind] = kinds.get(p.kind, 0) + 1
+        found = ", ".join(f"{k} {v}" for k, v in kinds.items()) or "none"
+        return (
+            f"FixedPointsResult({len(self)} fixed point{'' if len(self) == 1 else 's'} ({found}) "
+            f"from {self.seeds} seeds, "
+            f"{self.converged} converged, tol={self.tol:g})"
+        )
+
     def to_dict(self) -> dict:
         return {
+            "result_type": "FixedPointsResult",
             "points": [p.to_dict() for p in self.points],
             "seeds": self.seeds,
             "converged": self.converged,
             "tol": self.tol,
             "method": "damped Newton on f(x) − x with the exact Jacobian, from a grid of seeds",
         }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FixedPointsResult:
+        """Inverse of :meth:`to_dict`."""
+        points = tuple(FixedPoint.from_dict(p) for p in d["points"])
+        return cls(points, int(d["seeds"]), int(d["converged"]), float(d["tol"]))
 
 
 def _classify_eigs(eigs: Tensor, margin: float = 1e-6) -> str:
@@ -110,6 +155,7 @@ def fixed_points(
     tol: float | None = None,
     max_iter: int = 100,
     max_step: float = 1.0,
+    progress=None,
 ) -> FixedPointsResult:
     """Fixed points x̄ = f(x̄) by damped Newton iteration from many seeds.
 
@@ -125,6 +171,10 @@ def fixed_points(
             (required then, and only for n ≤ 3), built in the map's dtype.
         low, high: the box as two sequences, or ``low=Box(...)`` alone.
         tol: residual tolerance (default 1e-10 in float64, 1e-5 in float32).
+        max_iter, max_step: Newton iterations and the ∞-norm step clip.
+        progress: ``progress(done, total)`` after each Newton iteration (``total = max_iter``;
+            the last call is ``(max_iter, max_iter)``, also when every seed converged early),
+            e.g. :func:`neurodyn.rich_progress`.
 
     Raises:
         ValueError: neither seeds nor a box, a box of the wrong dimension, n > 3 for a grid.
@@ -154,18 +204,21 @@ def fixed_points(
     x = seeds.clone()
     eye = torch.eye(f.dim, dtype=x.dtype, device=x.device)
     active = torch.ones(x.shape[0], dtype=torch.bool, device=x.device)
-    for _ in range(max_iter):
+    for it in range(max_iter):
         g = f.step(x) - x
         res = g.abs().amax(dim=1)
         done = res <= tol * (1 + x.abs().amax(dim=1))
         active = active & ~done & torch.isfinite(x).all(dim=1)
         if not bool(active.any()):
             break
+        if it + 1 < max_iter:
+            notify(progress, it + 1, max_iter)
         J = f.jacobian(x) - eye
         sol = torch.linalg.lstsq(J, -g.unsqueeze(-1)).solution.squeeze(-1)
         sol = torch.nan_to_num(sol, nan=0.0, posinf=0.0, neginf=0.0)
         scale = (sol.abs().amax(dim=1, keepdim=True) / max_step).clamp(min=1.0)
         x = torch.where(active.unsqueeze(1), x + sol / scale, x)
+    notify(progress, max_iter, max_iter)
     finite = torch.isfinite(x).all(dim=1)
     x_safe = torch.where(finite.unsqueeze(1), x, torch.zeros_like(x))
     g = f.step(x_safe) - x_safe

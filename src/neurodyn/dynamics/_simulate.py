@@ -7,12 +7,14 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from neurodyn._core import register_result, tensor_from_json, tensor_to_json
 from neurodyn.dynamics._common import check_states, escaped
 from neurodyn.systems import complete_map
 
 __all__ = ["Trajectory", "simulate"]
 
 
+@register_result
 @dataclass(frozen=True)
 class Trajectory:
     """Batched trajectories of an autonomous map.
@@ -29,13 +31,31 @@ class Trajectory:
     diverged_at: Tensor
     bound: float
 
+    def __repr__(self) -> str:
+        B, T1, n = self.states.shape
+        return (
+            f"Trajectory(batch={B}, steps={T1 - 1}, dim={n}, diverged={int(self.diverged.sum())}"
+            f", dtype={str(self.states.dtype).removeprefix('torch.')})"
+        )
+
     def to_dict(self) -> dict:
+        """Summary (steps, batch, diverged, bound) and the full arrays (``states``,
+        ``diverged_at`` as tensor records) so that :meth:`from_dict` rebuilds it."""
         return {
+            "result_type": "Trajectory",
             "steps": self.states.shape[1] - 1,
             "batch": self.states.shape[0],
             "diverged": int(self.diverged.sum()),
             "bound": self.bound,
+            "states": tensor_to_json(self.states),
+            "diverged_at": tensor_to_json(self.diverged_at),
         }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Trajectory:
+        """Inverse of :meth:`to_dict`."""
+        at = tensor_from_json(d["diverged_at"])
+        return cls(tensor_from_json(d["states"]), at >= 0, at, float(d["bound"]))
 
 
 @torch.no_grad()

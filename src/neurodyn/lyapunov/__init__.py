@@ -1,5 +1,5 @@
 """Lyapunov spectra of Maps: QR method with warm-up and T_ON, error bars, FTLEs, Kaplan–Yorke
-dimension (seed 004 Ch. 1–2, 4)."""
+dimension (Vogt, dissertation, Ch. 1–2, 4)."""
 
 from neurodyn.lyapunov._clv import CLVResult, covariant_lyapunov_vectors
 from neurodyn.lyapunov._qr import QR_METHODS, qr

@@ -1,14 +1,14 @@
-"""Lyapunov spectrum of a Map by QR reorthonormalisation (seed 004 Alg. 1–2, done right).
+"""Lyapunov spectrum of a Map by QR reorthonormalisation (Vogt, dissertation, Alg. 1–2, done right).
 
 For h_t = F(h_{t−1}, x_t) with Jacobians J_t = ∂F/∂h at (h_{t−1}, x_t), evolve k orthonormal
 tangent vectors Q ← J_t Q and every ``t_on`` steps factor Q = Q'R; then
 
-    λ_i = (1 / (T·dt)) Σ_blocks log|R_ii|                              (seed 004 eq. 2.7)
+    λ_i = (1 / (T·dt)) Σ_blocks log|R_ii|                              (Vogt, dissertation, eq. 2.7)
 
 in nats per unit time (``dt`` is the Map's time step: 1 for discrete maps). Differences from the
-seed's published code (docs/lyapunov.md): J is evaluated at the state the step starts from (Alg. 1
-evaluates it after the update); Q is propagated by J, not Jᵀ; exponents are in nats, not log₂;
-the LSTM state is (h, c); the warm-up reorthonormalises Q so it cannot overflow.
+dissertation's published code (docs/lyapunov.md): J is evaluated at the state the step starts from
+(Alg. 1 evaluates it after the update); Q is propagated by J, not Jᵀ; exponents are in nats, not
+log₂; the LSTM state is (h, c); the warm-up reorthonormalises Q so it cannot overflow.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
+from neurodyn._core import register_result, tensor_from_json, tensor_to_json, to_jsonable
 from neurodyn.lyapunov._qr import QR_METHODS, qr
 from neurodyn.systems import TangentMap, complete_map
 from neurodyn.systems._map import require_dtype
@@ -29,7 +30,7 @@ __all__ = ["LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum"]
 
 
 def kaplan_yorke_dimension(exponents: Tensor) -> float:
-    """Kaplan–Yorke dimension D = j + Σ_{i≤j} λ_i / |λ_{j+1}| (seed 004 eq. 1.10–1.11).
+    """Kaplan–Yorke dimension D = j + Σ_{i≤j} λ_i / |λ_{j+1}| (Vogt, dissertation, eq. 1.10–1.11).
 
     ``exponents`` are sorted in descending order here. j is the largest index with
     Σ_{i≤j} λ_i ≥ 0; D = 0 if λ₁ < 0 and D = k if the partial sums never turn negative (then
@@ -46,6 +47,10 @@ def kaplan_yorke_dimension(exponents: Tensor) -> float:
     return j + float(sums[j - 1]) / abs(float(lam[j]))
 
 
+_ARRAYS = ("exponents", "stderr", "per_sample", "running", "drift", "ftle", "r_values", "q_vectors")
+
+
+@register_result
 @dataclass(frozen=True)
 class LyapunovResult:
     """A Lyapunov spectrum with its uncertainty and diagnostics.
@@ -61,7 +66,8 @@ class LyapunovResult:
         drift: ``(k,)`` |running estimate at the end − at 80 % of the run|: a convergence check.
         steps, warmup, t_on, dt, base: what was run.
         ftle: ``(B, blocks, k)`` finite-time exponents per QR block (``keep_history=True``).
-        r_values: ``(B, blocks, k)`` |R_ii| per block (``keep_history=True``; seed 004 Ch. 4).
+        r_values: ``(B, blocks, k)`` |R_ii| per block (``keep_history=True``; Vogt,
+            dissertation, Ch. 4).
         q_vectors: ``(B, blocks, n, k)`` Q after each QR (``keep_vectors=True``).
         interrupted: True if the run was stopped early (Ctrl-C); ``steps`` then counts the
             steps actually accumulated.
@@ -107,7 +113,8 @@ class LyapunovResult:
         return int((self.exponents > 0).sum())
 
     def stats(self) -> dict:
-        """The usual spectrum statistics (seed 004 §1.3): max, mean, variance, #positive, D_KY."""
+        """The usual spectrum statistics (Vogt, dissertation, §1.3): max, mean, variance,
+        #positive, D_KY."""
         return {
             "max": self.max,
             "mean": self.mean,
@@ -117,11 +124,25 @@ class LyapunovResult:
             "sum": float(self.exponents.sum()),
         }
 
+    def __repr__(self) -> str:
+        lam = ", ".join(f"{v:.4g}" for v in self.exponents.tolist()[:4])
+        more = f", … ({self.k} in all)" if self.k > 4 else ""
+        se = float(self.stderr.max()) if self.stderr.numel() else float("nan")
+        return (
+            f"LyapunovResult(exponents=[{lam}{more}], max s.e. {se:.2g}, "
+            f"batch={self.per_sample.shape[0]}, steps={self.steps}, t_on={self.t_on}"
+            + (", interrupted" if self.interrupted else "")
+            + ")"
+        )
+
     def to_dict(self) -> dict:
+        """The summary (exponents, stderr, drift, statistics, run settings) and, under
+        ``"arrays"``, every tensor as a record :meth:`from_dict` reads back exactly."""
         return {
-            "exponents": self.exponents.tolist(),
-            "stderr": self.stderr.tolist(),
-            "drift": self.drift.tolist(),
+            "result_type": "LyapunovResult",
+            "exponents": to_jsonable(self.exponents.tolist()),
+            "stderr": to_jsonable(self.stderr.tolist()),
+            "drift": to_jsonable(self.drift.tolist()),
             "units": "nats per unit time" if self.base == math.e else f"log base {self.base}",
             "steps": self.steps,
             "warmup": self.warmup,
@@ -129,8 +150,24 @@ class LyapunovResult:
             "dt": self.dt,
             "batch": self.per_sample.shape[0],
             "interrupted": self.interrupted,
-            **self.stats(),
+            "base": self.base,
+            **to_jsonable(self.stats()),
+            "arrays": {name: tensor_to_json(getattr(self, name)) for name in _ARRAYS},
         }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LyapunovResult:
+        """Inverse of :meth:`to_dict`."""
+        arrays = {name: tensor_from_json(d["arrays"].get(name)) for name in _ARRAYS}
+        return cls(
+            **arrays,
+            steps=int(d["steps"]),
+            warmup=int(d["warmup"]),
+            t_on=int(d["t_on"]),
+            dt=float(d["dt"]),
+            base=float(d.get("base", math.e)),
+            interrupted=bool(d.get("interrupted", False)),
+        )
 
     def plot(self, **kwargs):
         """Spectrum with error bars (see :func:`neurodyn.plot.lyapunov_spectrum_plot`)."""
@@ -362,8 +399,8 @@ def lyapunov_spectrum(
 ) -> LyapunovResult:
     """The k largest Lyapunov exponents of a Map, batched over inputs or initial conditions.
 
-    Implements seed 004 Alg. 2 (warm-up, QR every ``t_on`` steps) with the conventions in the
-    module docstring; the spirit of ChaosTools' ``lyapunovspectrum(ds, N, k; Ttr, Δt)``. The
+    Implements Vogt, dissertation, Alg. 2 (warm-up, QR every ``t_on`` steps) with the conventions
+    in the module docstring; the spirit of ChaosTools' ``lyapunovspectrum(ds, N, k; Ttr, Δt)``. The
     iteration is a :class:`~neurodyn.systems.TangentMap` (state + k tangent vectors).
 
     Args:
@@ -378,16 +415,16 @@ def lyapunov_spectrum(
         steps: accumulated steps T (required for autonomous maps).
         warmup: steps that evolve the state *and* the tangent vectors, reorthonormalising every
             ``t_on`` steps, without accumulating.
-        t_on: steps between QR factorisations (seed 004 T_ON). The tangent vectors grow by
-            up to e^(λ₁·t_on) between QRs, which must stay inside the float range.
+        t_on: steps between QR factorisations (Vogt, dissertation: T_ON). The tangent vectors grow
+            by up to e^(λ₁·t_on) between QRs, which must stay inside the float range.
         base: logarithm base (e for nats, 2 for bits).
         qr_method: "householder", "cholesky" (CholeskyQR2 with fallback) or "auto".
-        keep_history: keep FTLEs and R-values per block (seed 004 Ch. 4).
+        keep_history: keep FTLEs and R-values per block (Vogt, dissertation, Ch. 4).
         keep_vectors: keep Q after every QR (memory B·blocks·n·k).
         q0: initial tangent vectors: ``"random"`` (default; one orthonormal ``(n, k)`` frame
             from a generator seeded with 0, shared by the batch, so runs are reproducible and
-            the k columns are generic), ``"identity"`` (the seed's choice: the first k columns
-            of I, which can sit in an invariant subspace, e.g. for triangular maps), or a
+            the k columns are generic), ``"identity"`` (the dissertation's choice: the first k
+            columns of I, which can sit in an invariant subspace, e.g. for triangular maps), or a
             tensor ``(n, k)`` / ``(B, n, k)``.
         progress: called as ``progress(done, total)`` after every QR, warm-up included
             (``total = warmup + steps``), e.g. to drive a progress bar. Ctrl-C during the

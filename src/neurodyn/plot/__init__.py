@@ -1,5 +1,7 @@
 """Matplotlib figures of neurodyn results: phase portraits, basins, spectral-radius maps,
-eigenvalue clouds and linear regions (Drgoňa et al. 2022, Figs. 2–8), and Lyapunov spectra.
+eigenvalue clouds and linear regions (Drgoňa et al., Spectral analysis, Figs. 2–8), and Lyapunov
+spectra. Above 2-D, phase portraits and basins are drawn through two coordinates (a slice) or a PCA
+projection, and say so in their axis labels and title.
 
 Each function draws given results (it computes no dynamics), takes an optional ``ax`` and
 returns a :class:`matplotlib.figure.Figure`; save it with ``fig.savefig(path)``. No pyplot state
@@ -16,9 +18,9 @@ Example:
     ...     spectral_radius_map(xs, ys, rho).savefig(pathlib.Path(tmp) / "rho.png")
 """
 
+from neurodyn.plot._basins import basins_map
 from neurodyn.plot._figures import (
     FIXED_POINT_STYLES,
-    basins_map,
     eigenvalue_cloud,
     phase_portrait,
     regions_map,

@@ -1,4 +1,4 @@
-"""Matplotlib figures for neurodyn results (Drgoňa et al. 2022, Figs. 2–8).
+"""Matplotlib figures for neurodyn results (Drgoňa et al., Spectral analysis, Figs. 2–8).
 
 Every function only *draws* what it is given — trajectories, fixed points, basins, spectral
 radii, eigenvalues, region ids — and computes nothing about the dynamics itself. Figures are
@@ -17,20 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.colors import ListedColormap, TwoSlopeNorm, to_rgb
+from matplotlib.colors import TwoSlopeNorm, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, Patch
+from matplotlib.patches import Circle
+
+from neurodyn.plot._projection import Projection, make_projection
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from torch import Tensor
 
-    from neurodyn.dynamics import BasinsResult, FixedPointsResult, Trajectory
+    from neurodyn.dynamics import FixedPointsResult, Trajectory
 
 __all__ = [
     "FIXED_POINT_STYLES",
-    "basins_map",
     "eigenvalue_cloud",
     "phase_portrait",
     "regions_map",
@@ -91,9 +92,9 @@ def _extent(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
     return (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
 
 
-def _phase_labels(ax: Axes) -> None:
-    ax.set_xlabel(r"$x_1$")
-    ax.set_ylabel(r"$x_2$")
+def _phase_labels(ax: Axes, proj: Projection | None = None) -> None:
+    ax.set_xlabel(r"$x_1$" if proj is None else proj.xlabel)
+    ax.set_ylabel(r"$x_2$" if proj is None else proj.ylabel)
     ax.set_aspect("equal")
 
 
@@ -126,13 +127,23 @@ def phase_portrait(
     title: str | None = None,
     legend: bool = True,
     max_arrows: int = 25,
+    dims: tuple[int, int] | None = None,
+    projection: str | None = None,
 ) -> Figure:
-    """Phase portrait of a 2-D map (Drgoňa et al. 2022, Figs. 2, 4, 6).
+    """Phase portrait of a map (Drgoňa et al., Spectral analysis, Figs. 2, 4, 6); above 2-D through
+    two coordinates or a PCA projection, labelled as such.
 
     Args:
-        trajectories: a :class:`~neurodyn.dynamics.Trajectory` with ``states`` ``(B, T+1, 2)``
+        trajectories: a :class:`~neurodyn.dynamics.Trajectory` with ``states`` ``(B, T+1, n)``
             (None to draw only the field and fixed points). Bounded trajectories are thin blue
-            lines, diverged ones dashed red; a dot marks each start.
+            lines, diverged ones dashed red; a dot marks each start. For n > 2 pass ``dims`` or
+            ``projection`` (default for n > 2: ``"pca"``).
+        dims: ``(i, j)``: draw coordinates i and j (axis labels x_{i+1}, x_{j+1}; the title
+            says the other coordinates are not shown).
+        projection: ``"pca"``: draw the first two principal components of the bounded
+            trajectories' states (NumPy SVD); the axis labels give each component's share of the
+            variance ("PC1 (63 % var)"), the title says it is a projection. Fixed points are
+            projected the same way.
         fixed_points: a :class:`~neurodyn.dynamics.FixedPointsResult`; each point is marked by
             kind — stable ●, unstable ○, saddle ✕, non-hyperbolic ◆.
         vector_field: ``(xs, ys, step_vectors)`` with step vectors f(x) − x of shape
@@ -145,8 +156,11 @@ def phase_portrait(
     ax, fig = _axes(ax, figsize=(6.6, 4.8) if legend else (5.0, 4.8))
     handles: list[Any] = []
     box: tuple[float, float, float, float] | None = None
+    proj, states, diverged = _project_trajectories(trajectories, fixed_points, dims, projection)
 
     if vector_field is not None:
+        if proj.kind != "identity":
+            raise ValueError("vector_field is drawn for 2-D maps only (not a slice / projection).")
         xs, ys, vec = vector_field
         x = _np(xs).reshape(-1)
         y = _np(ys).reshape(-1)
@@ -195,13 +209,7 @@ def phase_portrait(
             )
         )
 
-    if trajectories is not None:
-        states = _np(trajectories.states)
-        if states.ndim != 3 or states.shape[2] != 2:
-            raise ValueError(
-                f"phase_portrait draws 2-D trajectories (B, T+1, 2), got {states.shape}."
-            )
-        diverged = _np(trajectories.diverged, bool).reshape(-1)
+    if states is not None:
         for i in range(states.shape[0]):
             path = states[i]
             if diverged[i]:
@@ -249,7 +257,7 @@ def phase_portrait(
     if fixed_points is not None and len(fixed_points.points):
         by_kind: dict[str, list[np.ndarray]] = {}
         for p in fixed_points.points:
-            by_kind.setdefault(p.kind, []).append(_np(p.x).reshape(-1)[:2])
+            by_kind.setdefault(p.kind, []).append(proj(_np(p.x).reshape(-1)))
         order = [*FIXED_POINT_STYLES, *sorted(set(by_kind) - set(FIXED_POINT_STYLES))]
         for kind in order:
             if kind not in by_kind:
@@ -271,13 +279,13 @@ def phase_portrait(
         fp_xy = np.concatenate([np.stack(v) for v in by_kind.values()])
 
     if box is None:
-        box = _auto_box(trajectories, fp_xy)
+        box = _auto_box(states, diverged, fp_xy)
     if box is not None:
         ax.set_xlim(box[0], box[1])
         ax.set_ylim(box[2], box[3])
-    _phase_labels(ax)
-    if title:
-        ax.set_title(title)
+    _phase_labels(ax, proj)
+    if proj.title(title):
+        ax.set_title(proj.title(title), fontsize="medium" if proj.note else None)
     if legend and handles:
         ax.legend(
             handles=handles,
@@ -290,13 +298,32 @@ def phase_portrait(
     return fig
 
 
-def _auto_box(trajectories: Trajectory | None, fp_xy: np.ndarray):
+def _project_trajectories(trajectories, fixed_points, dims, projection):
+    """(projection, projected states (B, T+1, 2) or None, diverged (B,) or None)."""
+    if trajectories is None:
+        n = 2
+        if fixed_points is not None and len(fixed_points.points):
+            n = int(_np(fixed_points.points[0].x).size)
+        pts = np.stack([_np(p.x).reshape(-1) for p in fixed_points.points]) if n > 2 else None
+        return make_projection(pts, n, dims=dims, projection=projection), None, None
+    states = _np(trajectories.states)
+    if states.ndim != 3 or states.shape[2] < 2:
+        raise ValueError(
+            f"phase_portrait draws trajectories (B, T+1, n) with n ≥ 2, got {states.shape}."
+        )
+    diverged = _np(trajectories.diverged, bool).reshape(-1)
+    if states.shape[2] > 2 and dims is None and projection is None:
+        projection = "pca"  # above 2-D, by default: the first two principal components
+    fit = states[~diverged] if (~diverged).any() else states
+    proj = make_projection(fit, states.shape[2], dims=dims, projection=projection)
+    return proj, proj(states), diverged
+
+
+def _auto_box(states: np.ndarray | None, diverged: np.ndarray | None, fp_xy: np.ndarray):
     """Limits from the bounded trajectories, all start points and the fixed points (diverged
     trajectories are frozen far out and would squash the picture)."""
     parts = [fp_xy]
-    if trajectories is not None:
-        states = _np(trajectories.states)
-        diverged = _np(trajectories.diverged, bool).reshape(-1)
+    if states is not None:
         parts.append(states[:, 0])
         parts.append(states[~diverged].reshape(-1, 2))
     pts = np.concatenate([p.reshape(-1, 2) for p in parts])
@@ -321,7 +348,7 @@ def spectral_radius_map(
     title: str | None = None,
     threshold: float = 1.0,
 ) -> Figure:
-    """ρ(A*(x)) over the phase plane (Drgoňa et al. 2022, Figs. 3, 7).
+    """ρ(A*(x)) over the phase plane (Drgoňa et al., Spectral analysis, Figs. 3, 7).
 
     A diverging colormap centred at ``threshold`` (blue below: locally contracting; red above:
     locally expanding), a black contour where ρ = ``threshold`` and a colorbar.
@@ -378,7 +405,7 @@ def eigenvalue_cloud(
 ) -> Figure:
     """Eigenvalues of A*(x) over many points in the complex plane.
 
-    As in Drgoňa et al. 2022, Figs. 2, 5, 8.
+    As in Drgoňa et al., Spectral analysis, Figs. 2, 5, 8.
 
     Args:
         eigenvalues: ``(B, n)`` complex (or real) tensor; flattened, non-finite values dropped,
@@ -432,105 +459,6 @@ def eigenvalue_cloud(
     return fig
 
 
-# --------------------------------------------------------------------------- basins
-
-
-def basins_map(
-    result: BasinsResult,
-    *,
-    ax: Axes | None = None,
-    title: str | None = None,
-    legend: bool = True,
-) -> Figure:
-    """Regions of attraction (Drgoňa et al. 2022, Fig. 2, top row) from a
-    :class:`~neurodyn.dynamics.BasinsResult`: one colour per attractor's basin, dark grey for
-    divergent points, light grey for bounded points that did not converge; attractors marked.
-    """
-    x, y, labels = _grid_values(result.xs, result.ys, result.labels, "labels", np.int64)
-    att = _np(result.attractors).reshape(-1, 2) if _np(result.attractors).size else np.zeros((0, 2))
-    ax, fig = _axes(ax, figsize=(6.6, 4.8) if legend else (5.0, 4.8))
-    present = np.unique(labels)
-    cats = [int(c) for c in present]  # sorted: -2, -1, 0, 1, ...
-    strong = _qualitative(max(att.shape[0], 1))
-    colors: list[tuple[float, float, float]] = []
-    names: list[str] = []
-    for c in cats:
-        if c == -2:
-            colors.append(to_rgb("0.86"))
-            names.append("bounded, not converged")
-        elif c == -1:
-            colors.append(to_rgb("0.3"))
-            names.append("divergent")
-        else:
-            colors.append(_lighten(strong[c % len(strong)], 0.45))
-            if c < att.shape[0]:
-                names.append(f"basin of ({att[c, 0]:.2f}, {att[c, 1]:.2f})")
-            else:
-                names.append(f"basin {c}")
-    index = np.searchsorted(np.asarray(cats), labels)
-    cmap = ListedColormap(colors)
-    ax.imshow(
-        index,
-        origin="lower",
-        extent=_extent(x, y),
-        cmap=cmap,
-        vmin=-0.5,
-        vmax=len(cats) - 0.5,
-        interpolation="nearest",
-        aspect="equal",
-    )
-    handles: list[Any] = []
-    n_basins = sum(c >= 0 for c in cats)
-    for c, col, name in zip(cats, colors, names, strict=False):
-        if c >= 0 and n_basins > 8:
-            continue
-        handles.append(Patch(facecolor=col, edgecolor="0.5", label=name))
-    if n_basins > 8:
-        handles.insert(
-            0,
-            Patch(facecolor=colors[-1], edgecolor="0.5", label=f"basins of {n_basins} attractors"),
-        )
-    if att.shape[0]:
-        ax.scatter(
-            att[:, 0],
-            att[:, 1],
-            marker="o",
-            s=55,
-            linewidths=1.2,
-            zorder=4,
-            c=[strong[k % len(strong)] for k in range(att.shape[0])],
-            edgecolors="black",
-            gid="attractors",
-        )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                ls="none",
-                markerfacecolor="0.5",
-                markeredgecolor="black",
-                markersize=7,
-                label=f"stable fixed point ({att.shape[0]})",
-            )
-        )
-    ax.set_xlim(x.min(), x.max())
-    ax.set_ylim(y.min(), y.max())
-    _phase_labels(ax)
-    if title:
-        ax.set_title(title)
-    if legend and handles:
-        ax.legend(
-            handles=handles,
-            loc="upper left",
-            bbox_to_anchor=(1.02, 1.0),
-            borderaxespad=0.0,
-            fontsize="small",
-            frameon=False,
-        )
-    return fig
-
-
 # --------------------------------------------------------------------------- linear regions
 
 
@@ -576,7 +504,7 @@ def regions_map(
 ) -> Figure:
     """Linear regions of a piecewise-affine net over the phase plane.
 
-    As in Drgoňa et al. 2022, Fig. 3 (ReLU).
+    As in Drgoňa et al., Spectral analysis, Fig. 3 (ReLU).
 
     Args:
         xs, ys: grid axes ``(nx,)``, ``(ny,)``.

@@ -1,7 +1,7 @@
 """Papers' figures and claims as data, regenerated and checked with neurodyn.
 
-Drgoňa et al. 2022, *Spectral Analysis and Stability of Deep Neural Dynamics* (Table 1,
-Figs. 2–8): :data:`CLAIMS` holds what the paper says about each
+Drgoňa et al., Spectral analysis (*Spectral Analysis and Stability of Deep Neural Dynamics*,
+docs/references.md) (Table 1, Figs. 2–8): :data:`CLAIMS` holds what the paper says about each
 figure, the quantity measured and the pass rule; :func:`evaluate` checks them from per-model
 measurements, :func:`shows_behaviour` / :func:`find_seed` use them for the zoo's seed search
 (:data:`neurodyn.zoo.PAPER_SEEDS`), and :func:`paper_figures` regenerates the figures with the

@@ -1,4 +1,5 @@
-"""The claims Drgoňa et al. 2022 make about their Figs. 2–6, as data, and how each is measured.
+"""The claims Drgoňa et al., Spectral analysis makes about its Figs. 2–6, as data, and how each is
+measured.
 
 A :class:`Claim` names its figure, the Table 1 models it is about, what the paper says, the
 quantity measured and the pass rule. Every model is measured once by :func:`measure_model`

@@ -1,5 +1,6 @@
-"""Drgoňa et al. 2022, Figs. 2–8 regenerated from the zoo, with the numbers behind them and the
-claims table (:mod:`neurodyn.reproduce._claims`), written through :class:`neurodyn.report.Report`.
+"""Drgoňa et al., Spectral analysis, Figs. 2–8 regenerated from the zoo, with the numbers behind
+them and the claims table (:mod:`neurodyn.reproduce._claims`), written through
+:class:`neurodyn.report.Report`.
 
 Only orchestration and drawing live here: every number comes from
 :func:`neurodyn.report.phase_plane` and every panel from :mod:`neurodyn.plot` (Fig. 5's
@@ -253,7 +254,8 @@ def paper_figures(
     resolution: int = 121,
     progress: Callable[[str], None] = _quiet,
 ) -> dict:
-    """Regenerate Drgoňa et al. 2022, Figs. 2–8 from the Table 1 models over the box [−6, 6]².
+    """Regenerate Drgoňa et al., Spectral analysis, Figs. 2–8 from the Table 1 models over the box
+    [−6, 6]².
 
     Writes ``fig2.png`` … ``fig8.png``, ``paper_figures.json`` (per-model numbers, Fig. 5's
     depth series and the claims table of :func:`neurodyn.reproduce.evaluate`) and
@@ -310,7 +312,7 @@ def _paper_figures(out: Path, resolution: int, progress: Callable[[str], None]) 
     from neurodyn.activations import classify
 
     sig = classify(nn.Sigmoid())
-    rep = Report("Drgoňa et al. 2022, Figs. 2–8 regenerated from the neurodyn zoo")
+    rep = Report("Drgoňa et al., Spectral analysis, Figs. 2–8 regenerated from the neurodyn zoo")
     rep.data.update(
         {
             "box": {"low": [BOX[0][0], BOX[1][0]], "high": [BOX[0][1], BOX[1][1]]},

@@ -210,7 +210,7 @@ class _RK4Flow(FlowMap):
 
 
 class Lorenz(_RK4Flow):
-    """The Lorenz system (seed eq. 1.13) as the map of one RK4 step of size ``dt``.
+    """The Lorenz system (Vogt, dissertation, eq. 1.13) as the map of one RK4 step of size ``dt``.
 
     f(x, y, z) = (σ(y − x), ρx − y − xz, xy − βz), Df = [[−σ, σ, 0], [ρ − z, −1, −x], [y, x, −β]]
     (eq. 1.14); tr Df = −(σ + 1 + β) everywhere (``trace_divergence``), so the exponents (per

@@ -25,24 +25,24 @@ Jacobians (D(v) = diag(v), U_* the rows of W_hh belonging to gate *, W_* those o
                    + D((1−z)(1−n²)) [D(r(1−r) (U_hn h + b_hn)) U_r + D(r) U_n]
 
 and ∂·/∂x the same with W_* in place of U_* (for GRU the n-term has no D(r): W_in x is outside
-the reset gate). Layers are stacked by the chain rule of the seed's eq. 2.6: for m < l,
+the reset gate). Layers are stacked by the chain rule of Vogt, dissertation, eq. 2.6: for m < l,
 ∂s^l_t/∂s^m_{t−1} = ∂s^l_t/∂h^{l−1}_t · ∂h^{l−1}_t/∂s^m_{t−1}, so the Jacobian is block
 lower-triangular (one batched matmul per layer).
 
-Differences from seed 004 (Chapter 2 and Appendix C), found while deriving the above:
+Differences from Vogt, dissertation (Chapter 2 and Appendix C), found while deriving the above:
 
-* The seed's LSTM Jacobian is ∂h_t/∂h_{t−1} only, with the cell state c_{t−1} held fixed — an
-  approximation: c is part of the LSTM's state, and the exact tangent space is (h, c), of
+* The dissertation's LSTM Jacobian is ∂h_t/∂h_{t−1} only, with the cell state c_{t−1} held fixed —
+  an approximation: c is part of the LSTM's state, and the exact tangent space is (h, c), of
   dimension 2·L·H. Here ``lstm_state="hc"`` (default) is exact; ``lstm_state="h"`` reproduces the
-  seed's convention (it equals the h-rows/h-columns sub-block of the exact Jacobian).
-* The seed writes the LSTM gates in the order (f, i, o, c); PyTorch stores them as (i, f, g, o)
-  in ``weight_ih``/``weight_hh``. The seed's GRU equations follow PyTorch's convention
+  dissertation's convention (it equals the h-rows/h-columns sub-block of the exact Jacobian).
+* The dissertation writes the LSTM gates in the order (f, i, o, c); PyTorch stores them as (i, f,
+  g, o) in ``weight_ih``/``weight_hh``. Its GRU equations follow PyTorch's convention
   (h' = z ⊙ h + (1 − z) ⊙ n, reset gate applied after W_hn h + b_hn), but Appendix C's
   ∂n_t/∂h_{t−1} drops the parentheses: the sech²(·) factor multiplies BOTH terms,
   sech²(y_1n + r ⊙ y_2n) ⊙ (∂r/∂h ⊙ y_2n + r ⊙ U_n) (Chapter 2's version is right), and
   Chapter 2 writes W_n ∘ x_t for the matrix product W_n x_t.
-* The seed's multi-layer formula is stated for h only; for an LSTM the exact lower blocks also
-  carry the c-rows of each layer (∂c^l_t/∂h^{l−1}_t), which are included here.
+* The dissertation's multi-layer formula is stated for h only; for an LSTM the exact lower blocks
+  also carry the c-rows of each layer (∂c^l_t/∂h^{l−1}_t), which are included here.
 """
 
 from __future__ import annotations
@@ -72,17 +72,17 @@ class TorchRNNMap(ModuleMap):
     ``lstm_state="hc"`` (default): the Jacobian is the exact ``(B, n, n)`` derivative over the
     whole (h, c) state, so a Lyapunov spectrum has 2·L·H exponents.
 
-    ``lstm_state="h"``: **an approximation** (the seed-004 convention): ``tangent_dim = L·H`` and
-    :meth:`jacobian` returns only ∂h_t/∂h_{t−1} with every c_{t−1} held fixed (rows and columns
-    of the h-parts, in the order ``[h_0, h_1, …]``). The cell state is part of the LSTM's state,
-    so this tangent map is not the derivative of the map being iterated, and the exponents it
-    gives are not the Lyapunov exponents of the LSTM; use it only to compare with work that uses
-    that convention.
+    ``lstm_state="h"``: **an approximation** (the convention of Vogt, dissertation):
+    ``tangent_dim = L·H`` and :meth:`jacobian` returns only ∂h_t/∂h_{t−1} with every c_{t−1} held
+    fixed (rows and columns of the h-parts, in the order ``[h_0, h_1, …]``). The cell state is part
+    of the LSTM's state, so this tangent map is not the derivative of the map being iterated, and
+    the exponents it gives are not the Lyapunov exponents of the LSTM; use it only to compare with
+    work that uses that convention.
 
     Args:
         module: an ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` (unidirectional, any ``num_layers``,
             ``bias``, ``batch_first``), ``nn.RNNCell``, ``nn.LSTMCell`` or ``nn.GRUCell``.
-        lstm_state: ``"hc"`` (exact) or ``"h"`` (seed convention; LSTM only).
+        lstm_state: ``"hc"`` (exact) or ``"h"`` (the dissertation's convention; LSTM only).
 
     Attributes:
         dim: n (see the layout above). tangent_dim: k, the Jacobian's size.

@@ -1,5 +1,5 @@
-"""Model zoo: the built-in demo network and the experimental grid of Drgoňa et al. 2022
-(Spectral analysis, App. D, Table 1).
+"""Model zoo: the built-in demo network and the experimental grid of Drgoňa et al., Spectral
+analysis (App. D, Table 1).
 
 ``grid()`` lists the 828 configurations of App. D; ``build(config)`` returns one as a plain
 ``nn.Sequential``; ``paper_model(name)`` gives the curated models of Table 1 by name.

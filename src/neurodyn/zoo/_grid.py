@@ -1,4 +1,5 @@
-"""The experimental grid of Drgoňa et al. 2022, App. D, as plain ``nn.Sequential`` networks.
+"""The experimental grid of Drgoňa et al., Spectral analysis, App. D, as plain ``nn.Sequential``
+networks.
 
 Axes (App. D): factorization × eigenvalue range × activation {ReLU, SELU, GELU, Tanh, Sigmoid,
 Softplus} × depth {1, 4, 8} × bias {on, off}. Factorizations and ranges:
@@ -115,7 +116,8 @@ class ZooConfig:
 
 
 def grid(width: int = 2, seed: int = 0) -> list[ZooConfig]:
-    """Every configuration of Drgoňa et al. 2022, App. D (828 of them), in a fixed order."""
+    """Every configuration of Drgoňa et al., Spectral analysis, App. D (828 of them), in a fixed
+    order."""
     return list(_iter_grid(width, seed))
 
 

@@ -1,4 +1,4 @@
-"""The curated models of Drgoňa et al. 2022 (Spectral analysis), Table 1, by name, seeded and
+"""The curated models of Drgoňa et al., Spectral analysis, Table 1, by name, seeded and
 reproducible.
 
 The paper picked its figure models from the 828-model grid by their behaviour. We do the same,
