@@ -33,6 +33,7 @@ _LAZY = (
     "plot",
     "report",
     "reproduce",
+    "sysid",
     "testing",
     "zoo",
 )
