@@ -35,6 +35,7 @@ _LAZY = (
     "plot",
     "report",
     "reproduce",
+    "sysid",
     "testing",
     "zoo",
 )

@@ -1,0 +1,35 @@
+"""Offline data for neurodyn: process simulators with inputs, excitation signals, trajectories.
+
+* :class:`TwoTank`, :class:`CSTR`: the two benchmark processes of Drgoňa et al., Dissipative,
+  with neuromancer psl's equations and parameters, ``simulate(u, x0)`` under zero-order hold.
+* :func:`steps`, :func:`random_walk`, :func:`prbs` (or :func:`signal` by name): seeded inputs.
+* :func:`trajectories`: seeded train / validation / test splits with a :class:`Normalizer`.
+
+Imports only neurodyn's bottom layer, NumPy and SciPy, so sequence datasets can sit next to it.
+
+Example:
+    >>> import numpy as np
+    >>> from neurodyn.data import TwoTank, steps
+    >>> u = steps(100, 0.0, 0.5, hold=20, seed=0, m=2)
+    >>> TwoTank().simulate(u, x0=[0.1, 0.1]).shape
+    (101, 2)
+"""
+
+from neurodyn.data._signals import SIGNALS, prbs, random_walk, signal, steps
+from neurodyn.data._simulators import CSTR, ODESystem, TwoTank
+from neurodyn.data._trajectories import Normalizer, SysIdData, Trajectories, trajectories
+
+__all__ = [
+    "CSTR",
+    "SIGNALS",
+    "Normalizer",
+    "ODESystem",
+    "SysIdData",
+    "Trajectories",
+    "TwoTank",
+    "prbs",
+    "random_walk",
+    "signal",
+    "steps",
+    "trajectories",
+]
