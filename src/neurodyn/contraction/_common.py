@@ -14,6 +14,7 @@ __all__ = [
     "as_square",
     "check_g",
     "check_metric",
+    "diag_rate",
     "lyapunov_metric",
     "make",
     "metzler_diagonal_metric",
@@ -160,6 +161,13 @@ def make(name, holds, margin, kind, method, conclusion, assumptions=(), **eviden
         name=name, holds=bool(holds), margin=float(margin), kind=kind, method=method,
         conclusion=conclusion, assumptions=tuple(assumptions), evidence=ev,
     )  # fmt: skip
+
+
+def diag_rate(S: np.ndarray, p: np.ndarray) -> float:
+    """Largest proven β with ``S ⪯ −β diag(p)``: ``−λ_max(P^-½SP^-½)`` less its rounding tol."""
+    r = 1 / np.sqrt(p)
+    lam, tol = neg_def_margin(S * r[:, None] * r[None, :])
+    return -(lam + tol)
 
 
 def rate_in_metric(S: np.ndarray, M: np.ndarray) -> float:

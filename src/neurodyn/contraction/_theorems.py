@@ -18,6 +18,7 @@ from neurodyn.contraction._common import (
     EQ1,
     as_square,
     check_g,
+    diag_rate,
     make,
     metzler_diagonal_metric,
     neg_def_margin,
@@ -71,9 +72,9 @@ def theorem1(W, *, g: float = 1.0, tau: float = 1.0):
     P = np.diag(p)
     S = P @ A + A.T @ P
     lam, tol = neg_def_margin(S)
-    holds = lam + tol < 0
-    # |δx|ᵀ S |δx| ≤ (lam + tol)|δx|² ≤ (lam + tol)/max(p) · δxᵀPδx
-    rate = -(lam + tol) / p.max() / tau
+    # |δx|ᵀ S |δx| ≤ −β |δx|ᵀP|δx| = −β δxᵀPδx with β from P^-½SP^-½
+    rate = diag_rate(S, p) / tau
+    holds = lam + tol < 0 and rate > 0
     return make(
         "theorem1", holds, rate, "proof", method, _CONTRACTS, _ASSUME,
         metric=P, relaxation="P(g|W|' − I) + (g|W|' − I)ᵀ P", lambda_max=lam,
@@ -223,6 +224,15 @@ def theorem4(W, *, g: float = 1.0, tau: float = 1.0):
     )  # fmt: skip
 
 
+def theorem5_rate(W: np.ndarray, p: np.ndarray, g: float) -> float:
+    """β = 2(1 − q) (τ = 1) with ``q ≥ g‖P^½WP^-½‖₂`` proven from ``g²WᵀPW − P`` (−inf if ≥ 1).
+
+    ``P^-½(g²WᵀPW − P)P^-½ ⪯ λ'I`` ⇒ ``g²‖P^½WP^-½‖² ≤ 1 + λ'``.
+    """
+    lam = -diag_rate(g**2 * W.T @ (p[:, None] * W) - np.diag(p), p)
+    return 2 * (1 - np.sqrt(1 + lam)) if lam < 0 else -np.inf
+
+
 def theorem5(W, *, g: float = 1.0, tau: float = 1.0, linear_solver: str = "cpu_dense"):
     """Kozachkov et al. 2022, Thm. 5: diagonal P with ``g²WᵀPW − P ≺ 0`` (LMI, SCS direct).
 
@@ -243,10 +253,8 @@ def theorem5(W, *, g: float = 1.0, tau: float = 1.0, linear_solver: str = "cpu_d
         )  # fmt: skip
     P = res.metric
     lam, tol = neg_def_margin(g**2 * W.T @ P @ W - P)
-    holds = lam + tol < 0 and bool((np.diag(P) > 0).all())
-    # g²WᵀPW ⪯ P + (lam+tol)I ⪯ (1 + (lam+tol)/max p)P ⇒ g‖P^½WP^-½‖ ≤ q, rate 2(1 − q)/τ
-    q = np.sqrt(max(1 + (lam + tol) / np.diag(P).max(), 0.0))
-    rate = 2 * (1 - q) / tau
+    rate = theorem5_rate(W, np.diag(P), g) / tau
+    holds = lam + tol < 0 and bool((np.diag(P) > 0).all()) and rate > 0
     return make(
         "theorem5", holds, rate, "proof", method, _CONTRACTS, _ASSUME,
         metric=P, lambda_max=lam, tolerance=tol, solver_status=res.status, seconds=res.seconds,

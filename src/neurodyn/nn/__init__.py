@@ -2,4 +2,7 @@
 
 from neurodyn.nn import parametrizations
 
-__all__ = ["parametrizations"]
+# -- Sparse Combo Net (Kozachkov et al. 2022, Sec. 3) --
+from neurodyn.nn._sparse_combo import SparseComboNet, sample_theorem1_blocks
+
+__all__ = ["SparseComboNet", "parametrizations", "sample_theorem1_blocks"]
