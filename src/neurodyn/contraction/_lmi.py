@@ -216,6 +216,7 @@ def sector_matrix(M, lam, g, *, A=None, B, C, F_A=None, discrete=False) -> np.nd
 def sector_lmi(
     g: float, *, A=None, B, C, F_A=None, discrete: bool = False, metric: str = "full",
     linear_solver: str | None = None, eps: float = 1e-6, max_iters: int = 20000,
+    objective: float = 0.0,
 ) -> LMIResult:  # fmt: skip
     """Solve the sector LMI (module docstring) with SCS called directly.
 
@@ -259,8 +260,8 @@ def sector_lmi(
         const = np.concatenate([-np.ones(n + m), np.zeros(n)])
         bld.psd(N, terms, const)
     c = np.zeros(nvar)
-    c[np.flatnonzero(a == b)] = 1.0
-    c[lvar] = 1.0
+    c[np.flatnonzero(a == b)] = objective
+    c[lvar] = objective
     if linear_solver is None:
         linear_solver = "cpu_dense" if metric == "diagonal" and n <= 96 else "cpu_indirect"
     t0 = time.perf_counter()
