@@ -1,11 +1,8 @@
-"""Layers and weight parametrizations with guarantees (``neurodyn.nn.parametrizations``) and
-recurrent cells that are Maps with exact Jacobians (docs/cells.md)."""
+"""Layers and weight parametrizations with guarantees (``neurodyn.nn.parametrizations``),
+recurrent cells that are Maps with exact Jacobians (docs/cells.md), and Sparse Combo Nets
+(Kozachkov et al. 2022, Sec. 3; docs/contraction.md)."""
 
 from neurodyn.nn import parametrizations
-
-__all__ = ["parametrizations"]
-
-# --- recurrent cells (docs/cells.md) ---
 from neurodyn.nn._cells import (
     CTRNN,
     LEM,
@@ -17,8 +14,9 @@ from neurodyn.nn._cells import (
     NoisyRNN,
     RecurrentCell,
 )
+from neurodyn.nn._sparse_combo import SparseComboNet, sample_theorem1_blocks
 
-__all__ += [
+__all__ = [
     "CTRNN",
     "LEM",
     "AntisymmetricRNN",
@@ -28,5 +26,7 @@ __all__ += [
     "LipschitzRNN",
     "NoisyRNN",
     "RecurrentCell",
+    "SparseComboNet",
+    "parametrizations",
+    "sample_theorem1_blocks",
 ]
-# --- end recurrent cells ---

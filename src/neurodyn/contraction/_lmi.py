@@ -1,0 +1,355 @@
+"""Linear matrix inequalities for contraction metrics, built for SCS directly (and via cvxpy).
+
+The robust ("sector") LMI covers every slope matrix ``D = diag(d)``, ``d ∈ [0, g]^m`` at once
+through a diagonal multiplier ``Λ ⪰ 0`` (S-procedure): for a Jacobian ``J(D) = A + B D C``
+(continuous time) or an update ``x' = F_A x + F_B w``, ``w = D C x`` (discrete time), the
+quadratic form ``2 Σ λ_i w_i (g (Cx)_i − w_i) ≥ 0`` is added, and
+
+* continuous: ``G = [[MA + AᵀM, MB + gCᵀΛ], [BᵀM + gΛC, −2Λ]] ≺ 0``
+  ⇒ ``M J(D) + J(D)ᵀ M ≺ 0`` for every such D (take ``w = DCx``);
+* discrete: ``G = [F_A F_B]ᵀ M [F_A F_B] − diag(M, 0) + [[0, gCᵀΛ], [gΛC, −2Λ]] ≺ 0``
+  ⇒ ``J(D)ᵀ M J(D) − M ≺ 0`` for every such D.
+
+Both are homogeneous in (M, Λ), so we solve ``G ⪯ −I``, ``M ⪰ I`` and minimise tr M + tr Λ.
+SCS is called with its linear solver named explicitly (``"cpu_dense"`` for diagonal metrics,
+``"cpu_indirect"`` for full ones): the automatic choice picked MKL and was ~28× slower, and
+cvxpy's compile step dominated at n = 256. A solver's "solved" is never taken as a proof: the
+callers re-check the returned metric by eigenvalues (``recheck_*``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "LMIResult",
+    "sector_blocks",
+    "sector_lmi",
+    "sector_lmi_cvxpy",
+    "sector_matrix",
+    "theorem5_lmi",
+    "vertex_lmi",
+]
+
+_SQRT2 = np.sqrt(2.0)
+
+
+@dataclass(frozen=True)
+class LMIResult:
+    """What a solver returned: status, the metric M (and multiplier Λ) in float64, time."""
+
+    status: str
+    metric: np.ndarray | None
+    multiplier: np.ndarray | None
+    solver: str
+    seconds: float
+    iterations: int = 0
+
+    @property
+    def solved(self) -> bool:
+        return self.status == "solved" and self.metric is not None
+
+
+def _svec_index(i: np.ndarray, j: np.ndarray, N: int) -> np.ndarray:
+    """Index of entry (i, j), i ≥ j, in SCS's column-major lower-triangular svec of an N×N."""
+    return j * (2 * N - j + 1) // 2 + (i - j)
+
+
+class _Builder:
+    """Accumulates ``S(x) = F0 + Σ x_k F_k ⪰ 0`` blocks as SCS rows (s = b − A x)."""
+
+    def __init__(self, nvar: int):
+        self.nvar = nvar
+        self.rows, self.cols, self.vals = [], [], []
+        self.b = []
+        self.offset = 0
+        self.cone_l = 0
+        self.cone_s: list[int] = []
+
+    def linear(self, var: np.ndarray, coef: float, const: np.ndarray) -> None:
+        """Rows ``coef·x_var + const ≥ 0`` (must be added before any PSD block)."""
+        if self.cone_s:
+            raise RuntimeError("linear rows must precede PSD blocks in SCS's cone order")
+        k = len(var)
+        r = self.offset + np.arange(k)
+        self.rows.append(r)
+        self.cols.append(np.asarray(var))
+        self.vals.append(np.full(k, -coef))
+        self.b.append(np.asarray(const, dtype=float))
+        self.offset += k
+        self.cone_l += k
+
+    def psd(self, N: int, terms, const_diag: np.ndarray) -> None:
+        """A PSD block ``Σ terms + diag(const_diag) ⪰ 0`` of size N.
+
+        Each term ``(a, b, var, X, r0, c0, coef, mode)`` places ``coef · E X`` for every basis
+        matrix ``E = e_a e_bᵀ + e_b e_aᵀ`` (``e_a e_aᵀ`` if a = b) of variable ``var`` at block
+        offset (r0, c0): mode "plain" as is, "T" transposed, "sym" as ``EX + XᵀE`` (diagonal
+        block).
+        """
+        R, C, V, K = [], [], [], []
+        for a, b, var, X, r0, c0, coef, mode in terms:
+            X = np.asarray(X, dtype=float)
+            p = X.shape[1]
+            j = np.arange(p)[None, :]
+            for ra, rb, same in ((a, b, None), (b, a, a != b)):
+                sel = slice(None) if same is None else same
+                ra_, rb_, vv = ra[sel], rb[sel], var[sel]
+                if len(vv) == 0:
+                    continue
+                vals = coef * X[rb_, :]  # row ra of E X is X[rb, :]
+                rr = np.broadcast_to(ra_[:, None], vals.shape)
+                cc = np.broadcast_to(j, vals.shape)
+                kk = np.broadcast_to(vv[:, None], vals.shape)
+                nz = vals != 0
+                rr, cc, kk, vals = rr[nz], cc[nz], kk[nz], vals[nz]
+                if mode == "T":
+                    rr, cc = cc, rr
+                if mode == "sym":
+                    vals = np.where(rr == cc, 2 * vals, vals)
+                R.append(rr + r0)
+                C.append(cc + c0)
+                V.append(vals)
+                K.append(kk)
+        R, C, V, K = (np.concatenate(z) for z in (R, C, V, K))
+        hi, lo = np.maximum(R, C), np.minimum(R, C)
+        V = np.where(hi != lo, V * _SQRT2, V)
+        idx = _svec_index(hi, lo, N)
+        self.rows.append(self.offset + idx)
+        self.cols.append(K)
+        self.vals.append(-V)
+        bvec = np.zeros(N * (N + 1) // 2)
+        d = np.arange(N)
+        bvec[_svec_index(d, d, N)] = const_diag
+        self.b.append(bvec)
+        self.offset += N * (N + 1) // 2
+        self.cone_s.append(N)
+
+    def dense_psd(self, N: int, columns: np.ndarray, const: np.ndarray) -> None:
+        """A PSD block from dense svec columns (``(nvar, N(N+1)/2)``) and a constant matrix."""
+        iu = np.triu_indices(N)
+        lo_, hi_ = iu  # (row r ≤ col c) in row-major = column-major lower with (i=c, j=r)
+        scale = np.where(lo_ != hi_, _SQRT2, 1.0)
+        order = _svec_index(hi_, lo_, N)
+        A = np.zeros((N * (N + 1) // 2, self.nvar))
+        A[order, :] = -(columns * scale[None, :]).T
+        bvec = np.zeros(N * (N + 1) // 2)
+        bvec[order] = const[iu] * scale
+        rr, cc = np.nonzero(A)
+        self.rows.append(self.offset + rr)
+        self.cols.append(cc)
+        self.vals.append(A[rr, cc])
+        self.b.append(bvec)
+        self.offset += N * (N + 1) // 2
+        self.cone_s.append(N)
+
+    def solve(self, c: np.ndarray, linear_solver: str, eps: float, max_iters: int):
+        import scs
+
+        A = sp.csc_matrix(
+            (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+            shape=(self.offset, self.nvar),
+        )
+        data = {"A": A, "b": np.concatenate(self.b), "c": c}
+        cone = {"l": self.cone_l, "s": self.cone_s}
+        solver = scs.SCS(
+            data, cone, linear_solver=linear_solver, verbose=False, eps_abs=eps, eps_rel=eps,
+            max_iters=max_iters,
+        )  # fmt: skip
+        sol = solver.solve()
+        return sol["info"]["status"], sol["x"], int(sol["info"]["iter"])
+
+
+def _metric_basis(n: int, metric: str):
+    if metric == "full":
+        a, b = np.triu_indices(n)
+    elif metric == "diagonal":
+        a = b = np.arange(n)
+    else:
+        raise ValueError(f"metric must be 'full' or 'diagonal', got {metric!r}.")
+    return a, b
+
+
+def _unpack_metric(x: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    M = np.zeros((n, n))
+    M[a, b] = x[: len(a)]
+    M[b, a] = x[: len(a)]
+    return M
+
+
+def sector_blocks(A, B, C, F_A=None, F_B=None):
+    """Validate the shapes of ``J(D) = A + BDC`` (or ``F_A``, ``F_B``, C): returns (n, m)."""
+    B, C = np.asarray(B, float), np.asarray(C, float)
+    n, m = B.shape
+    if C.shape != (m, n):
+        raise ValueError(f"C must be ({m}, {n}) for B of shape {B.shape}, got {C.shape}.")
+    return n, m
+
+
+def sector_matrix(M, lam, g, *, A=None, B, C, F_A=None, discrete=False) -> np.ndarray:
+    """The LMI matrix G(M, Λ) of the module docstring, in float64 (for re-checks)."""
+    M, B, C = np.asarray(M, float), np.asarray(B, float), np.asarray(C, float)
+    lam = np.asarray(lam, float)
+    n, m = B.shape
+    L = np.diag(lam)
+    G = np.zeros((n + m, n + m))
+    if not discrete:
+        A = np.asarray(A, float)
+        G[:n, :n] = M @ A + A.T @ M
+        G[:n, n:] = M @ B + g * C.T @ L
+        G[n:, :n] = G[:n, n:].T
+        G[n:, n:] = -2 * L
+        return G
+    F = np.hstack([np.asarray(F_A, float), B])
+    G = F.T @ M @ F
+    G[:n, :n] -= M
+    G[:n, n:] += g * C.T @ L
+    G[n:, :n] += g * L @ C
+    G[n:, n:] -= 2 * L
+    return 0.5 * (G + G.T)
+
+
+def sector_lmi(
+    g: float, *, A=None, B, C, F_A=None, discrete: bool = False, metric: str = "full",
+    linear_solver: str | None = None, eps: float = 1e-6, max_iters: int = 20000,
+    objective: float = 0.0,
+) -> LMIResult:  # fmt: skip
+    """Solve the sector LMI (module docstring) with SCS called directly.
+
+    Continuous time: ``J(D) = A + B D C``. Discrete time (``discrete=True``): the update's
+    Jacobian ``F_A + B D C`` (B plays F_B). ``metric`` is ``"full"`` or ``"diagonal"``.
+    """
+    B, C = np.asarray(B, float), np.asarray(C, float)
+    n, m = sector_blocks(A, B, C)
+    a, b = _metric_basis(n, metric)
+    K = len(a)
+    nvar = K + m
+    mvar, lvar = np.arange(K), K + np.arange(m)
+    ld = np.arange(m)
+    eye_m = np.eye(m)
+    bld = _Builder(nvar)
+    if metric == "diagonal":
+        bld.linear(mvar, 1.0, -np.ones(n))  # m_i − 1 ≥ 0
+    bld.linear(lvar, 1.0, np.zeros(m))  # λ ≥ 0
+    if not discrete:
+        A = np.asarray(A, float)
+        N = n + m
+        terms = [
+            (a, b, mvar, A, 0, 0, -1.0, "sym"),  # −(MA + AᵀM)
+            (a, b, mvar, B, n, 0, -1.0, "T"),  # −BᵀM in block (1, 0)
+            (ld, ld, lvar, C, n, 0, -g, "plain"),  # −gΛC
+            (ld, ld, lvar, eye_m, n, n, 1.0, "sym"),  # +2Λ
+        ]
+        bld.psd(N, terms, -np.ones(N))
+        if metric == "full":
+            bld.psd(n, [(a, b, mvar, np.eye(n), 0, 0, 0.5, "sym")], -np.ones(n))
+    else:
+        F = np.hstack([np.asarray(F_A, float), B])
+        N = 2 * n + m
+        terms = [
+            (a, b, mvar, np.eye(n), 0, 0, 0.5, "sym"),  # M (top-left of Q)
+            (ld, ld, lvar, C, n, 0, -g, "plain"),  # −gΛC
+            (ld, ld, lvar, eye_m, n, n, 1.0, "sym"),  # +2Λ
+            (a, b, mvar, F, n + m, 0, 1.0, "plain"),  # M F
+            (a, b, mvar, np.eye(n), n + m, n + m, 0.5, "sym"),  # M
+        ]
+        const = np.concatenate([-np.ones(n + m), np.zeros(n)])
+        bld.psd(N, terms, const)
+    c = np.zeros(nvar)
+    c[np.flatnonzero(a == b)] = objective
+    c[lvar] = objective
+    if linear_solver is None:
+        linear_solver = "cpu_dense" if metric == "diagonal" and n <= 96 else "cpu_indirect"
+    t0 = time.perf_counter()
+    status, x, its = bld.solve(c, linear_solver, eps, max_iters)
+    dt = time.perf_counter() - t0
+    ok = status == "solved"
+    M = _unpack_metric(x, a, b, n) if ok else None
+    lam = x[K:].copy() if ok else None
+    return LMIResult(status, M, lam, f"SCS {linear_solver}", dt, its)
+
+
+def sector_lmi_cvxpy(g: float, *, A, B, C, metric: str = "full", eps: float = 1e-6):
+    """The continuous-time sector LMI through cvxpy + SCS (for comparison and cross-checks)."""
+    import cvxpy as cp
+
+    A, B, C = (np.asarray(z, float) for z in (A, B, C))
+    n, m = B.shape
+    M = cp.Variable((n, n), symmetric=True) if metric == "full" else None
+    if metric == "diagonal":
+        mv = cp.Variable(n)
+        M = cp.diag(mv)
+    lam = cp.Variable(m)
+    L = cp.diag(lam)
+    G = cp.bmat([[M @ A + A.T @ M, M @ B + g * C.T @ L], [B.T @ M + g * L @ C, -2 * L]])
+    cons = [0.5 * (G + G.T) << -np.eye(n + m), lam >= 0]
+    cons += [M >> np.eye(n)] if metric == "full" else [mv >= 1]
+    prob = cp.Problem(cp.Minimize(0), cons)  # feasibility, as sector_lmi
+    t0 = time.perf_counter()
+    prob.solve(solver=cp.SCS, eps_abs=eps, eps_rel=eps, linear_solver="cpu_indirect")
+    dt = time.perf_counter() - t0
+    ok = prob.status == "optimal"
+    return LMIResult(
+        "solved" if ok else str(prob.status),
+        np.asarray(M.value) if ok else None,
+        np.asarray(lam.value) if ok else None,
+        "cvxpy + SCS cpu_indirect",
+        dt,
+    )
+
+
+def theorem5_lmi(
+    W, g: float, *, linear_solver: str = "cpu_dense", eps: float = 1e-6, max_iters: int = 20000
+) -> LMIResult:
+    """Diagonal P with ``P − g² WᵀPW ⪰ I``, ``P ⪰ I`` (Kozachkov et al. 2022, Thm. 5), by SCS."""
+    W = np.asarray(W, float)
+    n = W.shape[0]
+    iu = np.triu_indices(n)
+    bld = _Builder(n)
+    bld.linear(np.arange(n), 1.0, -np.ones(n))
+    # column k of S(p) = Σ p_k (e_k e_kᵀ − g² W[k]ᵀ W[k]) − I, in row-major upper order
+    cols = -(g**2) * W[:, iu[0]] * W[:, iu[1]]
+    diag_pos = np.flatnonzero(iu[0] == iu[1])
+    cols[np.arange(n), diag_pos] += 1.0
+    bld.dense_psd(n, cols, -np.eye(n))
+    t0 = time.perf_counter()
+    status, x, its = bld.solve(np.zeros(n), linear_solver, eps, max_iters)  # feasibility
+    dt = time.perf_counter() - t0
+    ok = status == "solved"
+    return LMIResult(status, np.diag(x) if ok else None, None, f"SCS {linear_solver}", dt, its)
+
+
+def vertex_lmi(mats, *, discrete: bool = False, eps: float = 1e-7) -> LMIResult:
+    """One M with ``M J + Jᵀ M ⪯ −I`` (or ``JᵀMJ − M ⪯ −I``) for every J in ``mats``, M ⪰ I.
+
+    Through cvxpy (the problems are small: one block per vertex of the slope box).
+    """
+    import cvxpy as cp
+
+    mats = [np.asarray(J, float) for J in mats]
+    n = mats[0].shape[0]
+    M = cp.Variable((n, n), symmetric=True)
+    cons = [M >> np.eye(n)]
+    for J in mats:
+        if discrete:
+            Q = cp.bmat([[M - np.eye(n), J.T @ M], [M @ J, M]])
+            cons.append(0.5 * (Q + Q.T) >> 0)
+        else:
+            S = M @ J + J.T @ M
+            cons.append(0.5 * (S + S.T) << -np.eye(n))
+    prob = cp.Problem(cp.Minimize(cp.trace(M)), cons)
+    t0 = time.perf_counter()
+    prob.solve(solver=cp.SCS, eps_abs=eps, eps_rel=eps, linear_solver="cpu_dense")
+    dt = time.perf_counter() - t0
+    ok = prob.status == "optimal"
+    return LMIResult(
+        "solved" if ok else str(prob.status),
+        np.asarray(M.value) if ok else None,
+        None,
+        "cvxpy + SCS cpu_dense",
+        dt,
+    )
