@@ -68,7 +68,9 @@ def _notes(loaded, con: Console) -> None:
         con.print(f"[yellow]note:[/yellow] {escape(note)}")
 
 
-def _drive(x_file, inputs_key, batch, steps, warmup, input_size, dtype, seed, input_std):
+def _drive(
+    x_file, inputs_key, batch, steps, warmup, input_size, dtype, seed, input_std, default_steps=500
+):
     """The driving inputs ``(B, warmup + steps, input_size)`` and a sentence on what was used.
 
     Raises:
@@ -81,7 +83,7 @@ def _drive(x_file, inputs_key, batch, steps, warmup, input_size, dtype, seed, in
 
     if x_file is None:
         batch = 8 if batch is None else batch
-        steps = 500 if steps is None else steps
+        steps = default_steps if steps is None else steps
         gen = torch.Generator().manual_seed(seed)
         x = input_std * torch.randn(batch, warmup + steps, input_size, generator=gen, dtype=dtype)
         return x, f"{batch} sequences of Gaussian inputs (std {input_std:g}, seed {seed})"
@@ -277,8 +279,8 @@ def analyze(
         int | None,
         typer.Option(
             min=1,
-            help="Steps of basins and Lyapunov exponents; default 300 (500 for "
-            "recurrent models, or what --inputs holds).",
+            help="Steps of basins and Lyapunov exponents; default 300 (for a recurrent "
+            "model with --inputs: what the file holds after the warm-up).",
         ),
     ] = None,
     warmup: Annotated[int, typer.Option(min=0, help="Lyapunov warm-up steps.")] = 100,
@@ -288,7 +290,13 @@ def analyze(
             min=1, help="Trajectories / input sequences for the Lyapunov exponents (default 8)."
         ),
     ] = None,
-    k: Annotated[int | None, typer.Option(help="Number of exponents (default: all).")] = None,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            help="Number of exponents (default: all for a map, the leading 10 for a "
+            "recurrent model)."
+        ),
+    ] = None,
     inputs: Inputs = None,
     inputs_key: InputsKey = None,
     input_std: Annotated[float, typer.Option(help="Std of the Gaussian driving inputs.")] = 1.0,
@@ -331,7 +339,7 @@ def analyze(
         f = as_map(net, lstm_state=lstm_state) if "LSTM" in type(net).__name__ else as_map(net)
         dtype = next(net.parameters()).dtype
         x, used = _drive(inputs, inputs_key, batch, steps, warmup, f.input_size, dtype, seed,
-                         input_std)  # fmt: skip
+                         input_std, default_steps=300)  # fmt: skip
         con.print(f"inputs: {escape(used)}")
         pairs = None
         options |= {"inputs": x, "lstm_state": lstm_state, "input_std": input_std}

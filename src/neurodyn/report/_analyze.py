@@ -22,7 +22,7 @@ from neurodyn._core import Box, DivergenceError, eigvals, norm2, spectral_radius
 from neurodyn.report._format import fmt, fmt_vector
 from neurodyn.report._lyapunov import add_lyapunov
 from neurodyn.report._provenance import provenance as _provenance
-from neurodyn.report._report import Report
+from neurodyn.report._report import Report, panel
 
 __all__ = [
     "DEFAULT_HALF_WIDTH",
@@ -35,7 +35,8 @@ __all__ = [
 
 #: The default box is [−3, 3] on every axis (inputs of trained nets are usually standardised).
 DEFAULT_HALF_WIDTH = 3.0
-FIGSIZE = (6.0, 4.8)
+#: Exponents computed by default for a recurrent model: the leading 10 (or all when fewer).
+RECURRENT_K = 10
 
 
 def default_box(dim: int) -> Box:
@@ -81,16 +82,6 @@ class Analysis:
     def sample(self, count: int) -> torch.Tensor:
         """``count`` points drawn uniformly in the box (seeded), in the net's dtype."""
         return self.box.sample(count, seed=self.seed, dtype=self.dtype)
-
-
-def _panel(title: str | None = None):
-    """A fresh Axes on a figure of the report's one size (every figure the same size)."""
-    from matplotlib.figure import Figure
-
-    ax = Figure(figsize=FIGSIZE, layout="compressed").subplots()
-    if title:
-        ax.set_title(title)
-    return ax
 
 
 # ---------------------------------------------------------------------- feedforward sections
@@ -139,8 +130,8 @@ def affine_section(a: Analysis, rep: Report) -> None:
     )
     if a.dim == 2:
         rep.figure(
-            plot.spectral_radius_map(
-                xs, ys, rho.reshape(len(ys), len(xs)), ax=_panel(), title="ρ(A*(x))"
+            lambda: plot.spectral_radius_map(
+                xs, ys, rho.reshape(len(ys), len(xs)), ax=panel(), title="ρ(A*(x))"
             ),
             "spectral_radius.png",
             f"ρ(A*(x)) on the {how}; the contour marks ρ = 1 (Drgoňa et al., Spectral "
@@ -148,7 +139,7 @@ def affine_section(a: Analysis, rep: Report) -> None:
         )
     shown = f"{min(int(pts.shape[0]), 20000)} of the {pts.shape[0]} points"
     rep.figure(
-        plot.eigenvalue_cloud(eigvals(A), ax=_panel(), title="Eigenvalues of A*(x)"),
+        lambda: plot.eigenvalue_cloud(eigvals(A), ax=panel(), title="Eigenvalues of A*(x)"),
         "eigenvalues.png",
         f"Eigenvalues of A*(x) at {shown if pts.shape[0] > 20000 else 'every point'} "
         f"({how}) with the unit circle (Drgoňa et al., Spectral analysis, Figs. 2, 8).",
@@ -281,8 +272,8 @@ def phase_plane_section(a: Analysis, rep: Report) -> None:
     rep.data["basins"] = bas.to_dict()
     rep.section("Phase plane")
     rep.figure(
-        plot.phase_portrait(
-            traj, fixed_points=fps, vector_field=(vxs, vys, field_), ax=_panel(),
+        lambda: plot.phase_portrait(
+            traj, fixed_points=fps, vector_field=(vxs, vys, field_), ax=panel(),
             title="Phase portrait",
         ),
         "phase_portrait.png",
@@ -290,7 +281,7 @@ def phase_plane_section(a: Analysis, rep: Report) -> None:
         "step field f(x) − x on a 25×25 grid, and the fixed points found by Newton's method.",
     )  # fmt: skip
     rep.figure(
-        plot.basins_map(bas, ax=_panel(), title="Basins of attraction"),
+        lambda: plot.basins_map(bas, ax=panel(), title="Basins of attraction"),
         "basins.png",
         f"Which stable fixed point each point of a {res}×{res} grid is within 10⁻³ of after "
         f"{steps} steps (dark: diverged; grey: none reached).",
@@ -343,14 +334,20 @@ def recurrent_lyapunov_section(a: Analysis, rep: Report) -> None:
         drive = f"Gaussian inputs (std {fmt(a.options['input_std'])}, seed {a.seed})"
     else:
         drive = "the given inputs"
+    k = a.options.get("k") or min(a.dim, RECURRENT_K)
     a.stage("Lyapunov spectrum")
     res = lyapunov_spectrum(
-        a.map, x, warmup=warmup, t_on=a.options.get("t_on", 1), k=a.options.get("k"),
+        a.map, x, warmup=warmup, t_on=a.options.get("t_on", 1), k=k,
         steps=x.shape[1] - warmup, progress=a.progress,
     )  # fmt: skip
     rep.data["lyapunov"] = {**res.to_dict(), "inputs": drive}
     add_lyapunov(rep, res)
-    rep.text(f"Driven by {drive}: {x.shape[0]} sequences of {x.shape[1]} steps.")
+    part = "all" if k == a.dim else f"the {k} leading"
+    rep.text(
+        f"Driven by {drive}: {x.shape[0]} sequences of {x.shape[1]} steps; {part} of the "
+        f"{a.dim} exponents of the state (h, and c for an LSTM)"
+        + ("." if k == a.dim else " (option k / --k for more; each costs a tangent vector).")
+    )
 
 
 FEEDFORWARD_SECTIONS: tuple[Callable[[Analysis, Report], None], ...] = (
@@ -421,7 +418,8 @@ def analyze(
         stage, progress: progress callbacks (a stage name; ``progress(done, total)``).
         **options: ``resolution`` (grid per axis for n ≤ 2, 101), ``samples`` (points for
             n > 2, 4000), ``fixed_point_seeds`` (256), ``basin_resolution`` (121), ``steps``
-            (300), ``warmup`` (100), ``batch`` (8), ``k`` (all), ``t_on`` (1), ``input_std``
+            (300), ``warmup`` (100), ``batch`` (8), ``k`` (all for a feedforward map, the leading
+            :data:`RECURRENT_K` = 10 for a recurrent one), ``t_on`` (1), ``input_std``
             (1.0), ``inputs`` (a ``(B, T, input_size)`` tensor), ``lstm_state`` ("hc").
 
     Returns:

@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from neurodyn.report._format import fmt, fmt_pm
-from neurodyn.report._report import Report
+from neurodyn.report._report import Report, panel
 
 if TYPE_CHECKING:
     from neurodyn.lyapunov import LyapunovResult
@@ -74,13 +74,13 @@ def add_lyapunov(rep: Report, result: LyapunovResult, *, name: str = "") -> Repo
         caption="Each exponent is rounded to its standard error across the batch.",
     )
     rep.figure(
-        lyapunov_spectrum_plot(result),
+        lambda: lyapunov_spectrum_plot(result, ax=panel()),
         f"{name}spectrum.png",
         "Exponents with ±2 standard errors across the batch; −∞ exponents are marked at the "
         "bottom of the axis.",
     )
     rep.figure(
-        ftle_convergence_plot(result),
+        lambda: ftle_convergence_plot(result, ax=panel()),
         f"{name}convergence.png",
         "Running estimate of each exponent against time (batch mean); flat lines mean a "
         "converged estimate.",

@@ -10,6 +10,8 @@ the HTML page shows, in order).
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,12 +22,22 @@ from neurodyn.report._format import fmt
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["Report", "Section"]
+__all__ = ["FIGSIZE", "Report", "Section", "panel"]
+
+#: Every figure a report draws itself has this size (inches), so the page's panels match.
+FIGSIZE = (6.0, 4.8)
+
+
+def panel():
+    """A fresh Axes on a figure of the report's one size (:data:`FIGSIZE`)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=FIGSIZE, layout="compressed").subplots()
 
 
 @dataclass
 class _Figure:
-    fig: Figure
+    fig: Figure | Callable[[], Figure]
     name: str
     caption: str
     dpi: int
@@ -150,10 +162,18 @@ class Report:
         return self
 
     def figure(
-        self, fig: Figure, name: str, caption: str = "", *, dpi: int = 120, wide: bool = False
+        self,
+        fig: Figure | Callable[[], Figure],
+        name: str,
+        caption: str = "",
+        *,
+        dpi: int = 120,
+        wide: bool = False,
     ) -> Report:
         """A matplotlib figure, saved as ``name`` (a ``.png`` file name) by :meth:`write` at
-        ``dpi``; ``wide`` gives it the page's full width (multi-panel figures).
+        ``dpi``; ``wide`` gives it the page's full width (multi-panel figures). ``fig`` may be a
+        function of no arguments returning the figure: it is drawn only when the report is
+        written (a report that is only read as JSON draws nothing).
 
         Raises:
             ValueError: ``name`` not a plain ``.png`` file name, or already used.
@@ -190,8 +210,11 @@ class Report:
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
+        from matplotlib.figure import Figure as _MplFigure
+
         for f in self._figures:
-            f.fig.savefig(out / f.name, dpi=f.dpi, bbox_inches="tight")
+            fig = f.fig if isinstance(f.fig, _MplFigure) else f.fig()
+            fig.savefig(out / f.name, dpi=f.dpi, bbox_inches="tight")
         body = self.to_dict()
         dump_json(body, out / json_name)
         (out / "index.html").write_text(render_html(self.title, body["sections"], json_name))
@@ -241,6 +264,26 @@ _PAGE = """<!doctype html>
 </body></html>
 """
 
+_PAPERS = {
+    "000": "Drgoňa et al., Spectral analysis",
+    "001": "Drgoňa et al., Dissipative",
+    "002": "Kozachkov et al. 2022",
+    "003": "Erichson et al. 2021",
+    "004": "Vogt, dissertation",
+}
+
+
+def _cite(text: str) -> str:
+    """Text from the layers below may still cite a paper by the project's internal folder
+    number ("seed 000 Thm. 6"); a reader gets the paper's name ("Drgoňa et al., Spectral
+    analysis, Thm. 6")."""
+    return re.sub(
+        r"\bseeds? (00[0-4])\b(\s*)",
+        lambda m: _PAPERS[m.group(1)] + ("," + m.group(2) if m.group(2) else ""),
+        text,
+    )
+
+
 _KIND_WORDS = {
     "proof": "holds for every state under the stated assumptions",
     "sampled": "checked on sampled points only",
@@ -286,14 +329,14 @@ def _certificate_html(c: dict) -> str:
     verdict = "✔ holds" if holds else "✘ does not hold — nothing is concluded from this check"
     # a failing certificate's text says what was found (certify words it from the verdict)
     label = "Conclusion" if holds else "Finding"
-    assumptions = "".join(f"<li>{esc(a)}</li>" for a in c.get("assumptions", []))
+    assumptions = "".join(f"<li>{esc(_cite(a))}</li>" for a in c.get("assumptions", []))
     return (
         f"<div class='cert {'pass' if holds else 'fail'}'>"
         f"<div><code>{esc(c['name'])}</code> <span class='verdict'>{verdict}</span>"
         f"<span class='kind'>{esc(c['kind'])}: {esc(_KIND_WORDS.get(c['kind'], ''))}</span>"
         f"</div><div class='small'>margin {esc(margin)}</div>"
-        f"<p class='{'' if holds else 'muted'}'><b>{label}:</b> {esc(c['conclusion'])}</p>"
-        f"<p class='small muted'><b>Method:</b> {esc(c['method'])}</p>"
+        f"<p class='{'' if holds else 'muted'}'><b>{label}:</b> {esc(_cite(c['conclusion']))}</p>"
+        f"<p class='small muted'><b>Method:</b> {esc(_cite(c['method']))}</p>"
         + (f"<ul class='small muted'>{assumptions}</ul>" if assumptions else "")
         + "</div>"
     )
@@ -366,7 +409,7 @@ def render_html(title: str, sections: list[dict], json_name: str = "report.json"
                 parts.append(_figures_html(pending))
                 pending = []
             if b["type"] == "text":
-                parts.append(f"<p>{esc(b['text'])}</p>")
+                parts.append(f"<p>{esc(_cite(b['text']))}</p>")
             elif b["type"] == "table":
                 parts.append(_table_html(b))
             elif b["type"] == "certificate":
