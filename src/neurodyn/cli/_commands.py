@@ -215,7 +215,7 @@ def _print_spectrum(res, f, con: Console) -> None:
 
     from neurodyn.report import fmt, fmt_pm
 
-    table = Table(title=f"Lyapunov spectrum of {escape(repr(f))}")
+    table = Table(title=f"Lyapunov spectrum ({f.dim}-D state)")
     table.add_column("i", justify="right")
     table.add_column("λ_i (nats/step) ± s.e.", justify="right")
     shown = min(10, res.k)
@@ -238,8 +238,8 @@ def _print_spectrum(res, f, con: Console) -> None:
     drift = res.drift[torch.isfinite(res.drift)]
     drift = fmt(float(drift.max()), digits=2) if drift.numel() else "n/a"
     con.print(
-        f"max {fmt(st['max'], se, sign=True)}   mean {mean}   #positive {st['n_positive']}   "
-        f"Kaplan–Yorke {fmt(st['kaplan_yorke'], 3)}   max drift (last 20 %) {drift}"
+        f"max {fmt(st['max'], float(res.stderr[0]), sign=True)}   mean {mean}   #positive {st['n_positive']}   "
+        f"Kaplan–Yorke {fmt(st['kaplan_yorke'])}   max drift (last 20 %) {drift}"
     )
 
 

@@ -134,8 +134,14 @@ def affine_section(a: Analysis, rep: Report) -> None:
                 xs, ys, rho.reshape(len(ys), len(xs)), ax=panel(), title="ρ(A*(x))"
             ),
             "spectral_radius.png",
-            f"ρ(A*(x)) on the {how}; the contour marks ρ = 1 (Drgoňa et al., Spectral "
-            "analysis, Figs. 3, 7).",
+            f"ρ(A*(x)) on the {how}; "
+            + (
+                "the contour marks ρ = 1"
+                if r["min"] <= 1 <= r["max"]
+                else f"ρ {'<' if r['max'] < 1 else '>'} 1 on the whole grid, so there is no "
+                "ρ = 1 contour"
+            )
+            + " (Drgoňa et al., Spectral analysis, Figs. 3, 7).",
         )
     shown = f"{min(int(pts.shape[0]), 20000)} of the {pts.shape[0]} points"
     rep.figure(

@@ -53,7 +53,7 @@ def add_lyapunov(rep: Report, result: LyapunovResult, *, name: str = "") -> Repo
         f"{result.k} exponents over {result.steps} steps (warm-up {result.warmup}, QR every "
         f"{result.t_on} steps), batch {result.per_sample.shape[0]}. "
         f"λ_max = {fmt_pm(st['max'], err[0], sign=True)}, #positive = {st['n_positive']}, "
-        f"Kaplan–Yorke dimension {fmt(st['kaplan_yorke'], 3)}."
+        f"Kaplan–Yorke dimension {fmt(st['kaplan_yorke'])}."
     )
     if n_inf:
         summary += (
