@@ -238,7 +238,8 @@ def _print_spectrum(res, f, con: Console) -> None:
     drift = res.drift[torch.isfinite(res.drift)]
     drift = fmt(float(drift.max()), digits=2) if drift.numel() else "n/a"
     con.print(
-        f"max {fmt(st['max'], float(res.stderr[0]), sign=True)}   mean {mean}   #positive {st['n_positive']}   "
+        f"max {fmt(st['max'], float(res.stderr[0]), sign=True)}   mean {mean}   "
+        f"#positive {st['n_positive']}   "
         f"Kaplan–Yorke {fmt(st['kaplan_yorke'])}   max drift (last 20 %) {drift}"
     )
 
