@@ -69,7 +69,7 @@ def _print_summary(report: dict) -> None:
     from neurodyn.report import fmt, fmt_vector
 
     aff = report["affine_form"]["spectral_radius"]
-    tol = max(report["fixed_points"]["tol"], 1e-6)
+    tol = max(report["fixed_points"]["tol"], 1e-4)
     table = Table(title=report["title"], show_lines=False)
     table.add_column("quantity")
     table.add_column("value")

@@ -205,11 +205,12 @@ def fixed_points_section(a: Analysis, rep: Report) -> None:
     counts = ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())) or "none"
     rep.section("Fixed points").text(
         f"{len(fps)} fixed point{'s' if len(fps) != 1 else ''} ({counts}) from "
-        f"{_seeding(a, seeds)}; {sum(inside)} inside the box. Coordinates are rounded to the "
-        f"Newton tolerance {fmt(fps.tol)}; kind from the eigenvalues of the Jacobian at x̄."
+        f"{_seeding(a, seeds)}; {sum(inside)} inside the box (Newton residual ≤ "
+        f"{fmt(fps.tol)}; coordinates shown to 10⁻⁴, all digits in the JSON); kind from the "
+        "eigenvalues of the Jacobian at x̄."
     )
     if fps.points:
-        tol = max(fps.tol, 1e-6)
+        tol = max(fps.tol, 1e-4)
         coord = "x̄" if a.dim <= 4 else f"x̄ (first 4 of {a.dim})"
         rep.table(
             [

@@ -269,8 +269,9 @@ def phase_plane_report(
             for p in rep.data["fixed_points"]["points"]
         ],
         columns=["x̄₁", "x̄₂", "kind", "ρ(J)"],
-        precision=[max(pp.fixed_points.tol, 1e-6)] * 2 + [None, None],
-        caption="Coordinates rounded to the Newton tolerance.",
+        precision=[max(pp.fixed_points.tol, 1e-4)] * 2 + [None, None],
+        caption="Coordinates shown to 10⁻⁴ (the Newton tolerance when coarser); all digits "
+        "in the JSON.",
     )
     rep.section("Certificates").text(
         "proof: holds for every x under the stated assumptions; sampled: only on the sampled "
