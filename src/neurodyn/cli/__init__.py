@@ -1,38 +1,46 @@
-"""The ``neurodyn`` command line."""
+"""The ``neurodyn`` command line: ``demo``, ``analyze``, ``lyapunov``, ``paper-figures``,
+``activations`` (docs/cli.md). Every user error is one line on stderr and exit code 2."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from neurodyn.cli import _commands  # noqa: F401  (registers analyze and lyapunov)
+from neurodyn.cli._app import app, clean_errors, console
+from neurodyn.cli._app import stages as _stages
+
 __all__ = ["app", "main"]
 
-app = typer.Typer(
-    help="neurodyn: neural networks as dynamical systems.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-console = Console()
+
+def _version(value: bool) -> None:
+    if value:
+        import numpy
+        import torch
+
+        import neurodyn
+
+        typer.echo(f"neurodyn {neurodyn.__version__} (torch {torch.__version__}, numpy "
+                   f"{numpy.__version__})")  # fmt: skip
+        raise typer.Exit()
 
 
-@contextmanager
-def _stages():
-    """A transient spinner with elapsed time; yields ``progress(message)`` for each stage."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("starting", total=None)
-        yield lambda msg: bar.update(task, description=msg)
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """neurodyn: neural networks as dynamical systems."""
 
 
 @app.command()
+@clean_errors
 def demo(
     out: Annotated[
         Path, typer.Option(help="Folder for report.json, the PNGs and index.html.")
@@ -58,7 +66,10 @@ def demo(
 
 
 def _print_summary(report: dict) -> None:
+    from neurodyn.report import fmt, fmt_vector
+
     aff = report["affine_form"]["spectral_radius"]
+    tol = max(report["fixed_points"]["tol"], 1e-4)
     table = Table(title=report["title"], show_lines=False)
     table.add_column("quantity")
     table.add_column("value")
@@ -66,19 +77,19 @@ def _print_summary(report: dict) -> None:
     for p in report["fixed_points"]["points"]:
         table.add_row(
             "fixed point",
-            f"({p['x'][0]:+.4f}, {p['x'][1]:+.4f})  {p['kind']}  ρ(J)={p['spectral_radius']:.3f}",
+            f"{fmt_vector(p['x'], tol)}  {p['kind']}  ρ(J) = {fmt(p['spectral_radius'])}",
         )
-    table.add_row("max ρ(A*(x)) on grid", f"{aff['max']:.4f}")
-    table.add_row("fraction of grid with ρ > 1", f"{aff['fraction_above_1']:.3f}")
+    table.add_row("max ρ(A*(x)) on grid", fmt(aff["max"]))
+    table.add_row("fraction of grid with ρ > 1", fmt(aff["fraction_above_1"], 1e-3))
     for c in report["certificates"]["certificates"]:
         verdict = "holds" if c["holds"] else "does not hold"
-        margin = c["margin"]
-        margin = f"{margin:+.4g}" if isinstance(margin, float) else "n/a"
+        margin = fmt(c["margin"], sign=isinstance(c["margin"], float))
         table.add_row(escape(f"{c['name']} [{c['kind']}]"), f"{verdict} (margin {margin})")
     console.print(table)
 
 
 @app.command("paper-figures")
+@clean_errors
 def paper_figures(
     out: Annotated[
         Path, typer.Option(help="Folder for fig2.png … fig8.png, paper_figures.json, index.html.")
@@ -87,7 +98,8 @@ def paper_figures(
         int, typer.Option(min=11, help="Grid points per axis over the box [−6, 6]².")
     ] = 121,
 ) -> None:
-    """Regenerate Drgoňa et al. 2022, Figs. 2–8 from the zoo and check the paper's claims."""
+    """Regenerate Drgoňa et al., Spectral analysis, Figs. 2–8 from the zoo and check the
+    paper's claims."""
     from neurodyn.reproduce import paper_figures as build_figures
 
     with _stages() as progress:
@@ -119,8 +131,10 @@ def _intervals(rows) -> str:
 
 
 @app.command()
+@clean_errors
 def activations() -> None:
-    """Print the stability class of every supported activation (Drgoňa et al. 2022, §3.3)."""
+    """Print the stability class of every supported activation (Drgoňa et al., Spectral
+    analysis, §3.3)."""
     from neurodyn.activations import activation_table
 
     table = Table(title="Activations: Λ(z) = (σ(z) − σ(0))/z  (docs/activations.md)")
@@ -141,137 +155,6 @@ def activations() -> None:
         )
     console.print(table)
     console.print("* Lemma 8 as the paper applies it: σ(0) = 0 and sup|Λ| ≤ 1 (numerical grid).")
-
-
-@app.command()
-def lyapunov(
-    model: Annotated[
-        Path,
-        typer.Argument(
-            help="A saved state_dict (or, with --unsafe-load, a pickled module) of an "
-            "nn.RNN/LSTM/GRU or cell."
-        ),
-    ],
-    kind: Annotated[
-        str,
-        typer.Option(
-            help="auto, rnn_tanh, rnn_relu, lstm or gru. auto reads LSTM / GRU off the weight "
-            "shapes; a plain RNN state dict does not record its nonlinearity, so for it pass "
-            "--kind rnn_tanh or --kind rnn_relu."
-        ),
-    ] = "auto",
-    prefix: Annotated[
-        str | None, typer.Option(help="Key prefix of the recurrent module in the state dict.")
-    ] = None,
-    batch: Annotated[
-        int, typer.Option(min=1, help="Input sequences (error bars across them).")
-    ] = 8,
-    steps: Annotated[int, typer.Option(min=1, help="Accumulated steps.")] = 500,
-    warmup: Annotated[int, typer.Option(min=0, help="Warm-up steps (state and tangent).")] = 100,
-    t_on: Annotated[int, typer.Option(min=1, help="Steps between QR factorisations.")] = 1,
-    k: Annotated[int | None, typer.Option(help="Number of exponents (default: all).")] = None,
-    input_std: Annotated[float, typer.Option(help="Std of the Gaussian driving inputs.")] = 1.0,
-    inputs: Annotated[
-        Path | None, typer.Option(help="A .pt tensor (B, T, input_size) of inputs instead.")
-    ] = None,
-    lstm_state: Annotated[
-        str, typer.Option(help="hc (exact) or h (Vogt's hidden-state-only approximation).")
-    ] = "hc",
-    seed: Annotated[int, typer.Option(help="Seed of the Gaussian inputs.")] = 0,
-    out: Annotated[Path | None, typer.Option(help="Folder for lyapunov.json and plots.")] = None,
-    unsafe_load: Annotated[
-        bool, typer.Option(help="Allow a pickled module (torch.load weights_only=False).")
-    ] = False,
-) -> None:
-    """Lyapunov spectrum of a saved recurrent model driven by Gaussian (or given) inputs."""
-    import torch
-
-    from neurodyn.cli._load import load_recurrent_module
-    from neurodyn.lyapunov import lyapunov_spectrum
-    from neurodyn.systems import as_map
-
-    try:
-        module = load_recurrent_module(model, kind=kind, prefix=prefix, unsafe=unsafe_load)
-        f = (
-            as_map(module, lstm_state=lstm_state)
-            if "LSTM" in type(module).__name__
-            else as_map(module)
-        )
-        dtype = next(module.parameters()).dtype
-        if inputs is not None:
-            x = torch.load(inputs, map_location="cpu", weights_only=True).to(dtype)
-        else:
-            gen = torch.Generator().manual_seed(seed)
-            x = input_std * torch.randn(
-                batch, warmup + steps, f.input_size, generator=gen, dtype=dtype
-            )
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-        )
-        with Progress(*columns, console=console) as bar:
-            task = bar.add_task(f"{type(module).__name__}, {x.shape[0]} sequences", total=None)
-            res = lyapunov_spectrum(
-                f,
-                x,
-                warmup=warmup,
-                t_on=t_on,
-                k=k,
-                steps=min(steps, x.shape[1] - warmup),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    except (ValueError, TypeError, FileNotFoundError) as err:
-        console.print(f"[red]error:[/red] {escape(str(err))}")
-        raise typer.Exit(code=2) from err
-    table = Table(title=f"Lyapunov spectrum of {escape(repr(f))}")
-    table.add_column("i", justify="right")
-    table.add_column("λ_i (nats/step)", justify="right")
-    table.add_column("± s.e.", justify="right")
-    shown = min(10, res.k)
-    for i in range(shown):
-        se = float(res.stderr[i])
-        table.add_row(
-            str(i + 1), _exponent(float(res.exponents[i])), f"{se:.1e}" if se == se else "—"
-        )
-    if res.k > shown:
-        table.add_row("…", f"({res.k - shown} more)", "")
-    console.print(table)
-    if res.interrupted:
-        console.print(
-            f"[yellow]interrupted:[/yellow] the spectrum is over the {res.steps} steps finished."
-        )
-    st = res.stats()
-    n_inf = int(torch.isneginf(res.exponents).sum())
-    mean = f"{st['mean']:+.5f}" if n_inf == 0 else f"−∞ ({n_inf} of {res.k} exponents are −∞)"
-    drift = res.drift[torch.isfinite(res.drift)]
-    drift = f"{float(drift.max()):.1e}" if drift.numel() else "n/a"
-    console.print(
-        f"max {_exponent(st['max'])}   mean {mean}   #positive {st['n_positive']}   "
-        f"Kaplan–Yorke {st['kaplan_yorke']:.3f}   max drift (last 20 %) {drift}"
-    )
-    if out is not None:
-        from neurodyn.report import lyapunov_report
-
-        title = f"Lyapunov spectrum of {type(module).__name__} ({model.name})"
-        lyapunov_report(res, title=title).write(out, json_name="lyapunov.json")
-        console.print(f"Written to [bold]{out / 'index.html'}[/bold]")
-
-
-def _exponent(v: float) -> str:
-    """An exponent for the terminal: ±∞ and NaN spelled out."""
-    if v != v:
-        return "NaN"
-    return {float("inf"): "+∞", float("-inf"): "−∞"}.get(v, f"{v:+.5f}")
 
 
 def main() -> None:

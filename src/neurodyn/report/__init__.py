@@ -3,19 +3,40 @@
 :class:`Report` is the container (one page template, one stylesheet, strict JSON);
 :func:`phase_plane` is the analysis of a 2-D map over a box that ``neurodyn demo`` and
 ``neurodyn paper-figures`` share, :func:`phase_plane_report` its report, and
-:func:`lyapunov_report` the report of a Lyapunov spectrum (``neurodyn lyapunov --out``).
+:func:`lyapunov_report` the report of a Lyapunov spectrum (``neurodyn lyapunov --out``);
+:func:`analyze` is a user's model to a report in one call (``neurodyn analyze``), with
+:func:`provenance` in its JSON; :func:`fmt` rounds every number a person reads.
 """
 
-from neurodyn.report._lyapunov import lyapunov_report
+from neurodyn.report._analyze import (
+    FEEDFORWARD_SECTIONS,
+    RECURRENT_SECTIONS,
+    Analysis,
+    analyze,
+    default_box,
+)
+from neurodyn.report._format import fmt, fmt_pm, fmt_vector
+from neurodyn.report._lyapunov import add_lyapunov, lyapunov_report
 from neurodyn.report._phase_plane import PhasePlane, phase_plane, phase_plane_report
+from neurodyn.report._provenance import provenance
 from neurodyn.report._report import Report, Section, render_html
 
 __all__ = [
+    "FEEDFORWARD_SECTIONS",
+    "RECURRENT_SECTIONS",
+    "Analysis",
     "PhasePlane",
     "Report",
     "Section",
+    "add_lyapunov",
+    "analyze",
+    "default_box",
+    "fmt",
+    "fmt_pm",
+    "fmt_vector",
     "lyapunov_report",
     "phase_plane",
     "phase_plane_report",
+    "provenance",
     "render_html",
 ]

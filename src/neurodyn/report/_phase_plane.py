@@ -1,7 +1,8 @@
 """The phase-plane analysis of a 2-D map x_{t+1} = f(x_t) over a box, and its report.
 
 :func:`phase_plane` runs the library's algorithms once (the exact pointwise-affine form
-A*(x) over a grid and its spectral radius ρ(A*(x)) — Drgoňa et al. 2022, Lemma 3 and Figs. 3, 7 —
+A*(x) over a grid and its spectral radius ρ(A*(x)) — Drgoňa et al., Spectral analysis, Lemma 3 and
+Figs. 3, 7 —
 fixed points, the attractor type, trajectories, the step field and, on request, basins, ρ over
 visited states, certificates and linear regions) and keeps both the numbers and the tensors the
 figures need. ``neurodyn demo`` (:func:`phase_plane_report`) and ``neurodyn paper-figures``
@@ -254,12 +255,13 @@ def phase_plane_report(
     )
     if pp.regions is None:
         rep.data["linear_regions_note"] = pp.regions_note
-    argmax = [round(v, 3) for v in stats["argmax"]]
+    from neurodyn.report._format import fmt, fmt_vector
+
     rep.section("Summary").text(
         f"Box {list(pp.box.low)} to {list(pp.box.high)}. Attractor type: {pp.attractor.kind}. "
-        f"ρ(A*(x)) over the {len(pp.xs)}×{len(pp.ys)} grid: max {stats['max']:.4f} at "
-        f"{argmax}, min {stats['min']:.4f}; fraction with ρ > 1: "
-        f"{stats['fraction_above_1']:.3f}."
+        f"ρ(A*(x)) over the {len(pp.xs)}×{len(pp.ys)} grid: max {fmt(stats['max'])} at "
+        f"{fmt_vector(stats['argmax'], 1e-3)}, min {fmt(stats['min'])}; fraction with ρ > 1: "
+        f"{fmt(stats['fraction_above_1'], 1e-3)}."
     )
     rep.section("Fixed points").table(
         [
@@ -267,6 +269,9 @@ def phase_plane_report(
             for p in rep.data["fixed_points"]["points"]
         ],
         columns=["x̄₁", "x̄₂", "kind", "ρ(J)"],
+        precision=[max(pp.fixed_points.tol, 1e-4)] * 2 + [None, None],
+        caption="Coordinates shown to 10⁻⁴ (the Newton tolerance when coarser); all digits "
+        "in the JSON.",
     )
     rep.section("Certificates").text(
         "proof: holds for every x under the stated assumptions; sampled: only on the sampled "
@@ -285,25 +290,31 @@ def phase_plane_report(
             title="Phase portrait",
         ),
         "phase_portrait.png",
-        "Trajectories of x_{t+1} = f(x_t) from a 5×5 grid of starts, the step field f(x) − x, "
-        "and the fixed points found by Newton's method.",
+        "60 steps of x_{t+1} = f(x_t) from a 5×5 grid of starts (the box shrunk by 0.9), the "
+        "step field f(x) − x on a 25×25 grid, and the fixed points found by Newton's method.",
     )
     rep.figure(
         plot.spectral_radius_map(pp.xs, pp.ys, pp.rho, title="Spectral radius of A*(x)"),
         "spectral_radius.png",
-        "ρ(A*(x)) of the exact pointwise-affine form over the grid; the contour marks ρ = 1 "
-        "(Drgoňa et al. 2022, Figs. 3, 7).",
+        "ρ(A*(x)) of the exact pointwise-affine form over the grid; "
+        + (
+            "the contour marks ρ = 1"
+            if stats["min"] <= 1 <= stats["max"]
+            else "ρ is on one side of 1 on the whole grid, so there is no ρ = 1 contour"
+        )
+        + " (Drgoňa et al., Spectral analysis, Figs. 3, 7).",
     )
     rep.figure(
         plot.eigenvalue_cloud(pp.eigenvalues, title="Eigenvalues of A*(x) over the grid"),
         "eigenvalues.png",
         "Eigenvalues of A*(x) at every grid point with the unit circle "
-        "(Drgoňa et al. 2022, Figs. 2, 8).",
+        "(Drgoňa et al., Spectral analysis, Figs. 2, 8).",
     )
     rep.figure(
         plot.basins_map(pp.basins, title="Basins of attraction"),
         "basins.png",
-        f"Which stable fixed point each grid point reaches after {steps} steps.",
+        f"Which stable fixed point each point of a {basin_resolution}×{basin_resolution} grid "
+        f"is within 10⁻³ of after {steps} steps (dark: diverged; grey: none reached).",
     )
     if pp.regions is not None:
         rep.figure(

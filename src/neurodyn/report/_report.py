@@ -10,21 +10,34 @@ the HTML page shows, in order).
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neurodyn._core import Certificate, dump_json, to_jsonable
+from neurodyn.report._format import fmt
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["Report", "Section"]
+__all__ = ["FIGSIZE", "Report", "Section", "panel"]
+
+#: Every figure a report draws itself has this size (inches), so the page's panels match.
+FIGSIZE = (6.0, 4.8)
+
+
+def panel():
+    """A fresh Axes on a figure of the report's one size (:data:`FIGSIZE`)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=FIGSIZE, layout="compressed").subplots()
 
 
 @dataclass
 class _Figure:
-    fig: Figure
+    fig: Figure | Callable[[], Figure]
     name: str
     caption: str
     dpi: int
@@ -98,15 +111,19 @@ class Report:
         self._current.blocks.append({"type": "text", "text": str(text)})
         return self
 
-    def table(self, rows, columns, *, caption: str = "", status=None) -> Report:
+    def table(self, rows, columns, *, caption: str = "", status=None, precision=None) -> Report:
         """A table: ``rows`` is a sequence of rows with one value per entry of ``columns``.
 
-        Floats are shown with 4 significant digits (``−∞`` / ``+∞`` / ``NaN`` spelled out) and
-        kept exactly in the JSON file. ``status`` (optional, one per row: ``"good"``,
+        Floats are shown rounded (:func:`neurodyn.report.fmt`; ``−∞`` / ``+∞`` / ``NaN``
+        spelled out) and kept exactly in the JSON file. ``precision`` (optional, one entry per
+        column) says how: None — 4 significant digits; a float — an absolute tolerance, the
+        value is rounded to its leading digit; a column name — that column holds each row's
+        uncertainty (e.g. ``"± s.e."``). ``status`` (optional, one per row: ``"good"``,
         ``"warn"``, ``"bad"`` or ``None``) colours the rows, e.g. pass / expected fail / fail.
 
         Raises:
-            ValueError: a row whose length differs from ``len(columns)``, or a bad ``status``.
+            ValueError: a row whose length differs from ``len(columns)``, a bad ``status`` or
+                ``precision``.
         """
         columns = [str(c) for c in columns]
         rows = [list(r) for r in rows]
@@ -116,6 +133,15 @@ class Report:
                     f"table row {i} has {len(r)} entries for {len(columns)} columns {columns}."
                 )
         block = {"type": "table", "columns": columns, "rows": to_jsonable(rows), "caption": caption}
+        if precision is not None:
+            precision = list(precision)
+            bad = [p for p in precision if isinstance(p, str) and p not in columns]
+            if len(precision) != len(columns) or bad:
+                raise ValueError(
+                    f"precision needs one entry per column {columns} (None, a tolerance or a "
+                    f"column name), got {precision}."
+                )
+            block["precision"] = precision
         if status is not None:
             status = list(status)
             if len(status) != len(rows) or not set(status) <= {"good", "warn", "bad", None}:
@@ -136,10 +162,18 @@ class Report:
         return self
 
     def figure(
-        self, fig: Figure, name: str, caption: str = "", *, dpi: int = 120, wide: bool = False
+        self,
+        fig: Figure | Callable[[], Figure],
+        name: str,
+        caption: str = "",
+        *,
+        dpi: int = 120,
+        wide: bool = False,
     ) -> Report:
         """A matplotlib figure, saved as ``name`` (a ``.png`` file name) by :meth:`write` at
-        ``dpi``; ``wide`` gives it the page's full width (multi-panel figures).
+        ``dpi``; ``wide`` gives it the page's full width (multi-panel figures). ``fig`` may be a
+        function of no arguments returning the figure: it is drawn only when the report is
+        written (a report that is only read as JSON draws nothing).
 
         Raises:
             ValueError: ``name`` not a plain ``.png`` file name, or already used.
@@ -176,8 +210,11 @@ class Report:
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
+        from matplotlib.figure import Figure as _MplFigure
+
         for f in self._figures:
-            f.fig.savefig(out / f.name, dpi=f.dpi, bbox_inches="tight")
+            fig = f.fig if isinstance(f.fig, _MplFigure) else f.fig()
+            fig.savefig(out / f.name, dpi=f.dpi, bbox_inches="tight")
         body = self.to_dict()
         dump_json(body, out / json_name)
         (out / "index.html").write_text(render_html(self.title, body["sections"], json_name))
@@ -194,8 +231,17 @@ table { border-collapse: collapse; font-size: 0.88em; margin: 0.6em 0 1.2em; }
 td, th { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }
 th { background: #f6f8fa; } caption { caption-side: bottom; color: #555; font-size: 0.9em; }
 .gallery { display: flex; flex-wrap: wrap; gap: 1em; }
-figure { flex: 1 1 45%; margin: 0; } figure.wide { flex-basis: 100%; }
-img { max-width: 100%; } figcaption { font-size: 0.88em; color: #555; }
+figure { flex: 0 0 calc(50% - 0.5em); margin: 0; min-width: 0; }
+figure.wide { flex-basis: 100%; }
+figure img { display: block; width: 100%; aspect-ratio: 4 / 3; object-fit: contain;
+             background: #fff; }
+figure.wide img { aspect-ratio: auto; }
+figcaption { font-size: 0.88em; color: #555; }
+table { display: block; max-width: 100%; overflow-x: auto; }
+.summary { border: 1px solid #ccc; background: #f6f8fa; padding: 0.6em 1em; margin: 1em 0; }
+.summary ul { margin: 0.3em 0; } .summary .pass { color: #1a7f37; }
+.summary .fail { color: #cf222e; }
+code { overflow-wrap: anywhere; } p, li { overflow-wrap: anywhere; }
 .cert { border: 1px solid #ccc; border-left: 6px solid #999; padding: 0.5em 1em; margin: 0.8em 0; }
 .cert.pass { border-left-color: #1a7f37; } .cert.fail { border-left-color: #cf222e; }
 .verdict { font-weight: bold; font-size: 1.05em; }
@@ -208,13 +254,35 @@ tr.bad td { background: #ffebe9; font-weight: bold; }
 """
 
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>{style}</style></head><body>
 <h1>{title}</h1>
+{summary}
 {body}
 <p class="small">Full numbers: <a href="{json}">{json}</a>.</p>
 </body></html>
 """
+
+_PAPERS = {
+    "000": "Drgoňa et al., Spectral analysis",
+    "001": "Drgoňa et al., Dissipative",
+    "002": "Kozachkov et al. 2022",
+    "003": "Erichson et al. 2021",
+    "004": "Vogt, dissertation",
+}
+
+
+def _cite(text: str) -> str:
+    """Text from the layers below may still cite a paper by the project's internal folder
+    number ("seed 000 Thm. 6"); a reader gets the paper's name ("Drgoňa et al., Spectral
+    analysis, Thm. 6")."""
+    return re.sub(
+        r"\bseeds? (00[0-4])\b(\s*)",
+        lambda m: _PAPERS[m.group(1)] + ("," + m.group(2) if m.group(2) else ""),
+        text,
+    )
+
 
 _KIND_WORDS = {
     "proof": "holds for every state under the stated assumptions",
@@ -223,25 +291,29 @@ _KIND_WORDS = {
 }
 
 
-def _cell(v: Any) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if v in ("inf", "-inf", "nan"):
-        return {"inf": "+∞", "-inf": "−∞", "nan": "NaN"}[v]
-    if v is None:
-        return "—"
-    return str(v)
+def _cell(v: Any, uncertainty=None) -> str:
+    if isinstance(v, list):
+        return "(" + ", ".join(_cell(x, uncertainty) for x in v) + ")"
+    if isinstance(uncertainty, str):
+        uncertainty = None
+    return fmt(v, uncertainty)
 
 
 def _table_html(block: dict) -> str:
     esc = html.escape
-    head = "".join(f"<th>{esc(c)}</th>" for c in block["columns"])
+    columns = block["columns"]
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
     status = block.get("status") or [None] * len(block["rows"])
+    precision = block.get("precision") or [None] * len(columns)
+
+    def unc(row: list, p):
+        if isinstance(p, str):
+            return row[columns.index(p)]
+        return p
+
     rows = "".join(
         (f"<tr class='{st}'>" if st else "<tr>")
-        + "".join(f"<td>{esc(_cell(v))}</td>" for v in r)
+        + "".join(f"<td>{esc(_cell(v, unc(r, p)))}</td>" for v, p in zip(r, precision, strict=True))
         + "</tr>"
         for r, st in zip(block["rows"], status, strict=True)
     )
@@ -253,18 +325,18 @@ def _certificate_html(c: dict) -> str:
     esc = html.escape
     holds = bool(c["holds"])
     margin = c["margin"]
-    margin = _cell(margin) if not isinstance(margin, float) else f"{margin:+.4g}"
+    margin = fmt(margin, sign=isinstance(margin, float))
     verdict = "✔ holds" if holds else "✘ does not hold — nothing is concluded from this check"
     # a failing certificate's text says what was found (certify words it from the verdict)
     label = "Conclusion" if holds else "Finding"
-    assumptions = "".join(f"<li>{esc(a)}</li>" for a in c.get("assumptions", []))
+    assumptions = "".join(f"<li>{esc(_cite(a))}</li>" for a in c.get("assumptions", []))
     return (
         f"<div class='cert {'pass' if holds else 'fail'}'>"
         f"<div><code>{esc(c['name'])}</code> <span class='verdict'>{verdict}</span>"
         f"<span class='kind'>{esc(c['kind'])}: {esc(_KIND_WORDS.get(c['kind'], ''))}</span>"
         f"</div><div class='small'>margin {esc(margin)}</div>"
-        f"<p class='{'' if holds else 'muted'}'><b>{label}:</b> {esc(c['conclusion'])}</p>"
-        f"<p class='small muted'><b>Method:</b> {esc(c['method'])}</p>"
+        f"<p class='{'' if holds else 'muted'}'><b>{label}:</b> {esc(_cite(c['conclusion']))}</p>"
+        f"<p class='small muted'><b>Method:</b> {esc(_cite(c['method']))}</p>"
         + (f"<ul class='small muted'>{assumptions}</ul>" if assumptions else "")
         + "</div>"
     )
@@ -287,9 +359,42 @@ def _figures_html(blocks: list[dict]) -> str:
     )
 
 
+def _verdict_summary(sections: list[dict]) -> str:
+    """The certificates' verdicts at the top of the page, grouped by kind (proof first)."""
+    certs = [b for s in sections for b in s["blocks"] if b["type"] == "certificate"]
+    if not certs:
+        return ""
+    esc = html.escape
+    items = []
+    for kind in ("proof", "sampled", "heuristic"):
+        of_kind = [c for c in certs if c["kind"] == kind]
+        if not of_kind:
+            continue
+        held = [c["name"] for c in of_kind if c["holds"]]
+        failed = [c["name"] for c in of_kind if not c["holds"]]
+        words = []
+        if held:
+            words.append(f"<span class='pass'>holds: {esc(', '.join(held))}</span>")
+        if failed:
+            words.append(f"<span class='fail'>does not hold: {esc(', '.join(failed))}</span>")
+        items.append(f"<li><b>{kind}</b> ({esc(_KIND_WORDS[kind])}): {'; '.join(words)}</li>")
+    proofs = [c for c in certs if c["kind"] == "proof" and c["holds"]]
+    lead = (
+        f"{len(proofs)} proof certificate{'s' if len(proofs) != 1 else ''} "
+        "hold" + ("s" if len(proofs) == 1 else "")
+        if proofs
+        else "No proof certificate holds: nothing is guaranteed for every state"
+    )
+    return (
+        f"<div class='summary'><b>Verdict.</b> {esc(lead)}.<ul>{''.join(items)}</ul>"
+        "<span class='small muted'>Details under Certificates below.</span></div>"
+    )
+
+
 def render_html(title: str, sections: list[dict], json_name: str = "report.json") -> str:
-    """The HTML page of a report's ``sections`` (as in :meth:`Report.to_dict`); consecutive
-    figures share one gallery."""
+    """The HTML page of a report's ``sections`` (as in :meth:`Report.to_dict`): the verdict
+    summary of its certificates first, then the sections; consecutive figures share one
+    gallery."""
     esc = html.escape
     parts: list[str] = []
     for s in sections:
@@ -304,9 +409,15 @@ def render_html(title: str, sections: list[dict], json_name: str = "report.json"
                 parts.append(_figures_html(pending))
                 pending = []
             if b["type"] == "text":
-                parts.append(f"<p>{esc(b['text'])}</p>")
+                parts.append(f"<p>{esc(_cite(b['text']))}</p>")
             elif b["type"] == "table":
                 parts.append(_table_html(b))
             elif b["type"] == "certificate":
                 parts.append(_certificate_html(b))
-    return _PAGE.format(title=esc(title), style=_STYLE, body="\n".join(parts), json=esc(json_name))
+    return _PAGE.format(
+        title=esc(title),
+        style=_STYLE,
+        summary=_verdict_summary(sections),
+        body="\n".join(parts),
+        json=esc(json_name),
+    )

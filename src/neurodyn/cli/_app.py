@@ -1,0 +1,130 @@
+"""The typer app, its consoles, and the error handling every command shares."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+__all__ = ["app", "clean_errors", "console", "parse_box", "stages", "write_json"]
+
+app = typer.Typer(
+    help="neurodyn: neural networks as dynamical systems.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+#: Errors a user can cause (a bad file, option or model) become one line on stderr, exit 2.
+USER_ERRORS = (ValueError, TypeError, KeyError, FileNotFoundError, OSError, RuntimeError)
+
+
+def clean_errors(fn):
+    """Run a command; a user error (and neurodyn's own errors) is printed as one line
+    ``error: …`` on stderr with exit code 2, never a traceback."""
+    from neurodyn._core import NeurodynError
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (NeurodynError, *USER_ERRORS) as err:
+            msg = " ".join(str(err).split()) or type(err).__name__
+            if isinstance(err, KeyError | RuntimeError):
+                msg = f"{type(err).__name__}: {msg}"
+            typer.echo(f"error: {msg}", err=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper
+
+
+@contextmanager
+def stages(con: Console | None = None):
+    """A transient spinner with elapsed time; yields ``progress(message)`` for each stage."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=con or console, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+        yield lambda msg: bar.update(task, description=msg)
+
+
+@contextmanager
+def bar(description: str, con: Console):
+    """A rich progress bar as a ``progress(done, total)`` callback (neurodyn's protocol), plus
+    ``stage(message)`` to relabel it."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=con, transient=True) as p:
+        task = p.add_task(description, total=None)
+
+        def progress(done: int, total: int) -> None:
+            p.update(task, completed=done, total=total)
+
+        def stage(message: str) -> None:
+            p.update(task, description=message, completed=0, total=None)
+
+        yield progress, stage
+
+
+def parse_box(text: str | None, dim: int | None = None):
+    """``-3,3`` (every axis) or ``-1,1:-2,2`` (one pair per axis) as (low, high) pairs.
+
+    Raises:
+        ValueError: a malformed pair (named), or a per-axis box of the wrong dimension.
+    """
+    if text is None:
+        return None
+    pairs = []
+    for i, part in enumerate(str(text).split(":"), start=1):
+        bits = part.split(",")
+        try:
+            lo, hi = (float(b) for b in bits)
+        except ValueError:
+            raise ValueError(
+                f"--box {text!r}: axis {i} ({part!r}) is not 'low,high' (e.g. --box -3,3 for "
+                "every axis or --box -1,1:-2,2 per axis)."
+            ) from None
+        if not lo < hi:
+            raise ValueError(f"--box {text!r}: axis {i} needs low < high, got {part!r}.")
+        pairs.append((lo, hi))
+    if len(pairs) == 1 and dim is not None:
+        pairs = pairs * dim
+    if dim is not None and len(pairs) != dim:
+        raise ValueError(
+            f"--box {text!r} has {len(pairs)} axes but the model has {dim} dimensions; give "
+            "one pair for every axis or a single pair for all."
+        )
+    return pairs
+
+
+def write_json(body: dict, target: str | None, default: Path | None) -> None:
+    """The report's JSON to stdout (``target == "-"``), to a file, or nowhere."""
+    from neurodyn._core import dump_json
+
+    if target == "-":
+        sys.stdout.write(dump_json(body) + "\n")
+        sys.stdout.flush()
+    elif target is not None:
+        dump_json(body, Path(target))
+    elif default is not None:
+        dump_json(body, default)

@@ -1,0 +1,394 @@
+"""``neurodyn lyapunov`` and ``neurodyn analyze``: a user's saved model through the shared
+loader (:mod:`neurodyn.cli._load`) into a report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from neurodyn.cli._app import app, bar, clean_errors, console, parse_box, write_json
+
+__all__ = ["analyze", "lyapunov"]
+
+_MODEL_HELP = (
+    "A TorchScript archive (torch.jit.save), a torch.export archive (torch.export.save), a "
+    "state dict (with --arch for a feedforward net), a checkpoint dict (with --key), or, with "
+    "--unsafe-load, a pickled module."
+)
+_JSON_HELP = "Also write the report's JSON here; '-' prints it to stdout (and nothing else)."
+
+Kind = Annotated[
+    str,
+    typer.Option(
+        help="auto, rnn_tanh, rnn_relu, lstm or gru. auto reads LSTM / GRU off the weight "
+        "shapes; a plain RNN state dict does not record its nonlinearity, so for it pass "
+        "--kind rnn_tanh or --kind rnn_relu."
+    ),
+]
+Prefix = Annotated[
+    str | None,
+    typer.Option(help="Key prefix of the module in the state dict ('core' or 'core.')."),
+]
+Key = Annotated[
+    str | None,
+    typer.Option(help="Checkpoint entry holding the model ('model'; 'a/b' when nested)."),
+]
+Unsafe = Annotated[
+    bool, typer.Option(help="Allow a pickled module (torch.load weights_only=False).")
+]
+Inputs = Annotated[
+    Path | None,
+    typer.Option(help="A .pt tensor (B, T, input_size) of inputs (or a dict: --inputs-key)."),
+]
+InputsKey = Annotated[
+    str | None, typer.Option(help="Entry of an --inputs dict holding the inputs tensor.")
+]
+Out = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder for index.html, the JSON and the PNGs (an existing report folder is "
+        "overwritten; a file or a non-empty non-report folder is refused)."
+    ),
+]
+
+
+def _console(json_target: str | None) -> Console:
+    """Where the human-readable output goes: stderr when the JSON goes to stdout."""
+    return Console(stderr=True) if json_target == "-" else console
+
+
+def _notes(loaded, con: Console) -> None:
+    for note in loaded.notes:
+        con.print(f"[yellow]note:[/yellow] {escape(note)}")
+
+
+def _drive(
+    x_file, inputs_key, batch, steps, warmup, input_size, dtype, seed, input_std, default_steps=500
+):
+    """The driving inputs ``(B, warmup + steps, input_size)`` and a sentence on what was used.
+
+    Raises:
+        LoadError: warm-up ≥ the sequence length, a --batch larger than the file's sequences,
+            --steps longer than the file, or a wrong input width.
+    """
+    import torch
+
+    from neurodyn.cli._load import LoadError, load_inputs
+
+    if x_file is None:
+        batch = 8 if batch is None else batch
+        steps = default_steps if steps is None else steps
+        gen = torch.Generator().manual_seed(seed)
+        x = input_std * torch.randn(batch, warmup + steps, input_size, generator=gen, dtype=dtype)
+        return x, f"{batch} sequences of Gaussian inputs (std {input_std:g}, seed {seed})"
+    x = load_inputs(x_file, inputs_key, dtype)
+    n, t, width = x.shape
+    if width != input_size:
+        raise LoadError(
+            f"--inputs {x_file} has {width} features per step but the model takes {input_size}."
+        )
+    if warmup >= t:
+        raise LoadError(
+            f"warm-up {warmup} ≥ sequence length {t} of --inputs {x_file}: nothing is left to "
+            f"average over; pass --warmup below {t} (e.g. --warmup {t // 5})."
+        )
+    used = f"--inputs {x_file.name}: {n} sequences of {t} steps"
+    if batch is not None:
+        if batch > n:
+            raise LoadError(
+                f"--batch {batch} but --inputs {x_file} holds {n} sequences; drop --batch (all "
+                f"{n} are used) or pass --batch {n} or less."
+            )
+        if batch < n:
+            x = x[:batch]
+            used = f"--inputs {x_file.name}: the first {batch} of its {n} sequences (--batch)"
+    if steps is not None:
+        if warmup + steps > t:
+            raise LoadError(
+                f"warm-up {warmup} + --steps {steps} > sequence length {t} of --inputs "
+                f"{x_file}; pass --steps {t - warmup} or less (or drop --steps)."
+            )
+        x = x[:, : warmup + steps]
+    return x, used
+
+
+def _options(**kw) -> dict:
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in kw.items()}
+
+
+@app.command()
+@clean_errors
+def lyapunov(
+    model: Annotated[Path, typer.Argument(help=_MODEL_HELP + " Recurrent models.")],
+    kind: Kind = "auto",
+    prefix: Prefix = None,
+    key: Key = None,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Input sequences (error bars across them); default 8, or all "
+            "sequences of --inputs.",
+        ),
+    ] = None,
+    steps: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Accumulated steps; default 500, or what --inputs holds after the warm-up."
+        ),
+    ] = None,
+    warmup: Annotated[int, typer.Option(min=0, help="Warm-up steps (state and tangent).")] = 100,
+    t_on: Annotated[int, typer.Option(min=1, help="Steps between QR factorisations.")] = 1,
+    k: Annotated[int | None, typer.Option(help="Number of exponents (default: all).")] = None,
+    input_std: Annotated[float, typer.Option(help="Std of the Gaussian driving inputs.")] = 1.0,
+    inputs: Inputs = None,
+    inputs_key: InputsKey = None,
+    lstm_state: Annotated[
+        str, typer.Option(help="hc (exact) or h (Vogt's hidden-state-only approximation).")
+    ] = "hc",
+    seed: Annotated[int, typer.Option(help="Seed of the Gaussian inputs.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for lyapunov.json, index.html and the plots (an existing "
+            "report folder is overwritten; a file is refused)."
+        ),
+    ] = None,
+    json: Annotated[str | None, typer.Option("--json", help=_JSON_HELP)] = None,
+    unsafe_load: Unsafe = False,
+) -> None:
+    """Lyapunov spectrum of a saved recurrent model driven by Gaussian (or given) inputs."""
+
+    from neurodyn.cli._load import check_out_dir, load_model
+    from neurodyn.lyapunov import lyapunov_spectrum
+    from neurodyn.report import lyapunov_report, provenance
+    from neurodyn.systems import as_map
+
+    con = _console(json)
+    if out is not None:
+        check_out_dir(out)
+    loaded = load_model(model, kind=kind, prefix=prefix, key=key, unsafe=unsafe_load)
+    module = loaded.module
+    if loaded.kind == "feedforward":
+        raise ValueError(
+            f"{model} holds a feedforward {type(module).__name__}, not a recurrent module; "
+            "use neurodyn analyze for it."
+        )
+    _notes(loaded, con)
+    f = as_map(module, lstm_state=lstm_state) if "LSTM" in type(module).__name__ else as_map(module)
+    dtype = next(module.parameters()).dtype
+    x, used = _drive(inputs, inputs_key, batch, steps, warmup, f.input_size, dtype, seed, input_std)
+    con.print(f"inputs: {escape(used)}")
+    with bar(f"{type(module).__name__}, {x.shape[0]} sequences", con) as (progress, _):
+        res = lyapunov_spectrum(
+            f, x, warmup=warmup, t_on=t_on, k=k, steps=x.shape[1] - warmup, progress=progress
+        )
+    _print_spectrum(res, f, con)
+    title = f"Lyapunov spectrum of {type(module).__name__} ({model.name})"
+    rep = lyapunov_report(res, title=title)
+    rep.data["inputs"] = used
+    rep.data["provenance"] = provenance(
+        model=loaded.to_dict(),
+        command=sys.argv,
+        options=_options(kind=kind, prefix=prefix, key=key, batch=batch, steps=steps,
+                         warmup=warmup, t_on=t_on, k=k, input_std=input_std, inputs=inputs,
+                         inputs_key=inputs_key, lstm_state=lstm_state),
+        seed=seed,
+    )  # fmt: skip
+    rep.sections[0].blocks.insert(0, {"type": "text", "text": f"Inputs: {used}."})
+    for note in loaded.notes:
+        rep.sections[0].blocks.insert(0, {"type": "text", "text": f"Note: {note}."})
+    body = rep.write(out, json_name="lyapunov.json") if out is not None else rep.to_dict()
+    write_json(body, json, None)
+    if out is not None:
+        con.print(f"Written to [bold]{out / 'index.html'}[/bold]")
+
+
+def _print_spectrum(res, f, con: Console) -> None:
+    import torch
+
+    from neurodyn.report import fmt, fmt_pm
+
+    table = Table(title=f"Lyapunov spectrum ({f.dim}-D state)")
+    table.add_column("i", justify="right")
+    table.add_column("λ_i (nats/step) ± s.e.", justify="right")
+    shown = min(10, res.k)
+    for i in range(shown):
+        table.add_row(str(i + 1), fmt_pm(float(res.exponents[i]), float(res.stderr[i]), sign=True))
+    if res.k > shown:
+        table.add_row("…", f"({res.k - shown} more)")
+    con.print(table)
+    if res.interrupted:
+        con.print(
+            f"[yellow]interrupted:[/yellow] the spectrum is over the {res.steps} steps finished."
+        )
+    st = res.stats()
+    se = res.stderr[torch.isfinite(res.stderr)]
+    se = float(se.max()) if se.numel() else None
+    n_inf = int(torch.isneginf(res.exponents).sum())
+    mean = fmt(st["mean"], se, sign=True) if n_inf == 0 else (
+        f"−∞ ({n_inf} of {res.k} exponents are −∞)"
+    )  # fmt: skip
+    drift = res.drift[torch.isfinite(res.drift)]
+    drift = fmt(float(drift.max()), digits=2) if drift.numel() else "n/a"
+    con.print(
+        f"max {fmt(st['max'], float(res.stderr[0]), sign=True)}   mean {mean}   "
+        f"#positive {st['n_positive']}   "
+        f"Kaplan–Yorke {fmt(st['kaplan_yorke'])}   max drift (last 20 %) {drift}"
+    )
+
+
+@app.command()
+@clean_errors
+def analyze(
+    model: Annotated[Path, typer.Argument(help=_MODEL_HELP)],
+    arch: Annotated[
+        str | None,
+        typer.Option(
+            help="Layer spec of a feedforward state dict: widths and activations, "
+            "e.g. 2-64-tanh-2 (every width after the first adds an nn.Linear)."
+        ),
+    ] = None,
+    box: Annotated[
+        str | None,
+        typer.Option(
+            help="State box: -3,3 for every axis or -1,1:-2,2 per axis (write "
+            "--box=-3,3). Default [-3, 3] on every axis."
+        ),
+    ] = None,
+    out: Out = None,
+    json: Annotated[str | None, typer.Option("--json", help=_JSON_HELP)] = None,
+    key: Key = None,
+    prefix: Prefix = None,
+    kind: Kind = "auto",
+    unsafe_load: Unsafe = False,
+    seed: Annotated[int, typer.Option(help="Seed of sampled points and Gaussian inputs.")] = 0,
+    resolution: Annotated[
+        int, typer.Option(min=3, help="Grid points per axis for A*(x) and certificates (n ≤ 2).")
+    ] = 101,
+    samples: Annotated[
+        int, typer.Option(min=10, help="Sampled points for A*(x) and certificates (n > 2).")
+    ] = 4000,
+    basin_resolution: Annotated[int, typer.Option(min=3, help="Basin grid per axis (2-D).")] = 121,
+    steps: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Steps of basins and Lyapunov exponents; default 300 (for a recurrent "
+            "model with --inputs: what the file holds after the warm-up).",
+        ),
+    ] = None,
+    warmup: Annotated[int, typer.Option(min=0, help="Lyapunov warm-up steps.")] = 100,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Trajectories / input sequences for the Lyapunov exponents (default 8)."
+        ),
+    ] = None,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            help="Number of exponents (default: all for a map, the leading 10 for a "
+            "recurrent model)."
+        ),
+    ] = None,
+    inputs: Inputs = None,
+    inputs_key: InputsKey = None,
+    input_std: Annotated[float, typer.Option(help="Std of the Gaussian driving inputs.")] = 1.0,
+    lstm_state: Annotated[str, typer.Option(help="LSTM state: hc (exact) or h.")] = "hc",
+) -> None:
+    """Analyse your own model: a square feedforward net as x_{t+1} = f(x_t) over a box (affine
+    form, spectra, certificates, fixed points, attractors, basins, Lyapunov exponents), a
+    recurrent one by its Lyapunov spectrum. Writes a report (--out) and/or JSON (--json)."""
+    from neurodyn.cli._load import check_out_dir, load_model
+    from neurodyn.report import analyze as run_analysis
+    from neurodyn.report import provenance
+
+    con = _console(json)
+    if out is not None:
+        check_out_dir(out)
+    loaded = load_model(model, arch=arch, key=key, prefix=prefix, kind=kind, unsafe=unsafe_load)
+    _notes(loaded, con)
+    net = loaded.module
+    given = _options(arch=arch, box=box, key=key, prefix=prefix, kind=kind, seed=seed,
+                     resolution=resolution, samples=samples, basin_resolution=basin_resolution,
+                     steps=steps, warmup=warmup, batch=batch, k=k, inputs=inputs,
+                     inputs_key=inputs_key, input_std=input_std, lstm_state=lstm_state)  # fmt: skip
+    options: dict = {"warmup": warmup, "k": k}
+    if loaded.kind == "feedforward":
+        if inputs is not None:
+            raise ValueError("--inputs drives a recurrent model; a feedforward map has none.")
+        from neurodyn.report._analyze import _feedforward_map
+
+        dim = _feedforward_map(net)[1]
+        pairs = parse_box(box, dim)
+        options |= {"resolution": resolution, "samples": samples,
+                    "basin_resolution": basin_resolution, "steps": steps or 300,
+                    "batch": batch or 8}  # fmt: skip
+    else:
+        if box is not None:
+            raise ValueError("--box is for feedforward maps; a recurrent model is driven by "
+                             "inputs (--inputs or Gaussian, --input-std).")  # fmt: skip
+        from neurodyn.systems import as_map
+
+        f = as_map(net, lstm_state=lstm_state) if "LSTM" in type(net).__name__ else as_map(net)
+        dtype = next(net.parameters()).dtype
+        x, used = _drive(inputs, inputs_key, batch, steps, warmup, f.input_size, dtype, seed,
+                         input_std, default_steps=300)  # fmt: skip
+        con.print(f"inputs: {escape(used)}")
+        pairs = None
+        options |= {"inputs": x, "lstm_state": lstm_state, "input_std": input_std}
+    prov = provenance(model=loaded.to_dict(), command=sys.argv, options=given, seed=seed)
+    with bar("analysing", con) as (progress, stage):
+        rep = run_analysis(
+            net, pairs, None, title=f"neurodyn analyze: {model.name}", seed=seed,
+            provenance=prov, stage=stage, progress=progress, **options,
+        )  # fmt: skip
+        if out is not None:
+            stage("writing the report")
+            body = rep.write(out)
+        else:
+            body = rep.to_dict()
+    write_json(body, json, None)
+    _print_analysis(rep.data, con)
+    if out is not None:
+        con.print(f"Report written to [bold]{out / 'index.html'}[/bold]")
+
+
+def _print_analysis(data: dict, con: Console) -> None:
+    from neurodyn.report import fmt, fmt_vector
+
+    table = Table(title=escape(f"{data['model']['module']}: {data['model']['kind']}"))
+    table.add_column("quantity")
+    table.add_column("value")
+    aff = data.get("affine_form")
+    if aff:
+        r = aff["spectral_radius"]
+        table.add_row("ρ(A*(x)) over the box", f"{fmt(r['min'])} … {fmt(r['max'])} "
+                      f"(> 1 on {fmt(100 * r['fraction_above_1'], 0.5)} %)")  # fmt: skip
+    fps = data.get("fixed_points")
+    if fps:
+        for p in fps["points"][:6]:
+            table.add_row("fixed point", f"{fmt_vector(p['x'], 1e-4)} {p['kind']}")
+        if len(fps["points"]) > 6:
+            table.add_row("", f"… {len(fps['points']) - 6} more")
+    if data.get("attractor"):
+        table.add_row("attractor type", data["attractor"]["kind"])
+    for c in (data.get("certificates") or {}).get("certificates", []):
+        verdict = "holds" if c["holds"] else "does not hold"
+        table.add_row(escape(f"{c['name']} [{c['kind']}]"), verdict)
+    lyap = data.get("lyapunov") or {}
+    if "exponents" in lyap:
+        table.add_row("λ_max (nats/step)", fmt(lyap["max"], lyap["stderr"][0], sign=True))
+        table.add_row("#positive exponents", str(lyap["n_positive"]))
+    elif "error" in lyap:
+        table.add_row("Lyapunov exponents", escape(lyap["error"]))
+    con.print(table)
+    for line in data.get("not_done", []):
+        con.print(f"[dim]not done:[/dim] {escape(line)}")
