@@ -191,6 +191,16 @@ def certify(obj, g: float | None = 1.0, **options) -> CertificateReport:
         return ctrnn(obj, g=check_g(g), **options)
     if all(hasattr(obj, a) for a in ("weight_hh", "tau", "dt", "method")):
         gg = _slope(obj, g)
+        if obj.method not in ("euler", "imex"):
+            # Only the Euler / IMEX steps have discrete certificates (App. 5.1); certify the
+            # flow and say plainly that the step the cell runs is not covered.
+            rep = ctrnn(obj.weight_hh, tau=float(obj.tau), g=gg, **options)
+            note = (
+                f"the cell integrates with {obj.method!r}: only the continuous-time flow is "
+                "certified here; no certificate covers its discrete step (use method='euler' or "
+                "'imex' for step certificates)"
+            )
+            return CertificateReport(rep.certificates, {**rep.domain, "step_not_certified": note})
         return ctrnn(
             obj.weight_hh, tau=float(obj.tau), g=gg, dt=float(obj.dt), method=obj.method,
             **options,
