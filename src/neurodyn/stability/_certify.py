@@ -41,13 +41,19 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from neurodyn._core import Box, CertificateReport
+from neurodyn._core import Box, CertificateReport, Progress, notify
 from neurodyn.pwa import AffineLayer, linearize, parse_network
 from neurodyn.stability._bounds import layer_bounds
 from neurodyn.stability._dissipativity import dissipativity, equilibrium_bounds
+from neurodyn.stability._exact import dissipativity_exact, exact_regions, theorem6_exact
 from neurodyn.stability._norm_bounds import corollary4, lipschitz_contraction, norm_product
 from neurodyn.stability._sampling import sample_domain, sample_points
-from neurodyn.stability._theorem6 import theorem6_necessary, theorem6_sufficient
+from neurodyn.stability._theorem6 import (
+    _NOT_NECESSARY,
+    not_applicable,
+    theorem6_necessary,
+    theorem6_sufficient,
+)
 
 __all__ = ["certify", "sample_domain"]
 
@@ -61,6 +67,10 @@ def certify(
     samples: int = 10000,
     seed: int = 0,
     equilibria: Tensor | None = None,
+    exact: bool = False,
+    max_regions: int | None = None,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
 ) -> CertificateReport:
     """Check the stability and dissipativity conditions of seeds 000 and 001 for ``net``.
 
@@ -72,6 +82,15 @@ def certify(
             are evaluated there.
         equilibria: ``(K, n)`` fixed points for the Cor. 3 bounds; by default found by
             :func:`neurodyn.dynamics.fixed_points` from up to 400 domain points (square nets).
+        exact: for a box and a piecewise-linear net whose pieces pass through (0, σ(0)) (ReLU,
+            LeakyReLU, PReLU, RReLU, Hardshrink), take ``theorem6_necessary`` and
+            ``dissipativity`` as maxima over every linear region meeting the box
+            (:func:`neurodyn.pwa.linear_regions`): kind "proof" over the box, margins
+            1 − max ρ and 1 − max ‖A*‖₂ (rounded up), evidence naming the maximising region.
+            A budget that stops the enumeration leaves them "sampled".
+        max_regions, time_limit: budget of that enumeration (``exact=True`` only).
+        progress: ``progress(done, total)`` (the :class:`neurodyn._core.Progress` protocol):
+            over the chunks of sampled points, then the region enumeration when ``exact``.
 
     Returns:
         :class:`CertificateReport` with, in order: ``theorem6_necessary`` (sampled),
@@ -81,7 +100,11 @@ def certify(
         ties by the first drawn point, else the lexicographically smallest grid point.
 
     Raises:
-        ValueError: no ``nn.Linear`` layer, or a bad domain (see :func:`sample_domain`).
+        ValueError: no ``nn.Linear`` layer, or a bad domain (see :func:`sample_domain`);
+            with ``exact=True``: a domain that is not a box, a smooth activation (A*(x) varies
+            continuously, so there is no finite set of regions to maximise over), or a
+            piecewise-linear activation whose pieces miss (0, σ(0)) (Hardtanh: A*(x) varies
+            inside each region).
 
     Example:
         >>> import torch, neurodyn
@@ -101,15 +124,54 @@ def certify(
     )
     pts = pts.to(dtype=ref.dtype, device=ref.device)
     square = n_in == n_out
-    form = linearize(net, pts)
+    regs = None
+    if exact:
+        if isinstance(domain, Tensor):
+            raise ValueError(
+                "certify(exact=True) needs a box ([(low, high), …] or a Box), not points: the "
+                "exact maxima are over every linear region that meets the box."
+            )
+        regs = exact_regions(
+            net,
+            Box.coerce(domain),
+            max_regions=max_regions,
+            time_limit=time_limit,
+            progress=progress,
+        )
     bounds = layer_bounds(layers)
+    if regs is not None:
+        exact_record = {"type": "box", "box": record["box"], "exact": True}
+        t6 = theorem6_exact(net, regs, square, exact_record, _NOT_NECESSARY)
+        if t6 is None:
+            t6 = not_applicable(
+                "theorem6_necessary",
+                "proof",
+                "spectral radius of A*(x) over the regions.",
+                n_in,
+                n_out,
+            )
+        diss = dissipativity_exact(net, regs, square, exact_record)
+    else:
+        pieces = list(torch.split(pts, 1 << 16))
+        total = len(pieces) + 1
+        As, bs = [], []
+        for k, piece in enumerate(pieces):
+            form = linearize(net, piece)
+            As.append(form.A)
+            bs.append(form.b)
+            notify(progress, k + 1, total)
+        A, b = torch.cat(As), torch.cat(bs)
+        t6 = theorem6_necessary(A if square else None, pts, record, n_random, (n_in, n_out))
+        diss = dissipativity(A, b, pts, record, n_random, square)
     certs = (
-        theorem6_necessary(form.A if square else None, pts, record, n_random, (n_in, n_out)),
+        t6,
         theorem6_sufficient(bounds),
         corollary4(bounds),
         norm_product(bounds, square),
         lipschitz_contraction(bounds, square),
-        dissipativity(form.A, form.b, pts, record, n_random, square),
+        diss,
         equilibrium_bounds(net, pts, square, equilibria),
     )
+    if regs is None:
+        notify(progress, total, total)  # after the equilibria
     return CertificateReport(certs, record)
