@@ -139,6 +139,19 @@ def certify(
             progress=progress,
         )
     bounds = layer_bounds(layers)
+    complete = False
+    if regs is not None and square and equilibria is None and not regs.partial:
+        try:
+            fps = regs.fixed_points()
+        except ValueError:  # a continuum of fixed points in some region: Newton's sample
+            fps = None
+        if fps is not None:
+            complete = True
+            equilibria = (
+                torch.stack([p.x for p in fps]).to(ref.dtype)
+                if fps
+                else torch.zeros(0, n_in, dtype=ref.dtype)
+            )
     if regs is not None:
         exact_record = {"type": "box", "box": record["box"], "exact": True}
         t6 = theorem6_exact(net, regs, square, exact_record, _NOT_NECESSARY)
@@ -170,7 +183,7 @@ def certify(
         norm_product(bounds, square),
         lipschitz_contraction(bounds, square),
         diss,
-        equilibrium_bounds(net, pts, square, equilibria),
+        equilibrium_bounds(net, pts, square, equilibria, complete),
     )
     if regs is None:
         notify(progress, total, total)  # after the equilibria

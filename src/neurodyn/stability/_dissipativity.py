@@ -61,13 +61,17 @@ def dissipativity(
     )
 
 
-def equilibrium_bounds(net, pts: Tensor, square: bool, equilibria: Tensor | None) -> Certificate:
+def equilibrium_bounds(
+    net, pts: Tensor, square: bool, equilibria: Tensor | None, complete: bool = False
+) -> Certificate:
     """‖b*(x̄)‖/‖I − A*(x̄)‖₂ ≤ ‖x̄‖₂ ≤ ‖b*(x̄)‖/(1 − ‖A*(x̄)‖₂) at each equilibrium x̄ (seed
     001 Cor. 3, eq. 23, p = 2), kind "sampled".
 
     Args:
         equilibria: ``(K, n)`` fixed points; by default found by
             :func:`neurodyn.dynamics.fixed_points` from up to 400 of ``pts``.
+        complete: ``equilibria`` is every fixed point in the box, solved region by region
+            (``certify(exact=True)``), not what Newton found.
     """
     method = (
         "‖b*(x̄)‖/‖I − A*(x̄)‖₂ ≤ ‖x̄‖₂ ≤ ‖b*(x̄)‖/(1 − ‖A*(x̄)‖₂) at each equilibrium x̄ "
@@ -115,7 +119,19 @@ def equilibrium_bounds(net, pts: Tensor, square: bool, equilibria: Tensor | None
                     "holds": holds,
                 }
             )
-    if not rows:
+    if complete and not rows:
+        conclusion = (
+            "f has no fixed point in the box (every linear region's (I − A)x = b solved "
+            "exactly), so there is nothing to check."
+        )
+    elif complete and ok:
+        conclusion = (
+            f"Each of the {len(rows)} fixed points in the box — the complete list, solved "
+            "exactly region by region — has its norm between the Cor. 3 bounds evaluated there "
+            "(the upper bound is finite only where ‖A*(x̄)‖₂ < 1). Drgoňa et al., Dissipative, "
+            "state the bounds at a general x; they hold only at x = x̄."
+        )
+    elif not rows:
         conclusion = (
             "No equilibrium was found from the sampled seeds, so there is nothing to check. "
             "Nothing is concluded (in particular not that f has no equilibrium)."
@@ -139,13 +155,18 @@ def equilibrium_bounds(net, pts: Tensor, square: bool, equilibria: Tensor | None
             f"{float(first['upper']):.6g}]): the point returned is not an accurate equilibrium. "
             "Nothing is concluded."
         )
+    found_by = (
+        "equilibria: every fixed point in the box, (I − A)x = b solved in each linear region"
+        if complete
+        else "equilibria found numerically by Newton's method (residual ≤ tol)"
+    )
     return Certificate(
         "equilibrium_bounds",
-        ok and bool(rows),
+        (ok and bool(rows)) or (complete and not rows),
         margin if rows else float("nan"),
         "sampled",
         method,
         conclusion,
-        ("equilibria found numerically by Newton's method (residual ≤ tol)",),
-        {"equilibria": rows},
+        (found_by,),
+        {"equilibria": rows, "complete": complete},
     )

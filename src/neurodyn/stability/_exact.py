@@ -91,7 +91,9 @@ def _region_maxima(net, regs: LinearRegions, square: bool):
     A, b = regs.stack()
     e_form = _forming_error(net)
     norms = torch.linalg.matrix_norm(A, ord=2)
-    nup = torch.tensor([norm2_upper(float(v), A.shape[1:]) + e_form for v in norms])
+    nup = torch.tensor(
+        [norm2_upper(float(v), A.shape[1:]) + e_form for v in norms], dtype=torch.float64
+    )
     rho_up = rho = None
     if square:
         n = A.shape[-1]
