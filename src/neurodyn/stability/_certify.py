@@ -14,24 +14,25 @@ Each certificate is one function (``_theorem6``, ``_norm_bounds``, ``_dissipativ
 it says what was found and that nothing is concluded. What is implemented and why (details and
 counterexamples in ``docs/certificates.md``):
 
-* seed 000 Thm. 6 "necessary condition" (ρ(A*(x)) ≤ 1 ∀x) — sampled, and not actually
-  necessary: f(x) = −3·relu(x) − 0.1·relu(−x) has ρ(A*(x)) = 3 for x > 0 yet every
+* Drgoňa et al., Spectral analysis, Thm. 6 "necessary condition" (ρ(A*(x)) ≤ 1 ∀x) — sampled, and
+  not actually necessary: f(x) = −3·relu(x) − 0.1·relu(−x) has ρ(A*(x)) = 3 for x > 0 yet every
   trajectory converges to 0 (|f(f(x))| ≤ 0.3|x|). Reported as a diagnostic.
-* seed 000 Thm. 6 "sufficient condition" (ρ(W_i) ≤ 1, |Λ| ≤ 1) — seed heuristic: it rests on
-  ρ(AB) ≤ ρ(A)ρ(B), false for non-commuting matrices (A = [[0,1],[0,0]], B = Aᵀ: ρ(A) = ρ(B) = 0,
-  ρ(AB) = 1).
-* seed 001 Cor. 4 (‖W_i‖₂ < 1 ∀i, |Λ| ≤ 1) — proof, by submultiplicativity of ‖·‖₂:
-  ‖A*(x)‖₂ ≤ ∏‖W_i‖₂ ∏ sup|Λ_i| < 1 for all x.
+* Drgoňa et al., Spectral analysis, Thm. 6 "sufficient condition" (ρ(W_i) ≤ 1, |Λ| ≤ 1) —
+  heuristic: it rests on ρ(AB) ≤ ρ(A)ρ(B), false for non-commuting matrices (A = [[0,1],[0,0]],
+  B = Aᵀ: ρ(A) = ρ(B) = 0, ρ(AB) = 1).
+* Drgoňa et al., Dissipative, Cor. 4 (‖W_i‖₂ < 1 ∀i, |Λ| ≤ 1) — proof, by submultiplicativity of
+  ‖·‖₂: ‖A*(x)‖₂ ≤ ∏‖W_i‖₂ ∏ sup|Λ_i| < 1 for all x.
 * the norm-product bound q = ∏‖W_i‖₂ ∏ sup|Λ_i| < 1 — proof; Cor. 4 is its special case.
   Then ‖x_{t+1}‖ ≤ q‖x_t‖ + β with β ≥ sup_x ‖b*(x)‖ (bounded layer by layer), so every
-  trajectory enters the ball ‖x‖ ≤ β/(1 − q) (seed 001 Thm. 1 globally); with β = 0 the origin
-  is globally exponentially stable.
+  trajectory enters the ball ‖x‖ ≤ β/(1 − q) (Drgoňa et al., Dissipative, Thm. 1 globally); with
+  β = 0 the origin is globally exponentially stable.
 * the Lipschitz (Banach) contraction bound L = ∏‖W_i‖₂ ∏ Lip(σ_i) < 1 — proof: f is a
   contraction, so it has exactly one fixed point and every trajectory converges to it at rate Lᵗ.
-* seed 001 Thm. 1 dissipativity over a region (max ‖A*(x)‖₂ < 1 on the region) — sampled.
-* seed 001 Cor. 3 equilibrium-norm bounds — sampled: evaluated at the equilibria found; the
-  seed writes them at a general x, but the derivation ((I − A*(x̄)) x̄ = b*(x̄)) only holds at
-  x = x̄.
+* Drgoňa et al., Dissipative, Thm. 1 dissipativity over a region (max ‖A*(x)‖₂ < 1 on the region) —
+  sampled.
+* Drgoňa et al., Dissipative, Cor. 3 equilibrium-norm bounds — sampled: evaluated at the equilibria
+  found; the paper writes them at a general x, but the derivation ((I − A*(x̄)) x̄ = b*(x̄)) only
+  holds at x = x̄.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def certify(
     time_limit: float | None = None,
     progress: Progress | None = None,
 ) -> CertificateReport:
-    """Check the stability and dissipativity conditions of seeds 000 and 001 for ``net``.
+    """Check the stability and dissipativity conditions of Drgoňa et al., Spectral analysis and
+    Drgoňa et al., Dissipative for ``net``.
 
     Args:
         net: feedforward network accepted by :func:`neurodyn.linearize`; square (n → n) for the
@@ -94,7 +96,7 @@ def certify(
 
     Returns:
         :class:`CertificateReport` with, in order: ``theorem6_necessary`` (sampled),
-        ``theorem6_sufficient`` (seed heuristic), ``corollary4`` (proof), ``norm_product``
+        ``theorem6_sufficient`` (heuristic), ``corollary4`` (proof), ``norm_product``
         (proof), ``lipschitz_contraction`` (proof), ``dissipativity`` (sampled) and
         ``equilibrium_bounds`` (evaluated at equilibria). ``worst_point`` evidence breaks exact
         ties by the first drawn point, else the lexicographically smallest grid point.

@@ -1,7 +1,7 @@
-"""Sampled checks of Drgoňa et al. (seed 001): Theorem 1's dissipativity over a region and the
+"""Sampled checks of Drgoňa et al., Dissipative: Theorem 1's dissipativity over a region and the
 Corollary 3 equilibrium-norm bounds.
 
-Cor. 3 is evaluated at the equilibria found: the seed writes it at a general x, but the
+Cor. 3 is evaluated at the equilibria found: the paper writes it at a general x, but the
 derivation ((I − A*(x̄)) x̄ = b*(x̄)) holds only at x = x̄.
 """
 
@@ -20,7 +20,8 @@ __all__ = ["dissipativity", "equilibrium_bounds"]
 def dissipativity(
     A: Tensor, b: Tensor, pts: Tensor, record: dict, n_random: int, square: bool
 ) -> Certificate:
-    """max over the sampled points of ‖A*(x)‖₂ < 1 (seed 001 Thm. 1, eq. 10), "sampled"."""
+    """max over the sampled points of ‖A*(x)‖₂ < 1, kind "sampled" (Drgoňa et al.,
+    Dissipative, Thm. 1, eq. 10)."""
     a_norm = norm2(A)
     j = worst_index(a_norm, pts, n_random)
     nmax = float(a_norm[j])
@@ -49,7 +50,8 @@ def dissipativity(
         holds,
         1 - nmax,
         "sampled",
-        "max over the sampled domain of ‖A*(x)‖₂ (seed 001 Thm. 1, eq. 10), spectral norm.",
+        "max over the sampled domain of ‖A*(x)‖₂ (Drgoňa et al., Dissipative, Thm. 1, eq. 10), "
+        "spectral norm.",
         conclusion,
         ("points as sampled",),
         {
@@ -75,7 +77,7 @@ def equilibrium_bounds(
     """
     method = (
         "‖b*(x̄)‖/‖I − A*(x̄)‖₂ ≤ ‖x̄‖₂ ≤ ‖b*(x̄)‖/(1 − ‖A*(x̄)‖₂) at each equilibrium x̄ "
-        "(seed 001 Cor. 3, eq. 23, p = 2)."
+        "(Drgoňa et al., Dissipative, Cor. 3, eq. 23, p = 2)."
     )
     if not square:
         return Certificate(
@@ -142,7 +144,8 @@ def equilibrium_bounds(
             "bounds evaluated there (the upper bound is finite only where ‖A*(x̄)‖₂ < 1). The "
             "bounds follow from (I − A*(x̄)) x̄ = b*(x̄), so at an exact equilibrium they are a "
             "theorem; this checks them at the approximate equilibria Newton found from the sampled "
-            "seeds. It does not show that no other equilibria exist. The seed states the bounds "
+            "seeds. It does not show that no other equilibria exist. Drgoňa et al., Dissipative, "
+            "state the bounds "
             "at a general x; they hold only at x = x̄."
         )
     else:
