@@ -180,6 +180,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small nets, one repeat")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--only", choices=["issue", "tiny", "scaling"], help="run one table")
     args = ap.parse_args()
     torch.set_num_threads(1)
     reps = 1 if args.quick else args.repeats
@@ -217,6 +218,8 @@ def main() -> None:
             f"{nlps if naive_t else '–'} | {mo:.2f} | {mn:.1f} | {mn / mo:.1f}× |"
         )
 
+
+def tiny_table() -> None:
     print("\n## Tiny nets: brute force over all pieces^units patterns (same counts)")
     print("| input | widths | act | regions | brute LPs | ours s | brute s |")
     print("|---|---|---|---|---|---|---|")
@@ -234,6 +237,8 @@ def main() -> None:
             f"{to:.3f} | {tb:.2f} |"
         )
 
+
+def scaling_table(args) -> None:
     print("\n## Scaling (ReLU, box [-2, 2]^n, default init, seed 0) and the grid estimate")
     print(
         "| input | widths | regions | LPs | s | regions/s | grid pts | grid regions | "

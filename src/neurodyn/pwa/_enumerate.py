@@ -79,6 +79,7 @@ def enumerate_regions(
     time_limit: float | None,
     progress: Progress | None,
     use_highspy: bool = True,
+    refine: bool = True,
 ) -> tuple[list[_Found], _Stats, float, str | None]:
     """Depth-first layer-wise refinement; returns (regions, stats, seconds, stop reason)."""
     t0 = time.perf_counter()
@@ -175,7 +176,11 @@ def enumerate_regions(
                     continue
                 cpts, cslack = center[None], np.array([r])
             pattern[offsets[si] + j] = piece
-            visit(si, j + 1, P, q, cpts, cslack, blo, bhi)
+            clo, chi = blo, bhi
+            # the cell shrank: a tighter box pays when many of this stage's units are undecided
+            if refine and _undecided(table, P, q, blo, bhi, j + 1) > 3 * n:
+                clo, chi = bbox_lp()
+            visit(si, j + 1, P, q, cpts, cslack, clo, chi)
             lp.pop(pushed)
 
     def finish(si, P, q, pts, slack, blo, bhi) -> None:
@@ -247,9 +252,11 @@ def _piece_of(table: PieceTable, j: int, z: float) -> int:
     return int(table.index(row)[0, j])
 
 
-def _undecided(table: PieceTable, P, q, blo, bhi) -> int:
+def _undecided(table: PieceTable, P, q, blo, bhi, start: int = 0) -> int:
+    """How many units from ``start`` on may cross a breakpoint over the box [blo, bhi]."""
+    P, q = P[start:], q[start:]
     mid, rad = 0.5 * (blo + bhi), 0.5 * (bhi - blo)
     zc = P @ mid + q
     zr = np.abs(P) @ rad
-    bp = table.breakpoints
+    bp = table.breakpoints[start:]
     return int(((bp > (zc - zr)[:, None]) & (bp < (zc + zr)[:, None])).any(axis=1).sum())
