@@ -320,3 +320,17 @@ def test_extensive_brute_force_larger():
     net = mlp(2, [6, 6], seed=11, scale=2.0)
     regs = linear_regions(net, [-2.0, -2.0], [2.0, 2.0])
     assert len(regs) == brute_force_count(net, [-2.0, -2.0], [2.0, 2.0], regs.min_radius)
+
+
+def test_scipy_fallback_finds_the_same_regions():
+    """Without highspy the same walk runs on scipy's linprog (same HiGHS, rebuilt per LP)."""
+    from neurodyn.pwa._enumerate import enumerate_regions
+    from neurodyn.pwa._regions import _stages
+
+    net = mlp(2, [5, 4], seed=2, scale=2.0)
+    stages, W, b, _ = _stages(net)
+    lo, hi = np.array([-2.0, -2.0]), np.array([2.0, 2.0])
+    kw = dict(min_radius=4e-6, witnesses=512, seed=0, max_regions=None, time_limit=None)
+    fast, *_ = enumerate_regions(stages, W, b, lo, hi, progress=None, **kw)
+    slow, *_ = enumerate_regions(stages, W, b, lo, hi, progress=None, use_highspy=False, **kw)
+    assert sorted(tuple(f.pattern) for f in fast) == sorted(tuple(f.pattern) for f in slow)
