@@ -5,6 +5,7 @@ maxima, the complete fixed-point list against Newton, budgets, degenerate patter
 from __future__ import annotations
 
 import itertools
+import json
 import os
 
 import numpy as np
@@ -240,6 +241,9 @@ def test_budget_gives_partial_result_with_reason():
     with pytest.warns(RuntimeWarning, match="stopped early"):
         regs = linear_regions(net, (-2, -2), (2, 2), max_regions=10)
     assert regs.partial and "max_regions=10" in regs.reason and len(regs) == 10
+    with pytest.raises(ValueError, match="not the complete list"):
+        regs.fixed_points()
+    assert isinstance(regs.fixed_points(allow_partial=True), tuple)
     with pytest.warns(RuntimeWarning, match="time_limit"):
         regs = linear_regions(net, (-2, -2), (2, 2), time_limit=0.0)
     assert regs.partial
@@ -275,7 +279,9 @@ def test_box_forms_and_errors():
     assert len(a) == len(b)
     with pytest.raises(ValueError, match="3 dimensions"):
         linear_regions(net, (-1, -1, -1), (1, 1, 1))
-    assert "regions" in a.to_dict() and "complete" in repr(a)
+    assert "complete" in repr(a) and "radius" in repr(a[0])
+    d = json.loads(json.dumps(a.to_dict()))
+    assert d["count"] == len(a) and len(d["regions"][0]["pattern"]) == 4
 
 
 @settings(max_examples=12)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -115,6 +114,9 @@ class LinearRegions:
         partial: True when a budget stopped the walk; ``reason`` says which.
         affine_constant: every activation's pieces pass through (0, σ(0)), so A*(x) and b*(x) of
             :func:`neurodyn.linearize` equal each region's A and b.
+        tables: the piece table of each activation layer (breakpoints, slopes, intercepts).
+
+    All tensors are float64 whatever the network's dtype (the LPs run in float64).
     """
 
     regions: tuple[LinearRegion, ...]
@@ -175,7 +177,9 @@ class LinearRegions:
         lookup = {tuple(r.pattern.tolist()): i for i, r in enumerate(self.regions)}
         return torch.tensor([lookup.get(tuple(row), -1) for row in pat.tolist()], dtype=torch.long)
 
-    def fixed_points(self, *, tol: float = 1e-9) -> tuple[RegionFixedPoint, ...]:
+    def fixed_points(
+        self, *, tol: float = 1e-9, allow_partial: bool = False
+    ) -> tuple[RegionFixedPoint, ...]:
         """Every fixed point of f in the box: x̄ = A x̄ + b solved in each region, kept when it
         lies in that region's closure (H x̄ ≤ c + tol·(1 + |c|), inside the box by tol).
 
@@ -183,10 +187,21 @@ class LinearRegions:
         any fixed point in the box solves one region's system. Duplicates across a shared
         boundary are merged (∞-distance ≤ 1e3·tol·(1 + ‖x̄‖∞)).
 
+        Args:
+            tol: closure tolerance (relative to 1 + |c| and to the box widths).
+            allow_partial: on a ``partial`` enumeration, return the fixed points of the regions
+                found (not a complete list) instead of raising.
+
         Raises:
-            ValueError: the network is not square (m ≠ n), or some region has I − A singular
-                and a solution there (a continuum of fixed points, not a finite list).
+            ValueError: the network is not square (m ≠ n); some region has I − A singular
+                and a solution there (a continuum of fixed points, not a finite list); or the
+                enumeration is partial and ``allow_partial`` is False.
         """
+        if self.partial and not allow_partial:
+            raise ValueError(
+                f"the enumeration stopped early ({self.reason}), so its fixed points are not the "
+                "complete list; raise the budget, or pass allow_partial=True for those found."
+            )
         out: list[RegionFixedPoint] = []
         if not self.regions:
             return ()
@@ -260,7 +275,3 @@ def _kind(ev: Tensor) -> str:
     if bool((mod > 1).all()):
         return "unstable"
     return "saddle"
-
-
-def as_numpy(x) -> np.ndarray:
-    return np.asarray(x, dtype=np.float64)

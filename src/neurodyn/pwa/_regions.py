@@ -15,7 +15,7 @@ from torch import Tensor, nn
 from neurodyn._core import Box, Progress
 from neurodyn.pwa._enumerate import Stage, enumerate_regions
 from neurodyn.pwa._network import ActivationLayer, AffineLayer, parse_network
-from neurodyn.pwa._pieces import PieceTable, piece_table
+from neurodyn.pwa._pieces import piece_table
 from neurodyn.pwa._region_set import LinearRegion, LinearRegions
 from neurodyn.pwa._walk import check_finite_weights, walk
 
@@ -308,6 +308,3 @@ def _as_box(low, high) -> Box:
     if not isinstance(low, Sequence) or not isinstance(high, Sequence):
         raise TypeError("low and high must be sequences of floats (one per input).")
     return Box(tuple(float(v) for v in low), tuple(float(v) for v in high))
-
-
-_ = PieceTable  # re-exported type for annotations
