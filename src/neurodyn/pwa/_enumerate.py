@@ -108,10 +108,11 @@ def enumerate_regions(
         return lp.chebyshev()
 
     def bbox_lp() -> tuple[np.ndarray, np.ndarray]:
-        """Bounding box of the current cell (2n LPs), padded outward by 1e-9 of the box."""
+        """Bounding box of the current cell (2n LPs), padded outward by 1e-7·(1 + width): HiGHS
+        meets its constraints to 1e-7, and a wider box only costs LPs, never a region."""
         lo, hi = lp.extremes()
         stats.lps += 2 * n
-        pad = 1e-9 * (high - low)
+        pad = 1e-7 * (1.0 + (high - low))
         return np.maximum(lo - pad, low), np.minimum(hi + pad, high)
 
     def visit(si: int, j: int, P, q, pts, slack, blo, bhi) -> None:
