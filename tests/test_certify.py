@@ -1,4 +1,4 @@
-"""Certificates: proofs must hold on every point we can throw at them; the seed's flawed
+"""Certificates: proofs must hold on every point we can throw at them; the papers' flawed
 conditions are shown wrong by explicit counterexamples."""
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def linear(w, b=None) -> nn.Linear:
 
 
 def test_gelfand_counterexample_matrices():
-    """ρ(AB) ≤ ρ(A)ρ(B) (seed 000 eq. 10) fails for non-commuting matrices."""
+    """ρ(AB) ≤ ρ(A)ρ(B) (Drgoňa et al., Spectral analysis, eq. 10) fails for non-commuting
+    matrices."""
     A = torch.tensor([[0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     B = A.T
     rho = spectral_radius(torch.stack([A, B, A @ B]))
@@ -36,8 +37,9 @@ def test_gelfand_counterexample_matrices():
 
 
 def test_theorem6_sufficient_is_only_a_heuristic():
-    """Seed 000 Thm. 6 'sufficient' condition holds, yet the origin is an unstable equilibrium
-    and the map has two other equilibria: f(x) = A tanh(B x), A = [[0,2],[0,0]], B = Aᵀ."""
+    """Drgoňa et al., Spectral analysis, Thm. 6 'sufficient' condition holds, yet the origin is an
+    unstable equilibrium and the map has two other equilibria: f(x) = A tanh(B x),
+    A = [[0,2],[0,0]], B = Aᵀ."""
     net = nn.Sequential(
         linear([[0.0, 0.0], [2.0, 0.0]]), nn.Tanh(), linear([[0.0, 2.0], [0.0, 0.0]])
     )
@@ -70,7 +72,8 @@ def test_theorem6_necessary_is_not_necessary():
 
 
 def test_corollary4_fails_where_norm_product_proves():
-    """‖W₀‖ = 1.5 breaks seed 001 Cor. 4, but ∏‖W_i‖ · ∏ sup|Λ| = 0.75 < 1 still proves it."""
+    """‖W₀‖ = 1.5 breaks Drgoňa et al., Dissipative, Cor. 4, but ∏‖W_i‖ · ∏ sup|Λ| = 0.75 < 1 still
+    proves it."""
     net = nn.Sequential(linear(1.5 * torch.eye(2)), nn.Tanh(), linear(0.5 * torch.eye(2)))
     report = neurodyn.certify(net, [(-2, 2), (-2, 2)], resolution=11)
     assert not report["corollary4"].holds
@@ -143,7 +146,8 @@ def test_norm_product_and_lipschitz_bounds_are_sound(net, scale):
 
 
 def test_equilibrium_bounds_at_the_equilibrium():
-    """Seed 001 Cor. 3: ‖b*‖/‖I − A*‖ ≤ ‖x̄‖ ≤ ‖b*‖/(1 − ‖A*‖) at the equilibrium x̄."""
+    """Drgoňa et al., Dissipative, Cor. 3: ‖b*‖/‖I − A*‖ ≤ ‖x̄‖ ≤ ‖b*‖/(1 − ‖A*‖) at the
+    equilibrium x̄."""
     torch.manual_seed(3)
     net = nn.Sequential(
         linear(0.6 * torch.eye(2), [0.5, -0.3]),

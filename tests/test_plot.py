@@ -179,7 +179,7 @@ def test_regions_map_counts_regions_and_separates_neighbours(tmp_path):
         F64
     )
     xs, ys, pts = grid_points((-4.0, -4.0), (4.0, 4.0), 60, dtype=F64)
-    ids = neurodyn.linear_regions(relu, pts)
+    ids = neurodyn.pwa.region_ids(relu, pts)
     n_regions = int(ids.unique().numel())
     assert n_regions > 3
 

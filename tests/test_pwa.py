@@ -1,6 +1,7 @@
 """The exact pointwise-affine form f(x) = A*(x) x + b*(x).
 
-Seed 000 Lemma 3 and Prop. 12; seed 001 eq. 3–6 (the σ(0) offset).
+Drgoňa et al., Spectral analysis, Lemma 3 and Prop. 12; Drgoňa et al., Dissipative, eq. 3–6 (the
+σ(0) offset).
 """
 
 from __future__ import annotations

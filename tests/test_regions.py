@@ -8,9 +8,9 @@ import torch
 from torch import nn
 
 from helpers import make_mlp
-from neurodyn import linear_regions, linearize
+from neurodyn import linearize
 from neurodyn.dynamics import grid_points
-from neurodyn.pwa import activation_pattern
+from neurodyn.pwa import activation_pattern, region_ids
 from neurodyn.systems import as_map
 
 F64 = torch.float64
@@ -36,7 +36,7 @@ def identity_relu(k: int = 2) -> nn.Sequential:
 @pytest.mark.parametrize("seed", [0, 1])
 def test_region_count_within_arrangement_bound(k, seed):
     net = make_mlp([2, k, 2], "ReLU", seed=seed)
-    ids = linear_regions(net, grid(150, 4.0))
+    ids = region_ids(net, grid(150, 4.0))
     count = int(ids.max()) + 1
     assert 1 <= count <= 1 + k + k * (k - 1) // 2
     assert set(ids.tolist()) == set(range(count))
@@ -44,7 +44,7 @@ def test_region_count_within_arrangement_bound(k, seed):
 
 def test_two_hyperplanes_through_origin_give_four_quadrants():
     pts = grid(40, 3.0)
-    ids = linear_regions(identity_relu(), pts)
+    ids = region_ids(identity_relu(), pts)
     assert int(ids.max()) + 1 == 4
     quadrant = (pts[:, 0] > 0).long() * 2 + (pts[:, 1] > 0).long()
     for q in range(4):
@@ -61,16 +61,16 @@ def test_ids_numbered_by_first_appearance():
     pts = torch.tensor(
         [[1.0, 1.0], [-1.0, 2.0], [3.0, 0.5], [-1.0, -1.0], [2.0, -2.0], [-0.5, 0.5]], dtype=F64
     )
-    assert linear_regions(net, pts).tolist() == [0, 1, 0, 2, 3, 1]
+    assert region_ids(net, pts).tolist() == [0, 1, 0, 2, 3, 1]
     # reversed: (−,+), (+,−), (−,−), (+,+), (−,+), (+,+)
-    assert linear_regions(net, pts.flip(0)).tolist() == [0, 1, 2, 3, 0, 3]
+    assert region_ids(net, pts.flip(0)).tolist() == [0, 1, 2, 3, 0, 3]
 
 
 @pytest.mark.parametrize("seed", [0, 3])
 def test_ids_first_appearance_on_random_net(seed):
     net = make_mlp([2, 6, 5, 2], "ReLU", seed=seed)
     pts = torch.rand(2000, 2, dtype=F64) * 8 - 4
-    ids = linear_regions(net, pts).tolist()
+    ids = region_ids(net, pts).tolist()
     seen: list[int] = []
     for i in ids:
         if i not in seen:
@@ -78,7 +78,7 @@ def test_ids_first_appearance_on_random_net(seed):
     assert seen == list(range(len(seen)))
     # the partition does not depend on the order of the points
     perm = torch.randperm(pts.shape[0])
-    ids_perm = linear_regions(net, pts[perm]).tolist()
+    ids_perm = region_ids(net, pts[perm]).tolist()
     mapping: dict[int, int] = {}
     for a, b in zip([ids[int(p)] for p in perm], ids_perm, strict=True):
         assert mapping.setdefault(a, b) == b
@@ -89,7 +89,7 @@ def test_ids_first_appearance_on_random_net(seed):
 def test_affine_form_constant_within_and_different_across_regions(activation):
     net = make_mlp([2, 6, 5, 2], activation, per_channel_prelu=True, seed=4)
     pts = grid(80, 4.0)
-    ids = linear_regions(net, pts)
+    ids = region_ids(net, pts)
     form = linearize(net, pts)
     A, b = form.A.detach(), form.b.detach()
     count = int(ids.max()) + 1
@@ -114,7 +114,7 @@ def test_hardtanh_flat_pieces_are_different_regions():
         net[0].weight.fill_(1.0)
         net[0].bias.zero_()
     x = torch.tensor([[-3.0], [-2.0], [-0.5], [0.5], [2.0], [3.0]], dtype=F64)
-    assert linear_regions(net, x).tolist() == [0, 0, 1, 1, 2, 2]
+    assert region_ids(net, x).tolist() == [0, 0, 1, 1, 2, 2]
     pattern = activation_pattern(net, x)  # (slope, intercept)
     assert pattern.tolist() == [
         [0.0, -1.0],
@@ -135,7 +135,7 @@ def test_hardtanh_region_has_constant_jacobian_but_not_constant_secant_form():
         net[0].bias.copy_(torch.tensor([0.0, 0.5], dtype=F64))
         net[2].weight.copy_(torch.tensor([[1.0, 2.0]], dtype=F64))
     x = torch.tensor([[2.0], [3.0], [4.0]], dtype=F64)  # z1 > 1, z2 < −1: both flat
-    ids = linear_regions(net, x)
+    ids = region_ids(net, x)
     assert ids.tolist() == [0, 0, 0]
     # the Jacobian of the 1-D map x ↦ net(x) is constant (0 here: both units saturated) ...
     assert as_map(net).jacobian(x).tolist() == [[[0.0]], [[0.0]], [[0.0]]]
@@ -157,7 +157,7 @@ def test_hardsigmoid_regions_are_not_split_by_rounding(dtype):
         net[0].weight.fill_(1.0)
         net[0].bias.zero_()
     x = torch.linspace(-5.0, 5.0, 10001, dtype=dtype).unsqueeze(1)
-    ids = linear_regions(net, x)
+    ids = region_ids(net, x)
     assert int(ids.max()) + 1 == 3
     expected = (x[:, 0] > -3).long() + (x[:, 0] >= 3).long()
     assert ids.tolist() == expected.tolist()
@@ -176,17 +176,17 @@ def test_piece_counts_of_single_units(activation, expected):
         net[0].weight.fill_(1.0)
         net[0].bias.fill_(0.01)
     x = torch.linspace(-8.0, 8.0, 4001, dtype=F64).unsqueeze(1)
-    assert int(linear_regions(net, x).max()) + 1 == expected
+    assert int(region_ids(net, x).max()) + 1 == expected
 
 
 @pytest.mark.parametrize("activation", ["Tanh", "GELU", "Sigmoid"])
 def test_smooth_activation_raises(activation):
     net = make_mlp([2, 4, 2], activation, seed=0)
     with pytest.raises(ValueError, match="spectral radius"):
-        linear_regions(net, grid(10))
+        region_ids(net, grid(10))
 
 
 def test_linear_only_net_is_one_region():
     net = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 2)).double()
-    ids = linear_regions(net, grid(10))
+    ids = region_ids(net, grid(10))
     assert ids.tolist() == [0] * 100

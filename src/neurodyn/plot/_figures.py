@@ -508,7 +508,7 @@ def regions_map(
 
     Args:
         xs, ys: grid axes ``(nx,)``, ``(ny,)``.
-        region_ids: ``(ny, nx)`` integer ids (or flat ``(ny·nx,)`` from ``linear_regions``).
+        region_ids: ``(ny, nx)`` integer ids (or flat ``(ny·nx,)`` from ``region_ids``).
             Colours come from a shuffled qualitative palette, chosen so that adjacent regions
             differ. The title reports the number of distinct regions on the grid.
     """

@@ -1,8 +1,10 @@
-"""Exact pointwise-affine forms of feedforward networks (seed 000 Lemma 3, seed 001 eq. 3–6)."""
+"""Exact pointwise-affine forms of feedforward networks (Drgoňa et al., Spectral analysis, Lemma 3;
+Drgoňa et al., Dissipative, eq. 3–6) and the exact linear regions of piecewise-linear ones."""
 
 from neurodyn.pwa._affine import AffineForm, LayerFactor, linearize
 from neurodyn.pwa._network import ActivationLayer, AffineLayer, parse_network
-from neurodyn.pwa._regions import activation_pattern, linear_regions
+from neurodyn.pwa._region_set import LinearRegion, LinearRegions, RegionFixedPoint
+from neurodyn.pwa._regions import activation_pattern, linear_regions, region_ids, region_of
 from neurodyn.pwa._walk import LayerStep, check_finite_weights, input_width, walk
 
 __all__ = [
@@ -11,11 +13,16 @@ __all__ = [
     "AffineLayer",
     "LayerFactor",
     "LayerStep",
+    "LinearRegion",
+    "LinearRegions",
+    "RegionFixedPoint",
     "activation_pattern",
     "check_finite_weights",
     "input_width",
     "linear_regions",
     "linearize",
     "parse_network",
+    "region_ids",
+    "region_of",
     "walk",
 ]

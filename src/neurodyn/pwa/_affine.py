@@ -1,6 +1,7 @@
 """Exact pointwise-affine form f(x) = A*(x) x + b*(x) of a feedforward network.
 
-Seed 000 Lemma 3 (eq. 5–7) with the σ(0) offset of seed 001 (eq. 3–6): for a network
+Drgoňa et al., Spectral analysis, Lemma 3 (eq. 5–7) with the σ(0) offset of Drgoňa et al.,
+Dissipative (eq. 3–6): for a network
 
     z_{i+1} = W_i h_i + b_i,    h_{i+1} = σ(z_{i+1}) = Λ(z_{i+1}) z_{i+1} + σ(0),    h_0 = x,
 
@@ -51,8 +52,10 @@ class AffineForm:
     ``f(x) = A x + b`` for each point, in the column convention.
 
     Attributes:
-        A: ``(B, m, n)``, A*(x) (seed 000 eq. 5; seed 001 eq. 3).
-        b: ``(B, m)``, b*(x) (seed 000 eq. 7 with seed 001's σ(0) term, eq. 4–5).
+        A: ``(B, m, n)``, A*(x) (Drgoňa et al., Spectral analysis, eq. 5; Drgoňa et al.,
+            Dissipative, eq. 3).
+        b: ``(B, m)``, b*(x) (Drgoňa et al., Spectral analysis, eq. 7 with the σ(0) term of
+            Drgoňa et al., Dissipative, eq. 4–5).
         x: ``(B, n)``, the points.
         layers: the per-layer factors (weights, biases, Λ_z), when ``keep_layers=True``.
     """
@@ -275,12 +278,14 @@ def linearize(
 ) -> AffineForm:
     """Exact pointwise-affine form f(x) = A*(x) x + b*(x) of a feedforward network.
 
-    Implements seed 000 Lemma 3 (eq. 5–7) with the σ(0) offset of seed 001 (eq. 3–6):
-    Λ_z = diag((σ(z) − σ(0))/z), σ'(0) where z = 0 (seed 000 Remark 11). The identity is exact:
-    ``A x + b`` reproduces ``net(x)`` to rounding for every supported activation. A*(x) is *not*
-    the Jacobian in general; it is for positively homogeneous activations (ReLU, LeakyReLU,
-    PReLU, RReLU; seed 000 Prop. 12). For smooth activations A*(x) is the secant through the
-    σ(0) point of each unit, and differs from ∂f/∂x (see ``docs/pwa.md``).
+    Implements Drgoňa et al., Spectral analysis, Lemma 3 (eq. 5–7) with the σ(0) offset of
+    Drgoňa et al., Dissipative (eq. 3–6): Λ_z = diag((σ(z) − σ(0))/z), σ'(0) where z = 0
+    (Drgoňa et al., Spectral analysis, Remark 11).
+    The identity is exact: ``A x + b`` reproduces ``net(x)`` to rounding for every supported
+    activation. A*(x) is *not* the Jacobian in general; it is for positively homogeneous
+    activations (ReLU, LeakyReLU, PReLU, RReLU; Drgoňa et al., Spectral analysis, Prop. 12). For
+    smooth activations A*(x) is the secant through the σ(0) point of each unit, and differs from
+    ∂f/∂x (see ``docs/pwa.md``).
 
     Args:
         net: ``nn.Linear``, a supported activation, or an ``nn.Sequential`` (nested) of them,

@@ -29,7 +29,7 @@ from neurodyn.dynamics import (
     grid_points,
     simulate,
 )
-from neurodyn.pwa import linear_regions, linearize
+from neurodyn.pwa import linearize, region_ids
 from neurodyn.report._report import Report
 from neurodyn.stability import CertificateReport, certify
 
@@ -195,7 +195,7 @@ def phase_plane(
             extra["certificates"] = certify(net, box.pairs)
         if regions:
             try:
-                extra["regions"] = linear_regions(net, pts).reshape(shape)
+                extra["regions"] = region_ids(net, pts).reshape(shape)
             except ValueError as err:  # smooth activations: no linear regions
                 extra["regions_note"] = str(err)
         return PhasePlane(
@@ -229,7 +229,7 @@ def phase_plane_report(
     fixed points, certificates and the phase portrait, ρ map, eigenvalue cloud, basins and
     (piecewise-linear nets) linear regions. ``report.data`` holds the numbers (keys
     ``box``, ``affine_form``, ``fixed_points``, ``attractor``, ``basins``, ``certificates``,
-    ``linear_regions``). Write it with ``report.write(folder)``.
+    ``region_ids``). Write it with ``report.write(folder)``.
     """
     from neurodyn import plot
 

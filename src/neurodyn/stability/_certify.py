@@ -14,24 +14,25 @@ Each certificate is one function (``_theorem6``, ``_norm_bounds``, ``_dissipativ
 it says what was found and that nothing is concluded. What is implemented and why (details and
 counterexamples in ``docs/certificates.md``):
 
-* seed 000 Thm. 6 "necessary condition" (ρ(A*(x)) ≤ 1 ∀x) — sampled, and not actually
-  necessary: f(x) = −3·relu(x) − 0.1·relu(−x) has ρ(A*(x)) = 3 for x > 0 yet every
+* Drgoňa et al., Spectral analysis, Thm. 6 "necessary condition" (ρ(A*(x)) ≤ 1 ∀x) — sampled, and
+  not actually necessary: f(x) = −3·relu(x) − 0.1·relu(−x) has ρ(A*(x)) = 3 for x > 0 yet every
   trajectory converges to 0 (|f(f(x))| ≤ 0.3|x|). Reported as a diagnostic.
-* seed 000 Thm. 6 "sufficient condition" (ρ(W_i) ≤ 1, |Λ| ≤ 1) — seed heuristic: it rests on
-  ρ(AB) ≤ ρ(A)ρ(B), false for non-commuting matrices (A = [[0,1],[0,0]], B = Aᵀ: ρ(A) = ρ(B) = 0,
-  ρ(AB) = 1).
-* seed 001 Cor. 4 (‖W_i‖₂ < 1 ∀i, |Λ| ≤ 1) — proof, by submultiplicativity of ‖·‖₂:
-  ‖A*(x)‖₂ ≤ ∏‖W_i‖₂ ∏ sup|Λ_i| < 1 for all x.
+* Drgoňa et al., Spectral analysis, Thm. 6 "sufficient condition" (ρ(W_i) ≤ 1, |Λ| ≤ 1) —
+  heuristic: it rests on ρ(AB) ≤ ρ(A)ρ(B), false for non-commuting matrices (A = [[0,1],[0,0]],
+  B = Aᵀ: ρ(A) = ρ(B) = 0, ρ(AB) = 1).
+* Drgoňa et al., Dissipative, Cor. 4 (‖W_i‖₂ < 1 ∀i, |Λ| ≤ 1) — proof, by submultiplicativity of
+  ‖·‖₂: ‖A*(x)‖₂ ≤ ∏‖W_i‖₂ ∏ sup|Λ_i| < 1 for all x.
 * the norm-product bound q = ∏‖W_i‖₂ ∏ sup|Λ_i| < 1 — proof; Cor. 4 is its special case.
   Then ‖x_{t+1}‖ ≤ q‖x_t‖ + β with β ≥ sup_x ‖b*(x)‖ (bounded layer by layer), so every
-  trajectory enters the ball ‖x‖ ≤ β/(1 − q) (seed 001 Thm. 1 globally); with β = 0 the origin
-  is globally exponentially stable.
+  trajectory enters the ball ‖x‖ ≤ β/(1 − q) (Drgoňa et al., Dissipative, Thm. 1 globally); with
+  β = 0 the origin is globally exponentially stable.
 * the Lipschitz (Banach) contraction bound L = ∏‖W_i‖₂ ∏ Lip(σ_i) < 1 — proof: f is a
   contraction, so it has exactly one fixed point and every trajectory converges to it at rate Lᵗ.
-* seed 001 Thm. 1 dissipativity over a region (max ‖A*(x)‖₂ < 1 on the region) — sampled.
-* seed 001 Cor. 3 equilibrium-norm bounds — sampled: evaluated at the equilibria found; the
-  seed writes them at a general x, but the derivation ((I − A*(x̄)) x̄ = b*(x̄)) only holds at
-  x = x̄.
+* Drgoňa et al., Dissipative, Thm. 1 dissipativity over a region (max ‖A*(x)‖₂ < 1 on the region) —
+  sampled.
+* Drgoňa et al., Dissipative, Cor. 3 equilibrium-norm bounds — sampled: evaluated at the equilibria
+  found; the paper writes them at a general x, but the derivation ((I − A*(x̄)) x̄ = b*(x̄)) only
+  holds at x = x̄.
 """
 
 from __future__ import annotations
@@ -41,13 +42,19 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from neurodyn._core import Box, CertificateReport
+from neurodyn._core import Box, CertificateReport, Progress, notify
 from neurodyn.pwa import AffineLayer, linearize, parse_network
 from neurodyn.stability._bounds import layer_bounds
 from neurodyn.stability._dissipativity import dissipativity, equilibrium_bounds
+from neurodyn.stability._exact import dissipativity_exact, exact_regions, theorem6_exact
 from neurodyn.stability._norm_bounds import corollary4, lipschitz_contraction, norm_product
 from neurodyn.stability._sampling import sample_domain, sample_points
-from neurodyn.stability._theorem6 import theorem6_necessary, theorem6_sufficient
+from neurodyn.stability._theorem6 import (
+    _NOT_NECESSARY,
+    not_applicable,
+    theorem6_necessary,
+    theorem6_sufficient,
+)
 
 __all__ = ["certify", "sample_domain"]
 
@@ -61,8 +68,13 @@ def certify(
     samples: int = 10000,
     seed: int = 0,
     equilibria: Tensor | None = None,
+    exact: bool = False,
+    max_regions: int | None = None,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
 ) -> CertificateReport:
-    """Check the stability and dissipativity conditions of seeds 000 and 001 for ``net``.
+    """Check the stability and dissipativity conditions of Drgoňa et al., Spectral analysis and
+    Drgoňa et al., Dissipative for ``net``.
 
     Args:
         net: feedforward network accepted by :func:`neurodyn.linearize`; square (n → n) for the
@@ -72,16 +84,29 @@ def certify(
             are evaluated there.
         equilibria: ``(K, n)`` fixed points for the Cor. 3 bounds; by default found by
             :func:`neurodyn.dynamics.fixed_points` from up to 400 domain points (square nets).
+        exact: for a box and a piecewise-linear net whose pieces pass through (0, σ(0)) (ReLU,
+            LeakyReLU, PReLU, RReLU, Hardshrink), take ``theorem6_necessary`` and
+            ``dissipativity`` as maxima over every linear region meeting the box
+            (:func:`neurodyn.pwa.linear_regions`): kind "proof" over the box, margins
+            1 − max ρ and 1 − max ‖A*‖₂ (rounded up), evidence naming the maximising region.
+            A budget that stops the enumeration leaves them "sampled".
+        max_regions, time_limit: budget of that enumeration (``exact=True`` only).
+        progress: ``progress(done, total)`` (the :class:`neurodyn._core.Progress` protocol):
+            over the chunks of sampled points, then the region enumeration when ``exact``.
 
     Returns:
         :class:`CertificateReport` with, in order: ``theorem6_necessary`` (sampled),
-        ``theorem6_sufficient`` (seed heuristic), ``corollary4`` (proof), ``norm_product``
+        ``theorem6_sufficient`` (heuristic), ``corollary4`` (proof), ``norm_product``
         (proof), ``lipschitz_contraction`` (proof), ``dissipativity`` (sampled) and
         ``equilibrium_bounds`` (evaluated at equilibria). ``worst_point`` evidence breaks exact
         ties by the first drawn point, else the lexicographically smallest grid point.
 
     Raises:
-        ValueError: no ``nn.Linear`` layer, or a bad domain (see :func:`sample_domain`).
+        ValueError: no ``nn.Linear`` layer, or a bad domain (see :func:`sample_domain`);
+            with ``exact=True``: a domain that is not a box, a smooth activation (A*(x) varies
+            continuously, so there is no finite set of regions to maximise over), or a
+            piecewise-linear activation whose pieces miss (0, σ(0)) (Hardtanh: A*(x) varies
+            inside each region).
 
     Example:
         >>> import torch, neurodyn
@@ -101,15 +126,67 @@ def certify(
     )
     pts = pts.to(dtype=ref.dtype, device=ref.device)
     square = n_in == n_out
-    form = linearize(net, pts)
+    regs = None
+    if exact:
+        if isinstance(domain, Tensor):
+            raise ValueError(
+                "certify(exact=True) needs a box ([(low, high), …] or a Box), not points: the "
+                "exact maxima are over every linear region that meets the box."
+            )
+        regs = exact_regions(
+            net,
+            Box.coerce(domain),
+            max_regions=max_regions,
+            time_limit=time_limit,
+            progress=progress,
+        )
     bounds = layer_bounds(layers)
+    complete = False
+    if regs is not None and square and equilibria is None and not regs.partial:
+        try:
+            fps = regs.fixed_points()
+        except ValueError:  # a continuum of fixed points in some region: Newton's sample
+            fps = None
+        if fps is not None:
+            complete = True
+            equilibria = (
+                torch.stack([p.x for p in fps]).to(ref.dtype)
+                if fps
+                else torch.zeros(0, n_in, dtype=ref.dtype)
+            )
+    if regs is not None:
+        exact_record = {"type": "box", "box": record["box"], "exact": True}
+        t6 = theorem6_exact(net, regs, square, exact_record, _NOT_NECESSARY)
+        if t6 is None:
+            t6 = not_applicable(
+                "theorem6_necessary",
+                "proof",
+                "spectral radius of A*(x) over the regions.",
+                n_in,
+                n_out,
+            )
+        diss = dissipativity_exact(net, regs, square, exact_record)
+    else:
+        pieces = list(torch.split(pts, 1 << 16))
+        total = len(pieces) + 1
+        As, bs = [], []
+        for k, piece in enumerate(pieces):
+            form = linearize(net, piece)
+            As.append(form.A)
+            bs.append(form.b)
+            notify(progress, k + 1, total)
+        A, b = torch.cat(As), torch.cat(bs)
+        t6 = theorem6_necessary(A if square else None, pts, record, n_random, (n_in, n_out))
+        diss = dissipativity(A, b, pts, record, n_random, square)
     certs = (
-        theorem6_necessary(form.A if square else None, pts, record, n_random, (n_in, n_out)),
+        t6,
         theorem6_sufficient(bounds),
         corollary4(bounds),
         norm_product(bounds, square),
         lipschitz_contraction(bounds, square),
-        dissipativity(form.A, form.b, pts, record, n_random, square),
-        equilibrium_bounds(net, pts, square, equilibria),
+        diss,
+        equilibrium_bounds(net, pts, square, equilibria, complete),
     )
+    if regs is None:
+        notify(progress, total, total)  # after the equilibria
     return CertificateReport(certs, record)

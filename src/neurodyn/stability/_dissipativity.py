@@ -1,7 +1,7 @@
-"""Sampled checks of Drgoňa et al. (seed 001): Theorem 1's dissipativity over a region and the
+"""Sampled checks of Drgoňa et al., Dissipative: Theorem 1's dissipativity over a region and the
 Corollary 3 equilibrium-norm bounds.
 
-Cor. 3 is evaluated at the equilibria found: the seed writes it at a general x, but the
+Cor. 3 is evaluated at the equilibria found: the paper writes it at a general x, but the
 derivation ((I − A*(x̄)) x̄ = b*(x̄)) holds only at x = x̄.
 """
 
@@ -20,7 +20,8 @@ __all__ = ["dissipativity", "equilibrium_bounds"]
 def dissipativity(
     A: Tensor, b: Tensor, pts: Tensor, record: dict, n_random: int, square: bool
 ) -> Certificate:
-    """max over the sampled points of ‖A*(x)‖₂ < 1 (seed 001 Thm. 1, eq. 10), "sampled"."""
+    """max over the sampled points of ‖A*(x)‖₂ < 1, kind "sampled" (Drgoňa et al.,
+    Dissipative, Thm. 1, eq. 10)."""
     a_norm = norm2(A)
     j = worst_index(a_norm, pts, n_random)
     nmax = float(a_norm[j])
@@ -49,7 +50,8 @@ def dissipativity(
         holds,
         1 - nmax,
         "sampled",
-        "max over the sampled domain of ‖A*(x)‖₂ (seed 001 Thm. 1, eq. 10), spectral norm.",
+        "max over the sampled domain of ‖A*(x)‖₂ (Drgoňa et al., Dissipative, Thm. 1, eq. 10), "
+        "spectral norm.",
         conclusion,
         ("points as sampled",),
         {
@@ -61,17 +63,21 @@ def dissipativity(
     )
 
 
-def equilibrium_bounds(net, pts: Tensor, square: bool, equilibria: Tensor | None) -> Certificate:
+def equilibrium_bounds(
+    net, pts: Tensor, square: bool, equilibria: Tensor | None, complete: bool = False
+) -> Certificate:
     """‖b*(x̄)‖/‖I − A*(x̄)‖₂ ≤ ‖x̄‖₂ ≤ ‖b*(x̄)‖/(1 − ‖A*(x̄)‖₂) at each equilibrium x̄ (seed
     001 Cor. 3, eq. 23, p = 2), kind "sampled".
 
     Args:
         equilibria: ``(K, n)`` fixed points; by default found by
             :func:`neurodyn.dynamics.fixed_points` from up to 400 of ``pts``.
+        complete: ``equilibria`` is every fixed point in the box, solved region by region
+            (``certify(exact=True)``), not what Newton found.
     """
     method = (
         "‖b*(x̄)‖/‖I − A*(x̄)‖₂ ≤ ‖x̄‖₂ ≤ ‖b*(x̄)‖/(1 − ‖A*(x̄)‖₂) at each equilibrium x̄ "
-        "(seed 001 Cor. 3, eq. 23, p = 2)."
+        "(Drgoňa et al., Dissipative, Cor. 3, eq. 23, p = 2)."
     )
     if not square:
         return Certificate(
@@ -115,7 +121,19 @@ def equilibrium_bounds(net, pts: Tensor, square: bool, equilibria: Tensor | None
                     "holds": holds,
                 }
             )
-    if not rows:
+    if complete and not rows:
+        conclusion = (
+            "f has no fixed point in the box (every linear region's (I − A)x = b solved "
+            "exactly), so there is nothing to check."
+        )
+    elif complete and ok:
+        conclusion = (
+            f"Each of the {len(rows)} fixed points in the box — the complete list, solved "
+            "exactly region by region — has its norm between the Cor. 3 bounds evaluated there "
+            "(the upper bound is finite only where ‖A*(x̄)‖₂ < 1). Drgoňa et al., Dissipative, "
+            "state the bounds at a general x; they hold only at x = x̄."
+        )
+    elif not rows:
         conclusion = (
             "No equilibrium was found from the sampled seeds, so there is nothing to check. "
             "Nothing is concluded (in particular not that f has no equilibrium)."
@@ -126,7 +144,8 @@ def equilibrium_bounds(net, pts: Tensor, square: bool, equilibria: Tensor | None
             "bounds evaluated there (the upper bound is finite only where ‖A*(x̄)‖₂ < 1). The "
             "bounds follow from (I − A*(x̄)) x̄ = b*(x̄), so at an exact equilibrium they are a "
             "theorem; this checks them at the approximate equilibria Newton found from the sampled "
-            "seeds. It does not show that no other equilibria exist. The seed states the bounds "
+            "seeds. It does not show that no other equilibria exist. Drgoňa et al., Dissipative, "
+            "state the bounds "
             "at a general x; they hold only at x = x̄."
         )
     else:
@@ -139,13 +158,18 @@ def equilibrium_bounds(net, pts: Tensor, square: bool, equilibria: Tensor | None
             f"{float(first['upper']):.6g}]): the point returned is not an accurate equilibrium. "
             "Nothing is concluded."
         )
+    found_by = (
+        "equilibria: every fixed point in the box, (I − A)x = b solved in each linear region"
+        if complete
+        else "equilibria found numerically by Newton's method (residual ≤ tol)"
+    )
     return Certificate(
         "equilibrium_bounds",
-        ok and bool(rows),
+        (ok and bool(rows)) or (complete and not rows),
         margin if rows else float("nan"),
         "sampled",
         method,
         conclusion,
-        ("equilibria found numerically by Newton's method (residual ≤ tol)",),
-        {"equilibria": rows},
+        (found_by,),
+        {"equilibria": rows, "complete": complete},
     )

@@ -1,9 +1,10 @@
-"""Global proofs from layer norms: Corollary 4 of Drgoňa et al. (seed 001), the norm-product
+"""Global proofs from layer norms: Corollary 4 of Drgoňa et al., Dissipative, the norm-product
 bound it is a special case of, and the Lipschitz (Banach) contraction bound.
 
 With q = ∏‖W_i‖₂ ∏ sup|Λ_i| (each factor rounded up, see ``_bounds``), submultiplicativity of
 ‖·‖₂ gives ‖A*(x)‖₂ ≤ q for every x ∈ ℝⁿ; with β ≥ sup_x ‖b*(x)‖, ‖x_{t+1}‖ ≤ q‖x_t‖ + β, so for
-q < 1 every trajectory enters the ball ‖x‖ ≤ β/(1 − q) (seed 001 Thm. 1 globally).
+q < 1 every trajectory enters the ball ‖x‖ ≤ β/(1 − q) (Drgoňa et al., Dissipative, Thm. 1
+globally).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ __all__ = ["corollary4", "lipschitz_contraction", "norm_product"]
 
 
 def corollary4(bounds: LayerBounds) -> Certificate:
-    """‖W_i‖₂ < 1 ∀i and sup|Λ| ≤ 1 (seed 001 Cor. 4, eq. 33), kind "proof"."""
+    """‖W_i‖₂ < 1 ∀i and sup|Λ| ≤ 1 (Drgoňa et al., Dissipative, Cor. 4, eq. 33), kind "proof"."""
     norms, lam = bounds.norms, bounds.lambda_bounds
     lam_ok = all(lv <= 1 for lv in lam)
     holds = all(nv < 1 for nv in norms) and lam_ok
@@ -24,7 +25,8 @@ def corollary4(bounds: LayerBounds) -> Certificate:
     if holds:
         conclusion = (
             "‖A*(x)‖₂ < 1 for every x ∈ ℝⁿ, by submultiplicativity of the spectral norm; hence "
-            "the dissipation inequality ‖f(x)‖ − ‖x‖ ≤ ‖b*(x)‖ of seed 001 Thm. 1 holds globally."
+            "the dissipation inequality ‖f(x)‖ − ‖x‖ ≤ ‖b*(x)‖ of Drgoňa et al., Dissipative, "
+            "Thm. 1 holds globally."
         )
     else:
         conclusion = (
@@ -38,7 +40,7 @@ def corollary4(bounds: LayerBounds) -> Certificate:
         margin,
         "proof",
         "‖W_i‖₂ < 1 for every weight and sup_z|Λ(z)| ≤ 1 for every activation "
-        "(seed 001 Cor. 4, eq. 33).",
+        "(Drgoňa et al., Dissipative, Cor. 4, eq. 33).",
         conclusion,
         NORM_ASSUMPTIONS,
         {"weight_norms": norms, "lambda_bounds": lam, "layers": bounds.weights},
@@ -72,7 +74,8 @@ def norm_product(bounds: LayerBounds, square: bool) -> Certificate:
         holds,
         1 - q,
         "proof",
-        "q = ∏‖W_i‖₂ · ∏ sup|Λ_i| (generalises seed 001 Cor. 4: only the product must be < 1).",
+        "q = ∏‖W_i‖₂ · ∏ sup|Λ_i| (generalises Drgoňa et al., Dissipative, Cor. 4: only the "
+        "product must be < 1).",
         conclusion,
         NORM_ASSUMPTIONS,
         {

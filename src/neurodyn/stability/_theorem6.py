@@ -1,9 +1,9 @@
-"""Seed 000 Theorem 6 (Drgoňa et al. 2021): the spectral-radius conditions, as diagnostics.
+"""Drgoňa et al., Spectral analysis, Theorem 6: the spectral-radius conditions, as diagnostics.
 
 * "necessary condition" ρ(A*(x)) ≤ 1 ∀x — sampled, and not actually necessary:
   f(x) = −3·relu(x) − 0.1·relu(−x) has ρ(A*(x)) = 3 for x > 0 yet every trajectory converges
   to 0 (|f(f(x))| ≤ 0.3|x|).
-* "sufficient condition" ρ(W_i) ≤ 1, |Λ| ≤ 1 — seed heuristic: it rests on
+* "sufficient condition" ρ(W_i) ≤ 1, |Λ| ≤ 1 — heuristic: it rests on
   ρ(AB) ≤ ρ(A)ρ(B), false for non-commuting matrices (A = [[0,1],[0,0]], B = Aᵀ).
 """
 
@@ -26,7 +26,8 @@ _NOT_NECESSARY = (
 def theorem6_necessary(
     A: Tensor | None, pts: Tensor, record: dict, n_random: int, shape: tuple[int, int]
 ) -> Certificate:
-    """max over the sampled points of ρ(A*(x)) ≤ 1 (seed 000 Thm. 6, eq. 9), kind "sampled".
+    """max over the sampled points of ρ(A*(x)) ≤ 1, kind "sampled" (Drgoňa et al., Spectral
+    analysis, Thm. 6, eq. 9).
 
     Args:
         A: ``(B, n, n)`` A*(x) at ``pts`` (None when the network is not square).
@@ -35,12 +36,15 @@ def theorem6_necessary(
         shape: ``(n_in, n_out)`` of the network.
     """
     method = (
-        "max over the sampled domain of the spectral radius ρ(A*(x)) (seed 000 Thm. 6, "
-        "necessary condition, eq. 9)."
+        "max over the sampled domain of the spectral radius ρ(A*(x)) (Drgoňa et al., Spectral "
+        "analysis, Thm. 6, necessary condition, eq. 9)."
     )
     if A is None:
         return not_applicable(
-            "theorem6_necessary", "sampled", "spectral radius of A*(x) (seed 000 Thm. 6).", *shape
+            "theorem6_necessary",
+            "sampled",
+            "spectral radius of A*(x) (Drgoňa et al., Spectral analysis, Thm. 6).",
+            *shape,
         )
     rho = spectral_radius(A)
     i = worst_index(rho, pts, n_random)
@@ -76,7 +80,8 @@ def theorem6_necessary(
 
 
 def theorem6_sufficient(bounds: LayerBounds) -> Certificate:
-    """ρ(W_i) ≤ 1 for every weight and sup|Λ| ≤ 1 (seed 000 Thm. 6, eq. 10), "heuristic"."""
+    """ρ(W_i) ≤ 1 for every weight and sup|Λ| ≤ 1, kind "heuristic" (Drgoňa et al., Spectral
+    analysis, Thm. 6, eq. 10)."""
     rhos = bounds.spectral_radii
     lam = bounds.lambda_bounds
     if not all(r is not None for r in rhos):
@@ -85,7 +90,8 @@ def theorem6_sufficient(bounds: LayerBounds) -> Certificate:
             False,
             float("nan"),
             "heuristic",
-            "layer-wise spectral radii ρ(W_i) ≤ 1 (seed 000 Thm. 6, sufficient condition).",
+            "layer-wise spectral radii ρ(W_i) ≤ 1 (Drgoňa et al., Spectral analysis, Thm. 6, "
+            "sufficient condition).",
             "Not applicable: some weight is not square, so ρ(W_i) is undefined. Nothing is "
             "concluded.",
             (),
@@ -94,18 +100,18 @@ def theorem6_sufficient(bounds: LayerBounds) -> Certificate:
     worst = max(max(rhos), max(lam, default=0.0))
     holds = worst <= 1.0
     flaw = (
-        "The seed's proof uses ρ(A₁⋯A_m) ≤ ρ(A₁)⋯ρ(A_m), which is false for non-commuting "
+        "The paper's proof uses ρ(A₁⋯A_m) ≤ ρ(A₁)⋯ρ(A_m), which is false for non-commuting "
         "matrices (A=[[0,1],[0,0]], B=Aᵀ: ρ(A)=ρ(B)=0, ρ(AB)=1). Use corollary4 / norm_product, "
         "which bound norms instead."
     )
     if holds:
         conclusion = (
-            f"The seed's condition is met (max of ρ(W_i) and sup|Λ| = {worst:.6g} ≤ 1), but "
+            f"The paper's condition is met (max of ρ(W_i) and sup|Λ| = {worst:.6g} ≤ 1), but "
             f"nothing follows from it. {flaw}"
         )
     else:
         conclusion = (
-            f"The seed's condition fails (max of ρ(W_i) and sup|Λ| = {worst:.6g} > 1). Nothing "
+            f"The paper's condition fails (max of ρ(W_i) and sup|Λ| = {worst:.6g} > 1). Nothing "
             f"is concluded either way. {flaw}"
         )
     return Certificate(
@@ -113,10 +119,11 @@ def theorem6_sufficient(bounds: LayerBounds) -> Certificate:
         holds,
         1.0 - worst,
         "heuristic",
-        "layer-wise spectral radii ρ(W_i) ≤ 1 and sup|Λ| ≤ 1 (seed 000 Thm. 6, sufficient "
+        "layer-wise spectral radii ρ(W_i) ≤ 1 and sup|Λ| ≤ 1 (Drgoňa et al., Spectral analysis, "
+        "Thm. 6, sufficient "
         "condition, via eq. 10).",
         conclusion,
-        ("the seed's eq. 10 (false in general)",),
+        ("the paper's eq. 10 (false in general)",),
         {"weight_spectral_radii": rhos, "lambda_bounds": lam},
     )
 
