@@ -10,7 +10,6 @@ the HTML page shows, in order).
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -264,26 +263,6 @@ _PAGE = """<!doctype html>
 </body></html>
 """
 
-_PAPERS = {
-    "000": "Drgoňa et al., Spectral analysis",
-    "001": "Drgoňa et al., Dissipative",
-    "002": "Kozachkov et al. 2022",
-    "003": "Erichson et al. 2021",
-    "004": "Vogt, dissertation",
-}
-
-
-def _cite(text: str) -> str:
-    """Text from the layers below may still cite a paper by the project's internal folder
-    number ("seed 000 Thm. 6"); a reader gets the paper's name ("Drgoňa et al., Spectral
-    analysis, Thm. 6")."""
-    return re.sub(
-        r"\bseeds? (00[0-4])\b(\s*)",
-        lambda m: _PAPERS[m.group(1)] + ("," + m.group(2) if m.group(2) else ""),
-        text,
-    )
-
-
 _KIND_WORDS = {
     "proof": "holds for every state under the stated assumptions",
     "sampled": "checked on sampled points only",
@@ -329,14 +308,14 @@ def _certificate_html(c: dict) -> str:
     verdict = "✔ holds" if holds else "✘ does not hold — nothing is concluded from this check"
     # a failing certificate's text says what was found (certify words it from the verdict)
     label = "Conclusion" if holds else "Finding"
-    assumptions = "".join(f"<li>{esc(_cite(a))}</li>" for a in c.get("assumptions", []))
+    assumptions = "".join(f"<li>{esc(a)}</li>" for a in c.get("assumptions", []))
     return (
         f"<div class='cert {'pass' if holds else 'fail'}'>"
         f"<div><code>{esc(c['name'])}</code> <span class='verdict'>{verdict}</span>"
         f"<span class='kind'>{esc(c['kind'])}: {esc(_KIND_WORDS.get(c['kind'], ''))}</span>"
         f"</div><div class='small'>margin {esc(margin)}</div>"
-        f"<p class='{'' if holds else 'muted'}'><b>{label}:</b> {esc(_cite(c['conclusion']))}</p>"
-        f"<p class='small muted'><b>Method:</b> {esc(_cite(c['method']))}</p>"
+        f"<p class='{'' if holds else 'muted'}'><b>{label}:</b> {esc(c['conclusion'])}</p>"
+        f"<p class='small muted'><b>Method:</b> {esc(c['method'])}</p>"
         + (f"<ul class='small muted'>{assumptions}</ul>" if assumptions else "")
         + "</div>"
     )
@@ -409,7 +388,7 @@ def render_html(title: str, sections: list[dict], json_name: str = "report.json"
                 parts.append(_figures_html(pending))
                 pending = []
             if b["type"] == "text":
-                parts.append(f"<p>{esc(_cite(b['text']))}</p>")
+                parts.append(f"<p>{esc(b['text'])}</p>")
             elif b["type"] == "table":
                 parts.append(_table_html(b))
             elif b["type"] == "certificate":
