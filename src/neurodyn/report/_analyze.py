@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from neurodyn._core import Box, DivergenceError, eigvals, norm2, spectral_radius
-from neurodyn.report._format import fmt, fmt_vector
+from neurodyn.report._format import fmt, fmt_pm, fmt_vector
 from neurodyn.report._lyapunov import add_lyapunov
 from neurodyn.report._provenance import provenance as _provenance
 from neurodyn.report._report import Report, panel
@@ -233,15 +233,46 @@ def _seeding(a: Analysis, seeds: torch.Tensor) -> str:
 
 
 def attractor_section(a: Analysis, rep: Report) -> None:
-    """The attractor type (:func:`neurodyn.dynamics.classify_attractor`); 2-D only for now."""
-    from neurodyn.dynamics import classify_attractor
+    """The attractor type: :func:`neurodyn.dynamics.classify_attractor` over a 2-D grid, and for
+    n > 2 the attractors found by recurrence from sampled starts
+    (:func:`neurodyn.dynamics.attractors`: fixed points, cycles, quasi-periodic and chaotic sets,
+    with the fraction of starts reaching each and its standard error)."""
+    from neurodyn.dynamics import attractors, classify_attractor
 
     if a.dim != 2:
-        a.not_done.append(
-            f"Attractor type: classify_attractor iterates a grid over the box, resolution^{a.dim} "
-            f"states in {a.dim} dimensions; not run for n > 2 (the Lyapunov exponents below "
-            "say whether nearby trajectories converge or separate)."
+        samples, steps = a.options["attractor_samples"], a.options["steps"]
+        a.stage("attractors (recurrence)")
+        with torch.no_grad():
+            found = attractors(
+                a.net, box=a.box, samples=samples, steps=steps, window=steps, seed=a.seed,
+                progress=a.progress,
+            )  # fmt: skip
+        a.cache["attractors"] = found
+        rep.data["attractor"] = found.to_dict()
+        fr, se = found.fractions(), found.stderr()
+        rows = [
+            [
+                k, att.kind, att.period if att.period is not None else "—",
+                fmt(att.multiplier) if att.multiplier is not None else "—",
+                fmt(att.lyapunov) if att.lyapunov is not None else "—",
+                fmt_pm(fr[f"attractor_{k}"], se.get(f"attractor_{k}", 0.0)),
+            ]
+            for k, att in enumerate(found.attractors)
+        ]  # fmt: skip
+        sec = rep.section("Attractors")
+        sec.text(
+            f"Attractors of x_{{t+1}} = f(x_t) reached from {samples} uniform random starts in "
+            f"the box (seed {a.seed}), found by recurrence on a tessellation of state space "
+            f"after {steps} transient steps: {len(found)} found. Basin fractions are over the "
+            "sampled starts, ± one binomial standard error."
         )
+        if rows:
+            sec.table(rows, ["#", "kind", "period", "multiplier", "λ₁", "basin fraction"])
+        if fr["divergent"] or fr["other"]:
+            sec.text(
+                f"{fmt(100 * fr['divergent'], 0.5)} % of the starts diverged; "
+                f"{fmt(100 * fr['other'], 0.5)} % were not resolved within the window."
+            )
         return
     a.stage("attractor type")
     with torch.no_grad():
@@ -255,16 +286,30 @@ def attractor_section(a: Analysis, rep: Report) -> None:
     )
 
 
+def _projected_portrait(a: Analysis, rep: Report) -> None:
+    """n > 2: trajectories drawn through a PCA projection (labelled as such)."""
+    from neurodyn import plot
+    from neurodyn.dynamics import simulate
+
+    with torch.no_grad():
+        traj = simulate(a.net, a.sample(25) * 0.9, 60)
+    rep.section("Phase portrait (PCA projection)")
+    rep.figure(
+        lambda: plot.phase_portrait(traj, ax=panel(), projection="pca", title="Phase portrait"),
+        "phase_portrait.png",
+        f"60 steps of x_{{t+1}} = f(x_t) from 25 random starts in the box (shrunk by 0.9), drawn "
+        f"in the plane of the first two principal components of the visited states (the map "
+        f"is {a.dim}-dimensional: this is a projection, not a phase plane).",
+    )
+
+
 def phase_plane_section(a: Analysis, rep: Report) -> None:
     """Phase portrait and basins of attraction (2-D maps)."""
     from neurodyn import plot
     from neurodyn.dynamics import basins, simulate
 
     if a.dim != 2:
-        a.not_done.append(
-            f"Phase portrait and basins of attraction: drawn on the 2-D plane; for n = {a.dim} "
-            "they need 2-D slices or a projection, not yet in this report."
-        )
+        _projected_portrait(a, rep)
         return
     fps = a.cache.get("fixed_points")
     res, steps = a.options["basin_resolution"], a.options["steps"]
@@ -372,6 +417,7 @@ _DEFAULTS = {
     "samples": 4000,
     "fixed_point_seeds": 256,
     "basin_resolution": 121,
+    "attractor_samples": 500,
     "steps": 300,
     "warmup": 100,
     "batch": 8,
