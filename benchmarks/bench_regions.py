@@ -184,7 +184,15 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     reps = 1 if args.quick else args.repeats
+    if args.only in (None, "issue"):
+        issue_table(args, reps)
+    if args.only in (None, "tiny"):
+        tiny_table()
+    if args.only in (None, "scaling"):
+        scaling_table(args)
 
+
+def issue_table(args, reps) -> None:
     print(
         "## Issue configurations: neurodyn vs naive layer-wise (one scipy/HiGHS LP per candidate)"
     )
