@@ -14,10 +14,10 @@ from matplotlib.patches import Patch
 from neurodyn.plot._figures import (
     _axes,
     _extent,
+    _finish_phase_axes,
     _grid_values,
     _lighten,
     _np,
-    _phase_labels,
     _qualitative,
 )
 from neurodyn.plot._projection import make_projection
@@ -165,19 +165,7 @@ def basins_map(
     if grid:
         ax.set_xlim(x.min(), x.max())
         ax.set_ylim(y.min(), y.max())
-    _phase_labels(ax, proj)
-    if proj.title(title):
-        ax.set_title(proj.title(title), fontsize="medium" if proj.note else None)
-    if legend and handles:
-        ax.legend(
-            handles=handles,
-            loc="upper left",
-            bbox_to_anchor=(1.02, 1.0),
-            borderaxespad=0.0,
-            fontsize="small",
-            frameon=False,
-        )
-    return fig
+    return _finish_phase_axes(fig, ax, proj, title, legend, handles)
 
 
 def _state_dim(result) -> int:

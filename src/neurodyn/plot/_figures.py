@@ -92,6 +92,24 @@ def _extent(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
     return (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
 
 
+def _finish_phase_axes(fig, ax, proj, title, legend: bool, handles) -> Figure:
+    """Axis labels and title from the projection, and the legend outside the axes (shared by the
+    phase portrait and the basins map)."""
+    _phase_labels(ax, proj)
+    if proj.title(title):
+        ax.set_title(proj.title(title), fontsize="medium" if proj.note else None)
+    if legend and handles:
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+            borderaxespad=0.0,
+            fontsize="small",
+            frameon=False,
+        )
+    return fig
+
+
 def _phase_labels(ax: Axes, proj: Projection | None = None) -> None:
     ax.set_xlabel(r"$x_1$" if proj is None else proj.xlabel)
     ax.set_ylabel(r"$x_2$" if proj is None else proj.ylabel)
@@ -283,19 +301,7 @@ def phase_portrait(
     if box is not None:
         ax.set_xlim(box[0], box[1])
         ax.set_ylim(box[2], box[3])
-    _phase_labels(ax, proj)
-    if proj.title(title):
-        ax.set_title(proj.title(title), fontsize="medium" if proj.note else None)
-    if legend and handles:
-        ax.legend(
-            handles=handles,
-            loc="upper left",
-            bbox_to_anchor=(1.02, 1.0),
-            borderaxespad=0.0,
-            fontsize="small",
-            frameon=False,
-        )
-    return fig
+    return _finish_phase_axes(fig, ax, proj, title, legend, handles)
 
 
 def _project_trajectories(trajectories, fixed_points, dims, projection):
