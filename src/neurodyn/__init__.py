@@ -38,6 +38,7 @@ _LAZY = (
     "reproduce",
     "sysid",
     "testing",
+    "train",
     "zoo",
 )
 

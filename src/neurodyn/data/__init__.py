@@ -5,7 +5,8 @@
 * :func:`steps`, :func:`random_walk`, :func:`prbs` (or :func:`signal` by name): seeded inputs.
 * :func:`trajectories`: seeded train / validation / test splits with a :class:`Normalizer`.
 
-Imports only neurodyn's bottom layer, NumPy and SciPy, so sequence datasets can sit next to it.
+* :func:`load`: offline sequence-classification tasks by name (:data:`TASKS`), as
+  :class:`SequenceDataset` splits of ``(sequence (T, F), label)``.
 
 Example:
     >>> import numpy as np
@@ -15,6 +16,7 @@ Example:
     (101, 2)
 """
 
+from neurodyn.data._sequences import SPLITS, TASKS, SequenceDataset, TaskData, load, register_task
 from neurodyn.data._signals import SIGNALS, prbs, random_walk, signal, steps
 from neurodyn.data._simulators import CSTR, ODESystem, TwoTank
 from neurodyn.data._trajectories import Normalizer, SysIdData, Trajectories, trajectories
@@ -22,13 +24,19 @@ from neurodyn.data._trajectories import Normalizer, SysIdData, Trajectories, tra
 __all__ = [
     "CSTR",
     "SIGNALS",
+    "SPLITS",
+    "TASKS",
     "Normalizer",
     "ODESystem",
+    "SequenceDataset",
     "SysIdData",
+    "TaskData",
     "Trajectories",
     "TwoTank",
+    "load",
     "prbs",
     "random_walk",
+    "register_task",
     "signal",
     "steps",
     "trajectories",
