@@ -36,3 +36,21 @@ def test_bad_arguments_name_what_to_do():
         build_model("transformer", 1, 10, hidden_size=4)
     with pytest.raises(ValueError, match="exactly one"):
         build_model("lstm", 1, 10)
+
+
+@pytest.mark.parametrize("name", ["lstm", "lipschitz", "scn"])
+def test_saved_model_loads_back_with_the_same_outputs(tmp_path, name):
+    from neurodyn.train import load_model, save_model
+
+    m = build_model(name, 1, 10, hidden_size=16, seed=0)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(0.01)  # differ from a fresh build
+    save_model(m, tmp_path / "m.pt", task="digits", epoch=3)
+    back, meta = load_model(tmp_path / "m.pt")
+    x = torch.rand(3, 5, 1)
+    torch.testing.assert_close(back(x), m(x), rtol=0, atol=0)
+    assert meta == {"task": "digits", "epoch": 3}
+    torch.save(m.state_dict(), tmp_path / "bare.pt")
+    with pytest.raises(ValueError, match="not a neurodyn model file"):
+        load_model(tmp_path / "bare.pt")

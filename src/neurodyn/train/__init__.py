@@ -2,7 +2,8 @@
 
 * :func:`build_model` / :data:`MODELS`: ``nn.LSTM``, ``nn.GRU``, ``nn.RNN`` and neurodyn's cells
   (antisymmetric, coRNN, LEM, Lipschitz, noisy, CT-RNN, Sparse Combo Nets) as
-  :class:`SequenceClassifier`, at a hidden size or a target parameter count.
+  :class:`SequenceClassifier`, at a hidden size or a target parameter count;
+  :func:`save_model` / :func:`load_model` keep one in a file that says what it is.
 
 Example:
     >>> from neurodyn.data import load
@@ -19,6 +20,16 @@ from neurodyn.train._models import (
     SequenceClassifier,
     build_model,
     count_parameters,
+    load_model,
+    save_model,
 )
 
-__all__ = ["MODELS", "ModelSpec", "SequenceClassifier", "build_model", "count_parameters"]
+__all__ = [
+    "MODELS",
+    "ModelSpec",
+    "SequenceClassifier",
+    "build_model",
+    "count_parameters",
+    "load_model",
+    "save_model",
+]

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-__all__ = ["MODELS", "ModelSpec", "SequenceClassifier", "build_model", "count_parameters"]
+__all__ = [
+    "MODELS",
+    "ModelSpec",
+    "SequenceClassifier",
+    "build_model",
+    "count_parameters",
+    "load_model",
+    "save_model",
+]
 
 
 def count_parameters(module: nn.Module) -> int:
@@ -192,3 +200,53 @@ def _match_width(count: Callable[[int], int], target: int, step: int) -> int:
         lo, hi = (mid, hi) if count(mid * step) < target else (lo, mid)
     cands = [m for m in (lo, hi) if m >= 1]
     return step * min(cands, key=lambda m: (abs(count(m * step) - target), m))
+
+
+#: what :func:`save_model` writes beside the weights, so a file says what it is
+_FORMAT = "neurodyn.train.SequenceClassifier/1"
+
+
+def save_model(model: SequenceClassifier, path, **metadata) -> None:
+    """Save ``model`` as a state dict plus what rebuilds it (safe to load: no pickled code).
+
+    Writes one ``torch.save`` file holding ``{"format", "name", "input_size", "num_classes",
+    "hidden_size", "options", "state_dict", "metadata"}`` (tensors and plain values only), read
+    back by :func:`load_model` with ``torch.load(weights_only=True)``. ``metadata``: anything
+    JSON-like to keep with it (task, seed, epoch, validation accuracy).
+    """
+    if not isinstance(model, SequenceClassifier) or model.name not in MODELS:
+        raise TypeError("save_model expects a SequenceClassifier from neurodyn.train.build_model.")
+    body = model.body
+    num_classes = body.output_size if model.readout is None else model.readout.out_features
+    torch.save(
+        {
+            "format": _FORMAT,
+            "name": model.name,
+            "input_size": int(body.input_size),
+            "num_classes": int(num_classes),
+            "hidden_size": int(body.hidden_size),
+            "options": dict(model.options),
+            "state_dict": model.state_dict(),
+            "metadata": dict(metadata),
+        },
+        path,
+    )
+
+
+def load_model(path, map_location="cpu") -> tuple[SequenceClassifier, dict]:
+    """Rebuild a model saved by :func:`save_model`; returns ``(model, metadata)``.
+
+    Loads with ``weights_only=True`` (no code runs) and fails naming the file if it is not a
+    neurodyn model file (e.g. a bare state dict: rebuild with :func:`build_model` and
+    ``load_state_dict`` instead).
+    """
+    blob = torch.load(path, map_location=map_location, weights_only=True)
+    if not isinstance(blob, dict) or blob.get("format") != _FORMAT:
+        raise ValueError(
+            f"{path} is not a neurodyn model file (no format {_FORMAT!r}); for a bare state dict "
+            "use build_model(name, ..., hidden_size=...) and model.load_state_dict(...)."
+        )
+    model = build_model(blob["name"], blob["input_size"], blob["num_classes"],
+                        hidden_size=blob["hidden_size"], **blob["options"])  # fmt: skip
+    model.load_state_dict(blob["state_dict"])
+    return model, dict(blob["metadata"])
