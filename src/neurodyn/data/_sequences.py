@@ -188,7 +188,11 @@ _DIGITS_SOURCE = {"source": "sklearn.datasets.load_digits"}
 def _digits() -> TaskData:
     x, y = _digits_pixels()
     return TaskData(
-        x, y, 10, "scikit-learn digits, 8×8 pixels read row by row (T=64, F=1)", _DIGITS_SOURCE
+        x,
+        y,
+        10,
+        "scikit-learn digits, 8×8 pixels read one pixel per step, row-major (T=64, F=1)",
+        _DIGITS_SOURCE,
     )
 
 
@@ -203,12 +207,13 @@ def _digits_noise_padded(
 ) -> TaskData:
     """The digits' 8 rows, then ``length - 8`` steps of Gaussian noise: ``x (1797, length, 8)``.
 
-    Erichson et al. 2021, Sec. 6.2 (after the noise-padded CIFAR-10 of their ref. [21]) feed the
-    32 rows of a CIFAR-10 image (the three colour channels stacked, so F = 96) as the first 32
-    steps, then 968 steps of independent standard Gaussian noise, and classify from the hidden
-    state at T = 1000: only the first 32 steps carry signal, so the network must remember them
-    across 968 steps. Ours is the same construction on scikit-learn's 8×8 digits: steps 0..7 are
-    the image rows (F = 8, values in [0, 1]), steps 8..length-1 are i.i.d. N(0, noise_std²) noise.
+    Erichson et al. 2021, Sec. 6.2 (after the noise-padded CIFAR-10 of Chang et al. 2019,
+    *AntisymmetricRNN*) feed the 32 rows of a CIFAR-10 image (the three colour channels stacked,
+    so F = 96) as the first 32 steps, then 968 steps of independent standard Gaussian noise, and
+    classify from the hidden state at T = 1000: only the first 32 steps carry signal, so the
+    network must remember them across 968 steps. Ours is the same construction on scikit-learn's
+    8×8 digits: steps 0..7 are the image rows (F = 8, values in [0, 1]), steps 8..length-1 are
+    i.i.d. N(0, noise_std²) noise; the signal comes first, as in the paper.
     The default ``length = 1000`` keeps the paper's T (a 992-step recall horizon, against the
     paper's 968). The noise comes from ``numpy.random.default_rng(noise_seed)``, one draw for all
     1,797 sequences, so the task is the same every time; each image keeps its noise in every split.
