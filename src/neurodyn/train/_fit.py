@@ -51,6 +51,14 @@ _RESUME_KEYS = ("batch_size", "lr", "optimizer", "momentum", "weight_decay", "sc
 # ---------------------------------------------------------------------- evaluation
 
 
+def _plain(obj):
+    """JSON-plain copy (str for anything else, e.g. torch's TorchVersion), so that the file
+    loads with ``torch.load(weights_only=True)``."""
+    import json
+
+    return json.loads(json.dumps(obj, default=str))
+
+
 def _data(ds, dtype) -> tuple[Tensor, Tensor]:
     x, y = getattr(ds, "x", None), getattr(ds, "y", None)
     if not isinstance(x, Tensor) or not isinstance(y, Tensor):
@@ -495,18 +503,22 @@ def fit(
             result.stopped = "early_stopping"
         last_state = copy.deepcopy(model.state_dict())
         if out is not None:
-            meta = {"epoch": epoch, "val_acc": row["val_acc"], "provenance": _meta_prov(result)}
+            meta = {
+                "epoch": epoch,
+                "val_acc": row["val_acc"],
+                "provenance": _plain(_meta_prov(result)),
+            }
             if improved:
                 _save_weights(model, out / "best.pt", **meta)
             _save_weights(model, out / "last.pt", **meta)
             trainer = {
-                "format": _TRAINER_FORMAT, "epoch": epoch, "options": options,
+                "format": _TRAINER_FORMAT, "epoch": epoch, "options": _plain(options),
                 "optimizer": opt.state_dict(),
                 "scheduler": None if sched is None else sched.state_dict(),
                 "torch_rng": torch.get_rng_state(), "shuffle_rng": gen.get_state(),
                 "history": result.history, "best_epoch": result.best_epoch,
                 "best_val_acc": result.best_val_acc, "bad_epochs": bad_epochs,
-                "stopped": result.stopped, "provenance": result.provenance,
+                "stopped": result.stopped, "provenance": _plain(result.provenance),
             }  # fmt: skip
             _atomic(lambda p: torch.save(trainer, p), out / "trainer.pt")
             _write_history(out, result)
