@@ -1,4 +1,4 @@
-"""The trainer: learns sequential digits in a short run; an interrupted run resumes to the same history."""
+"""The trainer: learns sequential digits briefly; an interrupted run resumes to the same history."""
 
 import pytest
 import torch
