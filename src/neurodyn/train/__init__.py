@@ -4,6 +4,10 @@
   (antisymmetric, coRNN, LEM, Lipschitz, noisy, CT-RNN, Sparse Combo Nets) as
   :class:`SequenceClassifier`, at a hidden size or a target parameter count;
   :func:`save_model` / :func:`load_model` keep one in a file that says what it is.
+* :func:`fit` / :func:`run` / :func:`evaluate` and :class:`TrainResult`: a trainer (Adam/SGD,
+  schedules, clipping, early stopping, seeds) with checkpoints that resume exactly and
+  stability monitors (:class:`Monitors`: contraction certificates, A/W spectra of the
+  Lipschitz RNN, the LE spectrum over training); :func:`plot_history` draws a history.
 
 Example:
     >>> from neurodyn.data import load
@@ -14,6 +18,7 @@ Example:
     torch.Size([4, 10])
 """
 
+from neurodyn.train._fit import OPTIMIZERS, SCHEDULES, TrainResult, evaluate, fit, run
 from neurodyn.train._models import (
     MODELS,
     ModelSpec,
@@ -23,13 +28,25 @@ from neurodyn.train._models import (
     load_model,
     save_model,
 )
+from neurodyn.train._monitors import Monitors
+from neurodyn.train._plot import history_table, plot_history, plot_lyapunov_training
 
 __all__ = [
     "MODELS",
+    "OPTIMIZERS",
+    "SCHEDULES",
     "ModelSpec",
+    "Monitors",
     "SequenceClassifier",
+    "TrainResult",
     "build_model",
     "count_parameters",
+    "evaluate",
+    "fit",
+    "history_table",
     "load_model",
+    "plot_history",
+    "plot_lyapunov_training",
+    "run",
     "save_model",
 ]
