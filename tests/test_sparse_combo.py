@@ -107,7 +107,7 @@ def test_sampler_fails_with_acceptance_rate():
 def test_forward_matches_manual_euler_and_batch_first():
     net = SparseComboNet(
         2, 3, num_blocks=2, block_size=4, density=0.4, pre_scale=1.0, generator=_gen(2),
-        dtype=F64, dt=0.2, tau=2.0,
+        dtype=F64, dt=0.08, tau=2.0, method="euler",
     )  # fmt: skip
     x = torch.randn(3, 5, 2, dtype=F64)
     h0 = torch.randn(3, 8, dtype=F64)
@@ -117,7 +117,7 @@ def test_forward_matches_manual_euler_and_batch_first():
     h = h0
     for t in range(5):
         u = x[:, t] @ net.input_layer.weight.T + net.input_layer.bias
-        h = h + 0.2 / 2.0 * (-h + torch.relu(h) @ W.T + h @ L.T + u)
+        h = h + 0.08 / 2.0 * (-h + torch.relu(h) @ W.T + h @ L.T + u)
     assert torch.allclose(hn, h, atol=1e-12)
     assert torch.allclose(out[:, -1], net.output_layer(h), atol=1e-12)
     net.batch_first = False

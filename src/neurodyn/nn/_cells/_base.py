@@ -169,10 +169,12 @@ class RecurrentCell(nn.Module):
         H = self.hidden_size
         with parametrize.cached():
             w = self._weights()
-            d = self._drive(x, w)
+            # unbind, not d[t]: the backward of T selects would allocate and fill T zero
+            # tensors of the whole drive's size (O(T²) memory traffic); unbind's is one stack
+            drives = self._drive(x, w).unbind(0)
             outs = []
-            for t in range(T):
-                h = self._forward_update(h, d[t], w)
+            for d_t in drives:
+                h = self._forward_update(h, d_t, w)
                 outs.append(h[:, :H])
         output = torch.stack(outs)
         if not batched:
