@@ -104,7 +104,7 @@ def _scn(blocks: str):
             raise ValueError(
                 f"scn: hidden_size {hidden_size} is not a multiple of block_size {block_size}."
             )
-        opts = {"density": 0.3, "pre_scale": 1.0, **options}
+        opts = {"density": 0.6, "pre_scale": 0.7, **options}  # App. 5.4.1 for 8-unit blocks
         body = SparseComboNet(
             input_size,
             num_classes,
