@@ -99,7 +99,7 @@ def pgd_attack(
         for _ in range(steps):
             x_adv = x_adv.detach().requires_grad_(True)
             loss = loss_fn(model(x_adv), y, reduction="none")
-            losses.append(float(loss.mean()))
+            losses.append(float(loss.detach().mean()))
             (g,) = torch.autograd.grad(loss.sum(), x_adv)
             if norm == "linf":
                 move = g.sign()
