@@ -36,6 +36,7 @@ _LAZY = (
     "plot",
     "report",
     "reproduce",
+    "robustness",
     "sysid",
     "testing",
     "train",
