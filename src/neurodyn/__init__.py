@@ -36,6 +36,7 @@ _LAZY = (
     "plot",
     "report",
     "reproduce",
+    "sweep",
     "sysid",
     "testing",
     "train",
