@@ -202,3 +202,24 @@ def test_train_job_records_spectra_during_training(tmp_path):
     x = load("digits", "val", seed=0).x[:8]
     want = lyapunov_spectrum(model.body, x, k=3).exponents.reshape(-1).tolist()
     np.testing.assert_allclose(df["spectrum"].iloc[0], want, rtol=1e-5, atol=1e-6)
+
+
+def test_cli_sweep_runs_a_yaml_config_and_resumes(tmp_path):
+    from typer.testing import CliRunner
+
+    from neurodyn.cli import app
+
+    config = tmp_path / "sweep.yaml"
+    config.write_text(f"job: '{JOB}'\nn: 3\nbad: 2\nseeds: [0]\ngrid:\n  a: [1, 2]\n")
+    args = ["sweep", str(config), "--out", str(tmp_path / "s"), "--sequential", "--no-progress"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "1 finished, 1 failed" in res.output and "job a=2 is the bad one" in res.output
+    res = CliRunner().invoke(app, [*args, "--no-retry-failed"])
+    assert "2 already done" in res.output
+    assert set(ds.dataset(tmp_path / "s").to_table().column("status").to_pylist()) == {
+        "ok",
+        "failed",
+    }
+    res = CliRunner().invoke(app, ["sweep", str(tmp_path / "none.yaml"), "--out", "x"])
+    assert res.exit_code == 2 and "does not exist" in res.output
