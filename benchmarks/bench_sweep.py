@@ -82,20 +82,22 @@ def main() -> None:
                 walls[b].append(time.perf_counter() - t0)
                 assert s.ok == n, s.failures
                 work[b].append(float(sweep.read(out)["seconds"].sum()))
-    seq = statistics.median(walls["sequential"])
     print(
         f"{n} jobs of ~{statistics.median(work['sequential']) / n:.2f} s, {reps} repeat(s), "
         "measured under load"
     )
     print("median of the repeats; 'first' is the first repeat (the pool's forkserver starts")
     print("then: one import of torch + neurodyn; Ray's first repeat starts its workers)")
+    print("speed-up: median over repeats of sequential / backend within one repeat (the load")
+    print("changes between repeats); 'first s' is the first repeat's wall")
     head = f"{'backend':<12}{'wall s':>9}{'speed-up':>10}{'overhead/job s':>16}{'first s':>9}"
     print(head)
     for b in backends:
         wall, w = statistics.median(walls[b]), statistics.median(work[b])
+        ratio = statistics.median(a / c for a, c in zip(walls["sequential"], walls[b], strict=True))
         k = 1 if b == "sequential" else 2
         over = (wall * k - w) / n
-        print(f"{b:<12}{wall:>9.2f}{seq / wall:>9.2f}x{over:>16.3f}{walls[b][0]:>9.2f}")
+        print(f"{b:<12}{wall:>9.2f}{ratio:>9.2f}x{over:>16.3f}{walls[b][0]:>9.2f}")
 
 
 if __name__ == "__main__":
