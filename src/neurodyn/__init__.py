@@ -37,6 +37,7 @@ _LAZY = (
     "report",
     "reproduce",
     "robustness",
+    "sweep",
     "sysid",
     "testing",
     "train",

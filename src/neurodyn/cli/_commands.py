@@ -14,7 +14,7 @@ from rich.table import Table
 
 from neurodyn.cli._app import app, bar, clean_errors, console, parse_box, write_json
 
-__all__ = ["analyze", "lyapunov"]
+__all__ = ["analyze", "lyapunov", "sweep"]
 
 _MODEL_HELP = (
     "A TorchScript archive (torch.jit.save), a torch.export archive (torch.export.save), a "
@@ -392,3 +392,64 @@ def _print_analysis(data: dict, con: Console) -> None:
     con.print(table)
     for line in data.get("not_done", []):
         con.print(f"[dim]not done:[/dim] {escape(line)}")
+
+
+@app.command()
+@clean_errors
+def sweep(
+    config: Annotated[
+        Path,
+        typer.Argument(
+            help="A YAML (or TOML) sweep: task, model, epochs, seeds (a list), grid (parameter "
+            "-> list of values); see docs/sweep.md."
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="The store directory (created; rerun to resume).")],
+    ray: Annotated[
+        bool, typer.Option("--ray", help="Run the jobs on Ray (neurodyn[ray]).")
+    ] = False,
+    address: Annotated[
+        str | None, typer.Option(help="An existing Ray cluster ('auto'); implies --ray.")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Parallel jobs (default: CPUs).")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds one job may run.")] = 3600.0,
+    sequential: Annotated[
+        bool, typer.Option("--sequential", help="Run in this process, one job at a time.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Rerun the jobs the store records as failed.")
+    ] = True,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar with ETA.")] = True,
+) -> None:
+    """Train every configuration of a sweep x seeds; record spectra and validation scores.
+
+    One Parquet file per finished job under OUT (read it with pyarrow.dataset.dataset(OUT) or
+    neurodyn.sweep.read); a rerun skips finished jobs, a failing job is recorded and the others
+    go on, Ctrl-C loses nothing that finished.
+    """
+    from neurodyn import sweep as _sweep
+
+    backend = "ray" if ray or address else "sequential" if sequential else "local"
+    try:
+        s = _sweep.run(
+            config,
+            out,
+            backend=backend,
+            workers=workers,
+            timeout=timeout,
+            retry_failed=retry_failed,
+            address=address,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        typer.echo(
+            f"interrupted: the finished jobs are in {out}; rerun the same command to continue.",
+            err=True,
+        )
+        raise typer.Exit(code=130) from None
+    console.print(
+        f"{s.total} jobs: {s.ok} finished, {s.failed} failed, {s.skipped} already done "
+        f"({s.seconds:.1f} s, {s.backend}) -> {escape(str(out))}"
+    )
+    for h, err in s.failures.items():
+        console.print(f"[red]failed[/red] {h}: {escape(err)}")

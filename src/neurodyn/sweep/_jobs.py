@@ -1,0 +1,110 @@
+"""The default job: train one model (``neurodyn.train.run``) and record its Lyapunov spectrum
+and validation loss / accuracy at chosen points of training."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["record_epochs", "train_job"]
+
+#: config keys train_job reads itself; every other key is passed to ``neurodyn.train.run``
+_OWN = ("task", "model", "epochs", "seed", "record_at", "spectrum")
+
+
+def record_epochs(record_at, epochs: int) -> list[int]:
+    """The epochs at which fractions ``record_at`` ∈ [0, 1] of ``epochs`` fall: ``round(f ·
+    epochs)``, sorted, each once (epoch 0 is the initial model, before any step).
+
+    Raises:
+        ValueError: a fraction outside [0, 1], or no fractions.
+    """
+    fractions = [float(f) for f in record_at]
+    if not fractions or any(not (0.0 <= f <= 1.0) for f in fractions):
+        raise ValueError(
+            f"record_at must be a non-empty list of fractions of the epochs in [0, 1] "
+            f"(e.g. [0, 0.1, 0.5, 1.0]), got {list(record_at)}."
+        )
+    return sorted({round(f * int(epochs)) for f in fractions})
+
+
+def train_job(config: dict) -> list[dict]:
+    """Train ``config["model"]`` on ``config["task"]`` and return one row per recorded epoch.
+
+    Config keys: ``task``, ``model`` (names of ``neurodyn train``), ``epochs``, ``seed``;
+    ``record_at`` (fractions of ``epochs``, default ``[0, 0.1, 0.5, 1.0]``); ``spectrum``
+    (``{"k": None, "sequences": 32, "warmup": 0}``: the number of exponents, None for all n; how
+    many validation sequences drive the map; warm-up steps); every other key (``hidden_size``,
+    ``params``, ``lr``, ``batch_size``, ...) goes to ``neurodyn.train.run``.
+
+    At each recorded epoch the spectrum is ``neurodyn.lyapunov_spectrum(model.body, x)`` of the
+    recurrent body driven by the first ``sequences`` validation sequences ``x`` (B, T, F) — Vogt,
+    dissertation, Alg. 2, exponents in nats per step, averaged over the batch.
+
+    Returns:
+        Rows with ``epoch``, ``fraction``, ``spectrum`` (list, k values, descending),
+        ``spectrum_k``, ``lambda_max``, ``train_loss``, ``val_loss``, ``val_acc``, and on the
+        last row ``test_loss`` / ``test_acc`` of the trained model.
+    """
+    from neurodyn.data import load
+    from neurodyn.lyapunov import lyapunov_spectrum
+    from neurodyn.train import run
+
+    missing = [k for k in ("task", "model", "epochs") if k not in config]
+    if missing:
+        raise ValueError(f"train_job needs config keys {missing} (task, model, epochs).")
+    epochs, seed = int(config["epochs"]), int(config.get("seed", 0))
+    at = record_epochs(config.get("record_at", [0, 0.1, 0.5, 1.0]), epochs)
+    spec = {"k": None, "sequences": 32, "warmup": 0, **dict(config.get("spectrum") or {})}
+    unknown = set(spec) - {"k", "sequences", "warmup"}
+    if unknown:
+        raise ValueError(f"spectrum: unknown keys {sorted(unknown)} (use k, sequences, warmup).")
+    rest = {k: v for k, v in config.items() if k not in _OWN}
+    task_options = rest.get("task_options") or {}
+    x = load(config["task"], "val", seed=seed, **task_options).x[: int(spec["sequences"])]
+    spectra: dict[int, list[float]] = {}
+
+    def record(epoch, model, row):
+        if epoch not in at:
+            return None
+        was = model.training
+        model.eval()
+        res = lyapunov_spectrum(model.body, x, k=spec["k"], warmup=int(spec["warmup"]))
+        model.train(was)
+        spectra[epoch] = [float(v) for v in res.exponents.reshape(-1).tolist()]
+        return {"lambda_max": spectra[epoch][0]}
+
+    result = run(
+        model=config["model"],
+        task=config["task"],
+        epochs=epochs,
+        seed=seed,
+        callbacks=(record,),
+        progress=False,
+        **rest,
+    )
+    history = {int(r["epoch"]): r for r in result.history}
+    rows = []
+    for epoch in sorted(spectra):
+        h = history.get(epoch, {})
+        rows.append(
+            {
+                "epoch": epoch,
+                "fraction": epoch / epochs if epochs else 1.0,
+                "spectrum": spectra[epoch],
+                "spectrum_k": len(spectra[epoch]),
+                "lambda_max": spectra[epoch][0],
+                "train_loss": _num(h.get("train_loss")),
+                "val_loss": _num(h.get("val_loss")),
+                "val_acc": _num(h.get("val_acc")),
+                "test_loss": None,
+                "test_acc": None,
+            }
+        )
+    if rows and result.test:
+        rows[-1]["test_loss"] = _num(result.test.get("loss"))
+        rows[-1]["test_acc"] = _num(result.test.get("accuracy"))
+    return rows
+
+
+def _num(v) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)

@@ -1,0 +1,225 @@
+"""neurodyn.sweep: configs → jobs → stable hashes, a store that survives failures, dead workers,
+timeouts and Ctrl-C, and reads back with plain pyarrow / pandas."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.dataset as ds
+import pytest
+
+from neurodyn import sweep
+from neurodyn.sweep._store import job_file
+
+TESTS = Path(__file__).resolve().parent
+JOB = "_sweep_jobs:work"
+
+
+def _cfg(**kw):
+    return {"job": JOB, "grid": {"a": [1, 2, 3]}, "seeds": [0, 1], "n": 4, **kw}
+
+
+def _counts(out) -> pd.Series:
+    return sweep.read(out).groupby("config_hash").size()
+
+
+def test_hash_is_sha256_of_the_canonical_json():
+    # written out by hand: sorted keys, no spaces, 1e-3 and 0.001 one float, 2.0 the int 2
+    text = '{"config":{"a":2,"lr":0.001,"seed":0},"job":"m:f"}'
+    want = hashlib.sha256(text.encode()).hexdigest()[:16]
+    assert sweep.config_hash({"seed": 0, "lr": 1e-3, "a": 2.0}, "m:f") == want
+    assert sweep.config_hash({"a": 2, "lr": 0.001, "seed": 0}, "m:f") == want
+    assert sweep.config_hash({"a": 2, "lr": 0.001, "seed": 1}, "m:f") != want
+    assert sweep.config_hash({"a": 2, "lr": 0.001, "seed": 0}, "m:g") != want
+    with pytest.raises(ValueError, match="not finite"):
+        sweep.config_hash({"lr": float("nan")})
+
+
+def test_expand_grid_times_seeds_and_sampling():
+    job, configs = sweep.expand(
+        {"task": "digits", "grid": {"lr": [0.1, 0.01], "h": [8, 16, 32]}, "seeds": [0, 1]}
+    )
+    assert job == sweep.DEFAULT_JOB and len(configs) == 2 * 3 * 2
+    assert {(c["lr"], c["h"], c["seed"]) for c in configs} == {
+        (lr, h, s) for lr in (0.1, 0.01) for h in (8, 16, 32) for s in (0, 1)
+    }
+    assert all(c["task"] == "digits" for c in configs)
+    space = {"lr": {"loguniform": [1e-4, 1e-2]}, "h": [8, 16], "k": {"int": [1, 3]}}
+    _, a = sweep.expand({"grid": space, "sample": 20, "seeds": [0]})
+    _, b = sweep.expand({"grid": space, "sample": 20, "seeds": [0]})
+    assert a == b and len(a) == 20
+    assert all(1e-4 <= c["lr"] <= 1e-2 and c["h"] in (8, 16) and 1 <= c["k"] <= 3 for c in a)
+    with pytest.raises(ValueError, match="seeds"):
+        sweep.expand({"seeds": 3})
+    with pytest.raises(ValueError, match="non-empty list"):
+        sweep.expand({"grid": {"lr": []}})
+
+
+def test_failure_is_recorded_and_rerun_finds_every_job_once(tmp_path):
+    out = tmp_path / "store"
+    s1 = sweep.run(_cfg(bad=2), out, workers=2, progress=False)
+    assert (s1.total, s1.ok, s1.failed) == (6, 4, 2)
+    assert all("job a=2 is the bad one" in e for e in s1.failures.values())
+    s2 = sweep.run(_cfg(bad=2), out, workers=2, progress=False, retry_failed=False)
+    assert (s2.skipped, s2.ok, s2.failed) == (6, 0, 0)
+    # plain pyarrow and pandas, no neurodyn: every job once, ok ones with 3 checkpoints
+    table = ds.dataset(out).to_table().to_pandas()
+    assert set(table.columns) >= {"config_hash", "status", "error", "traceback", "spectrum"}
+    per_job = table.groupby("config_hash")["status"].agg(["size", "first"])
+    assert len(per_job) == 6
+    assert sorted(per_job["size"]) == [1, 1, 3, 3, 3, 3]
+    failed = table[table["status"] == "failed"]
+    assert len(failed) == 2 and failed["traceback"].str.contains("ValueError").all()
+    assert len(pd.read_parquet(out)) == len(table)
+    # the fixed config (no bad job) in a fresh directory gives the same rows as the rerun
+    s3 = sweep.run(_cfg(bad=99), tmp_path / "fixed", workers=2, progress=False)
+    assert s3.ok == 6
+
+
+def test_a_killed_worker_is_a_failure_and_the_others_finish(tmp_path):
+    s = sweep.run(_cfg(die=2, sleep=0.05), tmp_path, workers=2, progress=False)
+    assert (s.ok, s.failed) == (4, 2)
+    assert all(e.startswith("WorkerDied") for e in s.failures.values())
+    df = sweep.read(tmp_path)
+    assert set(df.loc[df["status"] == "failed", "a"]) == {2}
+    assert (_counts(tmp_path).sort_values().to_list()) == [1, 1, 3, 3, 3, 3]
+
+
+def test_a_job_past_its_timeout_is_a_failure(tmp_path):
+    cfg = {"job": JOB, "grid": {"a": [1, 2]}, "seeds": [0], "hang": 2}
+    t0 = time.perf_counter()
+    s = sweep.run(cfg, tmp_path, workers=2, timeout=1.5, progress=False)
+    assert time.perf_counter() - t0 < 30
+    assert (s.ok, s.failed) == (1, 1)
+    assert next(iter(s.failures.values())).startswith("TimeoutError")
+
+
+def test_ctrl_c_loses_nothing_that_finished(tmp_path):
+    # a real SIGINT to this process while the driver waits on the pool, once 2 jobs are stored
+    out = tmp_path / "store"
+
+    def interrupt():
+        deadline = time.monotonic() + 60
+        while len(list(out.glob("config_hash=*/part-0.parquet"))) < 2:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=interrupt, daemon=True)
+    thread.start()
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run(_cfg(sleep=0.3), out, workers=2, progress=False)
+    thread.join(timeout=5)
+    finished = len(list(out.glob("config_hash=*/part-0.parquet")))
+    assert 2 <= finished < 6
+    assert ds.dataset(out).count_rows() == 3 * finished  # every stored file is whole
+    s = sweep.run(_cfg(sleep=0.3), out, workers=2, progress=False)
+    assert (s.skipped, s.ok) == (finished, 6 - finished)
+    assert _counts(out).to_list() == [3] * 6
+
+
+def test_a_job_interrupted_in_process_reruns(tmp_path):
+    # the job a=2 sends SIGINT to this process (once: it leaves a marker file)
+    cfg = {**_cfg(), "job": "_sweep_jobs:interrupt_at", "marker": str(tmp_path / "m")}
+    out = tmp_path / "store"
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run(cfg, out, backend="sequential", progress=False)
+    assert set(sweep.read(out)["a"]) == {1}  # a=1, both seeds, finished before
+    s = sweep.run(cfg, out, backend="sequential", progress=False)
+    assert (s.skipped, s.ok) == (2, 4)
+    assert _counts(out).to_list() == [3] * 6
+
+
+def test_half_written_file_is_ignored_and_rerun(tmp_path):
+    sweep.run(_cfg(), tmp_path, backend="sequential", progress=False)
+    h, _ = next(iter(sweep.read(tmp_path).groupby("config_hash")))
+    path = job_file(tmp_path, h)
+    path.unlink()  # a crash between the temporary file and os.replace leaves this
+    (path.parent / ".part-0.parquet.123.tmp").write_bytes(b"PAR1 half a file")
+    assert ds.dataset(tmp_path).count_rows() == 5 * 3
+    s = sweep.run(_cfg(), tmp_path, backend="sequential", progress=False)
+    assert (s.skipped, s.ok) == (5, 1)
+
+
+def test_read_resamples_spectra_to_a_common_length(tmp_path):
+    cfg = {"job": JOB, "grid": {"n": [2, 3, 5]}, "a": 1, "seeds": [0]}
+    sweep.run(cfg, tmp_path, backend="sequential", progress=False)
+    raw = sweep.read(tmp_path, spectrum_length=None)
+    df = sweep.read(tmp_path, spectrum_length=9)
+    assert sorted(set(df["spectrum_size"])) == [2, 3, 5]
+    for lists, fixed in zip(raw["spectrum"], df["spectrum"], strict=True):
+        v = np.asarray(lists)
+        assert fixed.shape == (9,)
+        # ends are the first / last exponent; point j/8 lies between v[i] and v[i+1] linearly
+        assert fixed[0] == v[0] and fixed[-1] == v[-1]
+        pos = np.arange(9) / 8 * (v.size - 1)
+        i = np.minimum(pos.astype(int), v.size - 2)
+        np.testing.assert_allclose(fixed, v[i] + (pos - i) * (v[i + 1] - v[i]), atol=1e-12)
+    assert sweep.read(tmp_path)["spectrum"].iloc[0].shape == (1024,)
+
+
+def test_the_same_config_gives_the_same_rows_in_the_pool_and_in_process(tmp_path):
+    sweep.run(_cfg(), tmp_path / "a", workers=2, progress=False)
+    sweep.run(_cfg(), tmp_path / "b", backend="sequential", progress=False)
+    a, b = (sweep.read(tmp_path / k).drop(columns=list(sweep.TIMING_COLUMNS)) for k in "ab")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_train_job_records_spectra_during_training(tmp_path):
+    from neurodyn import train
+
+    if not hasattr(train, "run"):
+        pytest.skip("neurodyn.train.run (the trainer) is not in this checkout yet")
+    cfg = {
+        "task": "digits",
+        "model": "lipschitz",
+        "epochs": 2,
+        "hidden_size": 8,
+        "seeds": [0],
+        "record_at": [0, 0.5, 1.0],
+        "spectrum": {"k": 3, "sequences": 8},
+        "grid": {"lr": [0.01]},
+    }
+    s = sweep.run(cfg, tmp_path, backend="sequential", progress=False)
+    assert s.ok == 1, s.failures
+    df = sweep.read(tmp_path, spectrum_length=None).sort_values("epoch")
+    assert df["epoch"].to_list() == [0, 1, 2]
+    assert (df["spectrum_k"] == 3).all()
+    assert df["val_acc"].between(0, 1).all() and df["test_acc"].notna().iloc[-1]
+    # the recorded spectrum of the initial model is the spectrum of a freshly built one
+    from neurodyn import lyapunov_spectrum
+    from neurodyn.data import load
+
+    model = train.build_model("lipschitz", 1, 10, hidden_size=8, seed=0)
+    x = load("digits", "val", seed=0).x[:8]
+    want = lyapunov_spectrum(model.body, x, k=3).exponents.reshape(-1).tolist()
+    np.testing.assert_allclose(df["spectrum"].iloc[0], want, rtol=1e-5, atol=1e-6)
+
+
+def test_cli_sweep_runs_a_yaml_config_and_resumes(tmp_path):
+    from typer.testing import CliRunner
+
+    from neurodyn.cli import app
+
+    config = tmp_path / "sweep.yaml"
+    config.write_text(f"job: '{JOB}'\nn: 3\nbad: 2\nseeds: [0]\ngrid:\n  a: [1, 2]\n")
+    args = ["sweep", str(config), "--out", str(tmp_path / "s"), "--sequential", "--no-progress"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "1 finished, 1 failed" in res.output and "job a=2 is the bad one" in res.output
+    res = CliRunner().invoke(app, [*args, "--no-retry-failed"])
+    assert "2 already done" in res.output
+    assert set(ds.dataset(tmp_path / "s").to_table().column("status").to_pylist()) == {
+        "ok",
+        "failed",
+    }
+    res = CliRunner().invoke(app, ["sweep", str(tmp_path / "none.yaml"), "--out", "x"])
+    assert res.exit_code == 2 and "does not exist" in res.output
