@@ -29,6 +29,7 @@ __version__ = "0.1.0"
 #: Subpackages loaded on first attribute access (PEP 562) rather than by ``import neurodyn``.
 _LAZY = (
     "activations",
+    "aelle",
     "contraction",
     "data",
     "errors",
