@@ -38,3 +38,14 @@ def _seed_torch():
 def rng() -> torch.Generator:
     """A seeded torch generator for tests that want their own stream."""
     return torch.Generator().manual_seed(1234)
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One intra-op thread for a module (``pytestmark = pytest.mark.usefixtures("one_thread")``):
+    the suite's tensors are small and the CI machine has 2 shared cores, where a second thread
+    only adds synchronisation; the previous setting is restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

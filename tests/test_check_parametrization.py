@@ -13,13 +13,7 @@ from neurodyn.nn import parametrizations as P
 from neurodyn.nn.parametrizations._factors import eye_like, randn, skew
 from neurodyn.testing import check_parametrization
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class NegativeEntries(P.PerronFrobenius):

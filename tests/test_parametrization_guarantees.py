@@ -37,12 +37,7 @@ HYPER = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _loss(kind: str, lin: nn.Linear, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

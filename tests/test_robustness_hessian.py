@@ -22,14 +22,7 @@ from neurodyn.robustness import (
 )
 from neurodyn.train import build_model
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """Small problems: intra-op threads only add synchronisation (and contention under load)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _setup(name="ctrnn", hidden=12, params="body"):

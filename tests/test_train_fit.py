@@ -1,15 +1,15 @@
 """The trainer: learns sequential digits briefly; an interrupted run resumes to the same history."""
 
 import pytest
-import torch
 
 from neurodyn.train import run
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 KEYS = ("train_loss", "train_acc", "val_loss", "val_acc")
 
 
 def _run(**kw):
-    torch.set_num_threads(1)
     opts = dict(model="gru", task="digits", epochs=3, seed=0, hidden_size=32, lr=1e-2)
     return run(**{**opts, **kw}, progress=False, monitors=None)
 
