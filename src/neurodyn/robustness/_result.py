@@ -122,7 +122,10 @@ class RobustnessResult:
             noise_figure({self.model: self.noise}).savefig(out / "noise.png", dpi=110)
             paths.append(out / "noise.png")
         if self.hessian is not None and self.hessian.landscape is not None:
-            title = f"{self.model}: loss along the two top Hessian eigenvectors (eq. 22, Fig. 4)"
+            title = (
+                f"{self.model}: loss along the two top Hessian eigenvectors "
+                "(Erichson et al. 2021, eq. 22, Fig. 4)"
+            )
             self.hessian.plot(title).savefig(out / "landscape.png", dpi=110)
             paths.append(out / "landscape.png")
         return paths
