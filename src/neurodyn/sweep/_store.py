@@ -17,11 +17,12 @@ never read as data. ``config_hash`` is also a (dictionary-encoded) column in eve
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from neurodyn._core._files import atomic_write
 
 __all__ = ["job_file", "read", "statuses", "unify", "write_job", "write_manifest"]
 
@@ -48,13 +49,7 @@ def job_file(out: Path, h: str) -> Path:
 def _atomic_write_table(table, path: Path) -> None:
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pq.write_table(table, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def _table(rows: Sequence[dict]):
@@ -79,10 +74,8 @@ def write_job(out: Path, h: str, rows: Sequence[dict]) -> Path:
 
 def write_manifest(out: Path, body: dict) -> None:
     """``DIR/_sweep.json`` (atomically), the sweep's description for people and reruns."""
-    path = Path(out) / MANIFEST
-    tmp = path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    text = json.dumps(body, indent=2, sort_keys=True) + "\n"
+    atomic_write(Path(out) / MANIFEST, lambda tmp: tmp.write_text(text))
 
 
 def _files(out: Path) -> list[Path]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from neurodyn._core import dump_json, register_result
+from neurodyn._core._files import atomic_write
 from neurodyn.errors import DivergenceError
 from neurodyn.train._models import MODELS, SequenceClassifier, count_parameters, save_model
 from neurodyn.train._monitors import resolve_monitors, run_monitors
@@ -197,18 +197,12 @@ class TrainResult:
 # ---------------------------------------------------------------------- checkpoints
 
 
-def _atomic(write, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
-
 def _save_weights(model: nn.Module, path: Path, **meta) -> None:
     if isinstance(model, SequenceClassifier) and model.name in MODELS:
-        _atomic(lambda p: save_model(model, p, **meta), path)
+        atomic_write(path, lambda p: save_model(model, p, **meta))
     else:  # any other module: a bare state dict with a format tag
         blob = {"format": _STATE_FORMAT, "state_dict": model.state_dict(), "metadata": meta}
-        _atomic(lambda p: torch.save(blob, p), path)
+        atomic_write(path, lambda p: torch.save(blob, p))
 
 
 def _load_weights(path: Path) -> tuple[dict, dict]:
@@ -219,7 +213,7 @@ def _load_weights(path: Path) -> tuple[dict, dict]:
 
 
 def _write_history(out: Path, result: TrainResult) -> None:
-    _atomic(lambda p: dump_json(result.to_dict(), p), out / "history.json")
+    atomic_write(out / "history.json", lambda p: dump_json(result.to_dict(), p))
 
 
 # ---------------------------------------------------------------------- fit
@@ -520,7 +514,7 @@ def fit(
                 "best_val_acc": result.best_val_acc, "bad_epochs": bad_epochs,
                 "stopped": result.stopped, "provenance": _plain(result.provenance),
             }  # fmt: skip
-            _atomic(lambda p: torch.save(trainer, p), out / "trainer.pt")
+            atomic_write(out / "trainer.pt", lambda p: torch.save(trainer, p))
             _write_history(out, result)
 
     try:
