@@ -8,8 +8,9 @@ first d PCs, Table 3.3) separates high- from low-accuracy networks. The baseline
 
 Classes. ``y`` is a score where *higher is better* (accuracy; pass ``-loss`` for a loss). A
 network is "high accuracy" when ``y > threshold_``; ``threshold_`` is the median of the training
-``y`` unless ``threshold`` is given (the dissertation's median split of the loss). Labels that are
-already 0/1 work with ``threshold=0.5``.
+``y`` unless ``threshold`` is given (the dissertation's median split of the loss). A ``y`` with
+exactly two distinct values is taken as class labels (threshold = their midpoint, the larger value
+is "high"), so 0/1 labels can be passed directly.
 """
 
 from __future__ import annotations
@@ -72,8 +73,16 @@ def _check_spectra(X: Any) -> np.ndarray:
 
 
 def _labels(y: np.ndarray, threshold: float | None) -> tuple[np.ndarray, float]:
-    """Median split (or a given threshold) of a higher-is-better score: 1 = high accuracy."""
-    t = float(np.median(y)) if threshold is None else float(threshold)
+    """Median split (or a given threshold) of a higher-is-better score: 1 = high accuracy.
+
+    A ``y`` with exactly two distinct values is read as class labels (the larger is "high"):
+    the threshold is then their midpoint, since a median split of tied labels can be empty.
+    """
+    if threshold is not None:
+        t = float(threshold)
+    else:
+        values = np.unique(y)
+        t = float(values.mean()) if values.size == 2 else float(np.median(y))
     labels = (y > t).astype(np.int64)
     if labels.min() == labels.max():
         side = "above" if labels[0] else "at or below"
@@ -86,6 +95,10 @@ def _labels(y: np.ndarray, threshold: float | None) -> tuple[np.ndarray, float]:
 
 
 def _fit_validate(est: BaseEstimator, X: Any, y: Any, min_samples: int = 2):
+    if y is not None:
+        y_arr = np.asarray(y) if isinstance(y, (list, tuple, np.ndarray)) else None
+        if y_arr is not None and y_arr.dtype.kind == "f":  # others: validate_data says what's wrong
+            _require_finite(y_arr, "y")
     X, y = validate_data(
         est,
         X,
@@ -349,7 +362,8 @@ class AeLLE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def transform(self, X: Any) -> np.ndarray:
         """AeLLE coordinates: the first ``n_components`` PCs of φ(Z), (n, n_components)."""
-        return self.pca_.transform(self.latent(X))
+        codes = self.latent(X)  # validates and checks fitted before pca_ is touched
+        return self.pca_.transform(codes)
 
     def predict(self, X: Any) -> np.ndarray:
         """(n,) int: 1 where PC1 lies on the high-accuracy side of the training PC1 median."""
