@@ -93,8 +93,9 @@ class CoRNN(RecurrentCell):
         dt = self.dt
         t = torch.tanh(torch.addmm(torch.addmm(d, y, WyT), z, WzT))
         # z' = (1 − Δtε) z − Δtγ y + Δt tanh(a)
-        z_new = torch.add(torch.add(z * (1.0 - dt * self.epsilon), y, alpha=-dt * self.gamma),
-                          t, alpha=dt)
+        z_new = torch.add(
+            torch.add(z * (1.0 - dt * self.epsilon), y, alpha=-dt * self.gamma), t, alpha=dt
+        )
         return torch.add(y, z_new, alpha=dt), z_new, t
 
     def _loop(self, h: Tensor, drive: Tensor, w: tuple) -> tuple[list[Tensor], Tensor]:
