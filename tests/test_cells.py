@@ -73,6 +73,34 @@ def test_forward_equals_iterating_the_map(name):
     assert out.shape == (12, 3, cell.hidden_size) and hT.shape == (3, cell.state_size)
 
 
+@pytest.mark.parametrize("name", [*sorted(CELLS), "ctrnn-rk4-tau"])
+def test_fused_forward_loop_equals_the_generic_loop_values_and_gradients(name):
+    """CoRNN, LEM and CTRNN run a fused time loop (state in parts, 1/τ folded into W); its
+    outputs and the gradients of every parameter, of h0 and of the input equal the generic loop
+    over ``_update`` (the Map's step). float64, tolerance 1e-12: the two differ only in the
+    order of roundings (e.g. W φ/τ vs (W/τ) φ), ~1e-16 per step over 12 steps."""
+    if name == "ctrnn-rk4-tau":
+        torch.manual_seed(0)
+        cell = CTRNN(3, 4, method="rk4", tau=0.7, dt=0.2).double()
+    else:
+        cell = _make(name)
+    x = _seq(12, 3).requires_grad_(True)
+    h0 = (0.3 * torch.randn(3, cell.state_size, dtype=F64)).requires_grad_(True)
+    leaves = [x, h0, *cell.parameters()]
+
+    def run(loop):
+        w = cell._weights()
+        outs, hT = loop(cell, h0, cell._drive(x, w), w)
+        out = torch.stack(outs)
+        return out, hT, torch.autograd.grad((out**2).sum() + hT.sum(), leaves)
+
+    fused, generic = run(type(cell)._loop), run(neurodyn.nn.RecurrentCell._loop)
+    torch.testing.assert_close(fused[0], generic[0], atol=1e-12, rtol=0)
+    torch.testing.assert_close(fused[1], generic[1], atol=1e-12, rtol=0)
+    for a, b in zip(fused[2], generic[2], strict=True):
+        torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-12)
+
+
 @pytest.mark.parametrize("name", ["lipschitz-imex", "cornn", "lem", "ctrnn-euler"])
 def test_batch_first_h0_default_and_unbatched(name):
     cell = _make(name)

@@ -113,6 +113,22 @@ class RecurrentCell(nn.Module):
         """The update the module's forward runs (NoisyRNN adds its training noise here)."""
         return self._update(h, d, w)
 
+    def _loop(self, h: Tensor, drive: Tensor, w: tuple) -> tuple[list[Tensor], Tensor]:
+        """The forward's time loop over the projected drive ``(T, B, ·)``: ``([y_t], h_T)``.
+
+        This generic loop calls ``_forward_update`` per step. A cell may override it with a
+        fused loop (fewer ops per step, the state kept in parts), which must equal this one to
+        float32 rounding; the tests compare the two (``RecurrentCell._loop(cell, …)``).
+        """
+        H = self.hidden_size
+        outs = []
+        # unbind, not d[t]: the backward of T selects would allocate and fill T zero tensors of
+        # the whole drive's size (O(T²) memory traffic); unbind's is one stack
+        for d_t in drive.unbind(0):
+            h = self._forward_update(h, d_t, w)
+            outs.append(h[:, :H])
+        return outs, h
+
     # -- shared -------------------------------------------------------------------------------
 
     @property
@@ -166,16 +182,9 @@ class RecurrentCell(nn.Module):
                     f"state_size = {n}, batch {B}), got {tuple(h0.shape)}."
                 )
             h = h0 if batched else h0.unsqueeze(0)
-        H = self.hidden_size
         with parametrize.cached():
             w = self._weights()
-            # unbind, not d[t]: the backward of T selects would allocate and fill T zero
-            # tensors of the whole drive's size (O(T²) memory traffic); unbind's is one stack
-            drives = self._drive(x, w).unbind(0)
-            outs = []
-            for d_t in drives:
-                h = self._forward_update(h, d_t, w)
-                outs.append(h[:, :H])
+            outs, h = self._loop(h, self._drive(x, w), w)
         output = torch.stack(outs)
         if not batched:
             return output.squeeze(1), h.squeeze(0)

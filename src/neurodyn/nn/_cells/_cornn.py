@@ -78,30 +78,45 @@ class CoRNN(RecurrentCell):
         )
 
     def _weights(self) -> tuple:
-        N, dt, Whh = self.hidden_size, self.dt, self.weight_hh
-        eye = torch.eye(N, dtype=Whh.dtype, device=Whh.device)
-        # the linear part of z', [−Δtγ I | (1 − Δtε) I] h, joins W_hh in one matmul, and the
-        # drive is padded with zeros for it: addmm gives [a, lin] with a the tanh argument
-        lin = torch.cat([-dt * self.gamma * eye, (1.0 - dt * self.epsilon) * eye], 1)
-        U, b = self.weight_ih, self.bias
-        U2 = torch.cat([U, torch.zeros_like(U)])
-        b2 = None if b is None else torch.cat([b, torch.zeros_like(b)])
-        return torch.cat([Whh, lin]), U2, b2
+        N, Whh = self.hidden_size, self.weight_hh
+        # W_yᵀ and W_zᵀ (views, once per sequence), so each step is two addmm's on the parts
+        # y, z: no slicing or concatenating of the state (a slice's backward writes a zero
+        # tensor of the whole state, per step)
+        return Whh, Whh[:, :N].T, Whh[:, N:].T
 
     def _drive(self, x: Tensor, w: tuple) -> Tensor:
-        return linear(x, w[1], w[2])
+        return linear(x, self.weight_ih, self.bias)
+
+    def _parts(self, y: Tensor, z: Tensor, d: Tensor, w: tuple) -> tuple[Tensor, Tensor, Tensor]:
+        """One step on the parts: ``(y', z', tanh(a))`` (the class docstring's eq. 3)."""
+        _, WyT, WzT = w
+        dt = self.dt
+        t = torch.tanh(torch.addmm(torch.addmm(d, y, WyT), z, WzT))
+        # z' = (1 − Δtε) z − Δtγ y + Δt tanh(a)
+        z_new = torch.add(
+            torch.add(z * (1.0 - dt * self.epsilon), y, alpha=-dt * self.gamma), t, alpha=dt
+        )
+        return torch.add(y, z_new, alpha=dt), z_new, t
+
+    def _loop(self, h: Tensor, drive: Tensor, w: tuple) -> tuple[list[Tensor], Tensor]:
+        N = self.hidden_size
+        y, z = h[:, :N], h[:, N:]
+        outs = []
+        for d_t in drive.unbind(0):
+            y, z, _ = self._parts(y, z, d_t, w)
+            outs.append(y)
+        return outs, torch.cat([y, z], 1)
 
     def _update(self, h: Tensor, d: Tensor, w: tuple, jac: bool = False, out=None):
-        G = w[0]
         N, dt = self.hidden_size, self.dt
-        al = torch.addmm(d, h, G.T)
-        t = torch.tanh(al[:, :N])
-        z_new = torch.add(al[:, N:], t, alpha=dt)  # z + Δt(tanh(a) − γy − εz)
-        y_new = torch.add(h[:, :N], z_new, alpha=dt)
+        y_new, z_new, t = self._parts(h[:, :N], h[:, N:], d, w)
         new = torch.cat([y_new, z_new], 1)
         if not jac:
             return new
-        dz = G[N:] + dt * ((1.0 - t * t).unsqueeze(2) * G[:N])  # (B, N, 2N)
+        G = w[0]
+        dz = dt * ((1.0 - t * t).unsqueeze(2) * G)  # (B, N, 2N): Δt D [W_y | W_z]
+        dz[:, :, :N].diagonal(dim1=1, dim2=2).sub_(dt * self.gamma)
+        dz[:, :, N:].diagonal(dim1=1, dim2=2).add_(1.0 - dt * self.epsilon)
         dy = dt * dz
         dy[:, :, :N].diagonal(dim1=1, dim2=2).add_(1.0)
         return new, into(torch.cat([dy, dz], 1), out)

@@ -77,27 +77,48 @@ class LEM(RecurrentCell):
         )
 
     def _weights(self) -> tuple:
-        return self.weight_hh, self.weight_zy
+        # with their transposes, taken once per sequence rather than once per step
+        return self.weight_hh, self.weight_zy, self.weight_hh.T, self.weight_zy.T
 
     def _drive(self, x: Tensor, w: tuple) -> Tensor:
         return linear(x, self.weight_ih, self.bias)
 
-    def _update(self, h: Tensor, d: Tensor, w: tuple, jac: bool = False, out=None):
-        Whh, Wy = w
+    def _parts(self, y: Tensor, z: Tensor, dg: Tensor, dy: Tensor, w: tuple):
+        """One step on the parts (eq. 3.8–3.9) from the drive split as ``dg`` (the 3N rows
+        [V_1; V_2; V_z] x + b) and ``dy`` (V_y x + b_y): ``(y', z', g, [Δt_n, Δ̄t_n], t_z, t_y)``."""
+        WhhT, WyT = w[2:]
         N, dt = self.hidden_size, self.dt
-        y, z = h[:, :N], h[:, N:]
-        g = torch.addmm(d[:, : 3 * N], y, Whh.T)
-        steps = torch.sigmoid(g[:, : 2 * N])
+        g = torch.addmm(dg, y, WhhT)
+        gs, gz = g.split([2 * N, N], 1)  # one SplitBackward, not a zero tensor per slice
+        steps = torch.sigmoid(gs)
         if dt != 1.0:
             steps = dt * steps  # [Δt_n, Δ̄t_n]
-        dt1, dt2 = steps[:, :N], steps[:, N:]
-        tz = torch.tanh(g[:, 2 * N :])
+        dt1, dt2 = steps.split(N, 1)
+        tz = torch.tanh(gz)
         z_new = torch.lerp(z, tz, dt1)  # (1 − Δt_n) z + Δt_n tz
-        ty = torch.tanh(torch.addmm(d[:, 3 * N :], z_new, Wy.T))
+        ty = torch.tanh(torch.addmm(dy, z_new, WyT))
         y_new = torch.lerp(y, ty, dt2)
+        return y_new, z_new, g, steps, tz, ty
+
+    def _loop(self, h: Tensor, drive: Tensor, w: tuple) -> tuple[list[Tensor], Tensor]:
+        N = self.hidden_size
+        y, z = h[:, :N], h[:, N:]
+        dg, dy = drive.split([3 * N, N], 2)
+        outs = []
+        for dg_t, dy_t in zip(dg.unbind(0), dy.unbind(0), strict=True):
+            y, z = self._parts(y, z, dg_t, dy_t, w)[:2]
+            outs.append(y)
+        return outs, torch.cat([y, z], 1)
+
+    def _update(self, h: Tensor, d: Tensor, w: tuple, jac: bool = False, out=None):
+        Whh, Wy = w[:2]
+        N, dt = self.hidden_size, self.dt
+        y, z = h[:, :N], h[:, N:]
+        y_new, z_new, g, steps, tz, ty = self._parts(y, z, d[:, : 3 * N], d[:, 3 * N :], w)
         new = torch.cat([y_new, z_new], 1)
         if not jac:
             return new
+        dt1, dt2 = steps[:, :N], steps[:, N:]
         W1, W2, Wz = Whh[:N], Whh[N : 2 * N], Whh[2 * N :]
         s1, s2 = torch.sigmoid(g[:, :N]), torch.sigmoid(g[:, N : 2 * N])
         col = lambda v, M: v.unsqueeze(2) * M  # noqa: E731  (D(v) M, batched)
