@@ -1,10 +1,22 @@
 """Lyapunov-guided analysis of trained RNNs (Vogt, dissertation, Ch. 3–4).
 
+Embedding (Ch. 3): :class:`AeLLE` (autoencoder of Lyapunov spectra with an accuracy head,
+eq. 3.5–3.6, and PCA of its latent space), the median classifiers :class:`MedianClassifier`
+(mean LE, max LE, PC1 of raw spectra; App. B) and :class:`MedianCellClassifier` (2^d median
+cells, Table 3.3), :func:`compare_classifiers` (Tables B2–B4) and :func:`spectrum_features`.
+
 Sensitivity (Ch. 4): :func:`ftle_gradient` (loss gradients in the Q/R basis of the FTLE
 algorithm, eq. 4.11–4.14 corrected), :func:`gradient_alignment` (eq. 4.15 with a random-vector
 baseline) and :func:`pixel_flipping` (Algorithm 3, Table 4.1).
 """
 
+from neurodyn.aelle._embedding import (
+    AeLLE,
+    MedianCellClassifier,
+    MedianClassifier,
+    compare_classifiers,
+    spectrum_features,
+)
 from neurodyn.aelle._sensitivity import (
     AlignmentResult,
     FTLEGradient,
@@ -17,12 +29,17 @@ from neurodyn.aelle._sensitivity import (
 )
 
 __all__ = [
+    "AeLLE",
     "AlignmentResult",
     "FTLEGradient",
+    "MedianCellClassifier",
+    "MedianClassifier",
     "PixelFlippingResult",
+    "compare_classifiers",
     "expected_abs_cosine",
     "flip_pixels",
     "ftle_gradient",
     "gradient_alignment",
     "pixel_flipping",
+    "spectrum_features",
 ]
