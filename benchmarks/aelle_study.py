@@ -353,11 +353,27 @@ def _mean_sd(rows: list[dict]) -> dict:
     }
 
 
-def _compare(X_tr, y_tr, X_te, y_te, *, cfg: dict, random_state: int) -> dict:
+def _compare(X_tr, y_tr, X_te, y_te, *, cells, latent_size: int, random_state: int) -> dict:
+    """``neurodyn.aelle.compare_classifiers`` once per number of cell dimensions d in ``cells``
+    (one AeLLE fit each, same seed): the rows of the first d, plus the 2^d-cell row of the
+    others. Returns {classifier: {"precision", "recall", "f1", "predicted_high"}}."""
     from neurodyn.aelle import compare_classifiers
 
-    res = compare_classifiers(X_tr, y_tr, X_te, y_te, random_state=random_state)
-    return {str(k): {m: float(v) for m, v in dict(d).items()} for k, d in dict(res).items()}
+    rows: dict = {}
+    for i, d in enumerate(cells):
+        res = compare_classifiers(
+            X_tr,
+            y_tr,
+            X_te,
+            y_te,
+            random_state=random_state,
+            n_cells=int(d),
+            latent_size=latent_size,
+        )
+        for name, metrics in res.items():
+            if i == 0 or "cells" in name:
+                rows[str(name)] = {m: float(v) for m, v in metrics.items()}
+    return rows
 
 
 def analyse(out: str | Path, study: dict | None = None, *, splits: int | None = None) -> dict:
@@ -378,18 +394,24 @@ def analyse(out: str | Path, study: dict | None = None, *, splits: int | None = 
     fractions = [float(f) for f in acfg.get("fractions", [0, 0.1, 0.5])]
     rs = int(acfg.get("random_state", 0))
     repeats = int(splits if splits is not None else acfg.get("splits", 5))
+    cells = [int(d) for d in acfg.get("cell_dims", [2, 1, 3])]
+    kw = {"latent_size": int(acfg.get("latent_size", 32))}
     net = networks(out, L, fractions)
     n = len(net["acc"])
     final_rows, early_rows = [], {f: [] for f in [*fractions, 1.0]}
     for r, (tr, _va, te) in enumerate(_splits(n, repeats, rs)):
         X, y = net["X"], net["acc"]
-        final_rows.append(_compare(X[tr], y[tr], X[te], y[te], cfg=acfg, random_state=rs + r))
+        final_rows.append(
+            _compare(X[tr], y[tr], X[te], y[te], cells=cells, **kw, random_state=rs + r)
+        )
         for f in [*fractions, 1.0]:
             if f == 1.0:
                 loss, row = net["val_loss"], dict(final_rows[-1])
             else:
                 Xf, loss = net["early"][f]["X"], net["early"][f]["val_loss"]
-                row = _compare(X[tr], y[tr], Xf[te], y[te], cfg=acfg, random_state=rs + r)
+                row = _compare(
+                    X[tr], y[tr], Xf[te], y[te], cells=cells[:1], **kw, random_state=rs + r
+                )
             row["val-loss median"] = _val_loss_classifier(loss[tr], y[tr], loss[te], y[te])
             early_rows[f].append(row)
     result = {
