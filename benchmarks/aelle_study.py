@@ -353,7 +353,7 @@ def _mean_sd(rows: list[dict]) -> dict:
     }
 
 
-def _compare(X_tr, y_tr, X_te, y_te, *, cells, latent_size: int, random_state: int) -> dict:
+def _compare(X_tr, y_tr, X_te, y_te, *, cells, aelle: dict, random_state: int) -> dict:
     """``neurodyn.aelle.compare_classifiers`` once per number of cell dimensions d in ``cells``
     (one AeLLE fit each, same seed): the rows of the first d, plus the 2^d-cell row of the
     others. Returns {classifier: {"precision", "recall", "f1", "predicted_high"}}."""
@@ -368,12 +368,49 @@ def _compare(X_tr, y_tr, X_te, y_te, *, cells, latent_size: int, random_state: i
             y_te,
             random_state=random_state,
             n_cells=int(d),
-            latent_size=latent_size,
+            **aelle,
         )
         for name, metrics in res.items():
             if i == 0 or "cells" in name:
                 rows[str(name)] = {m: float(v) for m, v in metrics.items()}
     return rows
+
+
+class _Early:
+    """The classifiers of one split fitted once on the training networks' final spectra, then
+    applied to the test networks' spectra of any checkpoint (Vogt 2024, dissertation, Tables
+    3.1-3.2): AeLLE (PC1 median, and its 2^d median cells as in ``compare_classifiers``) and
+    the mean-LE / max-LE / LE-PC1 median classifiers."""
+
+    def __init__(self, X_tr, y_tr, *, d: int, aelle: dict, random_state: int):
+        from neurodyn.aelle import AeLLE, MedianClassifier
+
+        params = {**aelle, "n_components": max(2, d, int(aelle.get("n_components", 2)))}
+        self.aelle = AeLLE(random_state=random_state, **params).fit(X_tr, y_tr)
+        self.threshold = self.aelle.threshold_
+        high = (np.asarray(y_tr) > self.threshold).astype(int)
+        Z = self.aelle.transform(X_tr)[:, :d]
+        self.d, self.medians = d, np.median(Z, axis=0)
+        codes = self._codes(Z)
+        # a cell is "high" when most of its training networks are (ties: low)
+        self.high_cells = [c for c in np.unique(codes) if high[codes == c].mean() > 0.5]
+        self.median = {
+            name: MedianClassifier(feature=f, threshold=self.threshold).fit(X_tr, y_tr)
+            for name, f in (("Mean LE", "mean"), ("Max LE", "max"), ("LE PC1", "pc1"))
+        }
+
+    def _codes(self, Z):
+        return ((Z > self.medians).astype(int) * (2 ** np.arange(self.d))).sum(axis=1)
+
+    def scores(self, X_te, y_te) -> dict:
+        truth = (np.asarray(y_te) > self.threshold).astype(int)
+        cells = np.isin(self._codes(self.aelle.transform(X_te)[:, : self.d]), self.high_cells)
+        preds = {
+            "AeLLE PC1 median": self.aelle.predict(X_te),
+            f"AeLLE 2^d cells (d={self.d})": cells.astype(int),
+        }
+        preds.update({name: clf.predict(X_te) for name, clf in self.median.items()})
+        return {name: _prf(truth, p) for name, p in preds.items()}
 
 
 def analyse(out: str | Path, study: dict | None = None, *, splits: int | None = None) -> dict:
@@ -395,23 +432,25 @@ def analyse(out: str | Path, study: dict | None = None, *, splits: int | None = 
     rs = int(acfg.get("random_state", 0))
     repeats = int(splits if splits is not None else acfg.get("splits", 5))
     cells = [int(d) for d in acfg.get("cell_dims", [2, 1, 3])]
-    kw = {"latent_size": int(acfg.get("latent_size", 32))}
+    aelle = {"latent_size": int(acfg.get("latent_size", 32)), **dict(acfg.get("aelle") or {})}
     net = networks(out, L, fractions)
     n = len(net["acc"])
     final_rows, early_rows = [], {f: [] for f in [*fractions, 1.0]}
+    first = None
     for r, (tr, _va, te) in enumerate(_splits(n, repeats, rs)):
         X, y = net["X"], net["acc"]
         final_rows.append(
-            _compare(X[tr], y[tr], X[te], y[te], cells=cells, **kw, random_state=rs + r)
+            _compare(X[tr], y[tr], X[te], y[te], cells=cells, aelle=aelle, random_state=rs + r)
         )
+        early = _Early(X[tr], y[tr], d=cells[0], aelle=aelle, random_state=rs + r)
+        first = first or (early, tr, te)
         for f in [*fractions, 1.0]:
-            if f == 1.0:
-                loss, row = net["val_loss"], dict(final_rows[-1])
-            else:
-                Xf, loss = net["early"][f]["X"], net["early"][f]["val_loss"]
-                row = _compare(
-                    X[tr], y[tr], Xf[te], y[te], cells=cells[:1], **kw, random_state=rs + r
-                )
+            Xf, loss = (
+                (X, net["val_loss"])
+                if f == 1.0
+                else (net["early"][f]["X"], net["early"][f]["val_loss"])
+            )
+            row = early.scores(Xf[te], y[te])
             row["val-loss median"] = _val_loss_classifier(loss[tr], y[tr], loss[te], y[te])
             early_rows[f].append(row)
     result = {
@@ -433,7 +472,13 @@ def analyse(out: str | Path, study: dict | None = None, *, splits: int | None = 
         },
         "runs": _read_study_file(out).get("runs", []),
     }
-    result["figures"] = _figures(out, net, acfg, rs)
+    # the 100 % column (classifiers fitted here) against compare_classifiers' own rows: the
+    # same fits with the same seeds, so the two F1 columns must agree
+    shared = [c for c in result["final"] if c in result["early"]["1.0"]]
+    result["check_f1_max_abs_diff"] = max(
+        abs(result["final"][c]["f1"][0] - result["early"]["1.0"][c]["f1"][0]) for c in shared
+    )
+    result["figures"] = _figures(out, net, *first)
     (out / "study.json").write_text(json.dumps(result, indent=2) + "\n")
     (out / "study.md").write_text(_markdown(result))
     return result
@@ -452,7 +497,7 @@ def _family_table(net: dict) -> dict:
     return table
 
 
-def _figures(out: Path, net: dict, acfg: dict, rs: int) -> list[str]:
+def _figures(out: Path, net: dict, early: _Early, tr, te) -> list[str]:
     """The AeLLE embedding (PC1-PC2 of the latent codes of every network, AeLLE fitted on the
     first split's training networks), coloured by final accuracy and by family; and the final
     accuracies per family."""
@@ -460,17 +505,9 @@ def _figures(out: Path, net: dict, acfg: dict, rs: int) -> list[str]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from sklearn.decomposition import PCA
 
-    from neurodyn.aelle import AeLLE
-
-    tr, _va, te = next(iter(_splits(len(net["acc"]), 1, rs)))
-    model = AeLLE(latent_size=int(acfg.get("latent_size", 32)), random_state=rs)
-    model.fit(net["X"][tr], net["acc"][tr])
-    Z = np.asarray(model.transform(net["X"]), dtype=float)
-    pca = PCA(n_components=2, random_state=rs).fit(Z[tr])
-    P = pca.transform(Z)
-    ev = pca.explained_variance_ratio_
+    P = np.asarray(early.aelle.transform(net["X"]), dtype=float)[:, :2]
+    ev = early.aelle.pca_.explained_variance_ratio_
     is_test = np.zeros(len(P), bool)
     is_test[te] = True
     files = []
@@ -623,6 +660,12 @@ def _markdown(res: dict) -> str:
     for clf in clfs:
         cells = [_fmt(res["early"][f][clf]["f1"]) if clf in res["early"][f] else "—" for f in fracs]
         lines.append(f"| {clf} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"Check: the 100 % column against `compare_classifiers` (same fits, same "
+        f"seeds): max |ΔF1| = {res['check_f1_max_abs_diff']:.2g}.",
+        "",
+    ]
     lines += ["", "Figures: " + ", ".join(f"`{f}`" for f in res.get("figures", [])), ""]
     return "\n".join(lines)
 
@@ -663,6 +706,7 @@ def main(argv=None) -> int:
             epochs=sm.get("epochs"),
         )
         splits = sm.get("splits")
+        study["analysis"] = {**(study.get("analysis") or {}), **(sm.get("analysis") or {})}
     else:
         sweeps = family_sweeps(study, seeds=args.seeds)
     if not args.analysis_only:
