@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_CONFIG = HERE / "aelle_study.yaml"
 #: the CLI's engine names -> neurodyn.sweep backends
 ENGINES = {"pool": "local", "sequential": "sequential", "ray": "ray"}
-STUDY_FILE = "_study.json"  # family of every job hash, and the sweep runs (wall times)
+STUDY_FILE = "_study.json"  # the sweep runs of the store (engine, wall time)
 
 
 # -- the config --------------------------------------------------------------------------------
@@ -81,8 +81,8 @@ def family_sweeps(
     (restricted to the grid points ``variants``, indices into each grid list, when given) and
     ``seeds`` = 0..N-1 (``N`` = ``seeds`` or the config's).
 
-    The sweep config format is one Cartesian grid; families with different options (``dt`` is
-    not an LSTM option) are therefore separate sweeps writing into one store.
+    The sweep config format is one Cartesian grid, and families have different options (``dt``
+    is no LSTM option); :func:`study_sweep` joins these per-family configs into one sweep.
     """
     names = list(study["families"]) if families is None else list(families)
     unknown = [n for n in names if n not in study["families"]]
@@ -109,13 +109,62 @@ def family_sweeps(
 
 def _read_study_file(out: Path) -> dict:
     f = out / STUDY_FILE
-    return json.loads(f.read_text()) if f.is_file() else {"families": {}, "runs": []}
+    return json.loads(f.read_text()) if f.is_file() else {"runs": []}
 
 
 def _write_study_file(out: Path, body: dict) -> None:
     tmp = out / f".{STUDY_FILE}.tmp"
     tmp.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, out / STUDY_FILE)
+
+
+def study_job(config: dict) -> list[dict]:
+    """The study's job: ``neurodyn.sweep.train_job`` on the config with its ``variant`` (one
+    family's grid point: ``family``, ``model``, its options) merged in; every row gets a
+    ``family`` column."""
+    from neurodyn.sweep import train_job
+
+    cfg = dict(config)
+    variant = dict(cfg.pop("variant"))
+    family = variant.pop("family")
+    rows = train_job({**cfg, **variant})
+    return [{**row, "family": family} for row in rows]
+
+
+#: the job path the sweep workers import (this file's folder is put on their PYTHONPATH)
+STUDY_JOB = "aelle_study:study_job"
+
+
+def study_sweep(sweeps: dict[str, dict]) -> dict:
+    """All families as ONE sweep config: the keys every family shares are fixed, each family's
+    grid points (with the keys in which the family differs, and its name) are the values of one
+    grid key ``variant``, run by :func:`study_job`. One sweep keeps one process pool (each
+    worker pays torch's and the data's first-call cost once, not once per family) and one
+    manifest."""
+    from neurodyn.sweep import expand
+
+    points = {name: expand({**cfg, "seeds": [0]})[1] for name, cfg in sweeps.items()}
+    all_pts = [p for pts in points.values() for p in pts]
+    keys = set.intersection(*(set(p) for p in all_pts)) - {"seed"}
+    first = all_pts[0]
+    fixed = {k: first[k] for k in sorted(keys) if all(p[k] == first[k] for p in all_pts)}
+    variants = [
+        {"family": name, **{k: v for k, v in p.items() if k != "seed" and k not in fixed}}
+        for name, pts in points.items()
+        for p in pts
+    ]
+    seeds = sorted({s for cfg in sweeps.values() for s in cfg["seeds"]})
+    return {**fixed, "job": STUDY_JOB, "seeds": seeds, "grid": {"variant": variants}}
+
+
+def _worker_path() -> None:
+    """Let pool / Ray workers import this file (``aelle_study``) and this checkout's neurodyn."""
+    paths = [str(HERE), str(HERE.parent / "src")]
+    for p in reversed(paths):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    old = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([*paths, *old]))
 
 
 def run_study(
@@ -127,12 +176,12 @@ def run_study(
     timeout: float = 600.0,
     progress: bool = True,
 ) -> dict:
-    """Run (or resume) every family's sweep into the store ``out``; returns the run's record
-    ``{"engine", "workers", "wall_s", "jobs", "ran", "skipped", "failed", "families"}``, also
-    appended to ``out/_study.json`` (with every job hash's family).
+    """Run (or resume) the families' sweeps as one sweep (:func:`study_sweep`) into the store
+    ``out``; returns the run's record ``{"engine", "workers", "wall_s", "jobs", "ran",
+    "skipped", "failed", "finished_at"}``, also appended to ``out/_study.json``.
 
-    Ray (``--engine ray``) is started once for all families (``ray.init(num_cpus=workers)``;
-    its start-up is part of ``wall_s``) and shut down at the end.
+    Ray (``--engine ray``) is started here (``ray.init(num_cpus=workers)``; its start-up is
+    part of ``wall_s``) and shut down at the end.
     """
     from neurodyn import sweep
 
@@ -140,56 +189,36 @@ def run_study(
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    record = _read_study_file(out)
-    for name, cfg in sweeps.items():
-        job, configs = sweep.expand(cfg)
-        record["families"].update({sweep.config_hash(c, job): name for c in configs})
-    _write_study_file(out, record)
-
+    _worker_path()
+    cfg = study_sweep(sweeps)
     t0 = time.perf_counter()
     ray = None
     if engine == "ray":
         import ray
 
-        # the workers import neurodyn from this checkout, as the driver does
-        src = str(HERE.parent / "src")
-        os.environ["PYTHONPATH"] = os.pathsep.join(
-            [src, *filter(None, [os.environ.get("PYTHONPATH")])]
-        )
         ray.init(num_cpus=int(workers), include_dashboard=False, log_to_driver=False)
-    per_family = {}
     try:
-        for name, cfg in sweeps.items():
-            s = sweep.run(
-                cfg,
-                out,
-                backend=ENGINES[engine],
-                workers=int(workers),
-                timeout=float(timeout),
-                progress=progress,
-            )
-            per_family[name] = {
-                "jobs": s.total,
-                "ran": s.ok + s.failed,
-                "skipped": s.skipped,
-                "failed": s.failed,
-                "wall_s": round(s.seconds, 2),
-            }
-            for h, err in s.failures.items():
-                print(f"  job {h} ({name}) failed: {err.splitlines()[0][:200]}", file=sys.stderr)
+        s = sweep.run(
+            cfg,
+            out,
+            backend=ENGINES[engine],
+            workers=int(workers),
+            timeout=float(timeout),
+            progress=progress,
+        )
     finally:
         if ray is not None:
             ray.shutdown()
-    wall = time.perf_counter() - t0
+    for h, err in s.failures.items():
+        print(f"  job {h} failed: {err.splitlines()[0][:200]}", file=sys.stderr)
     run = {
         "engine": engine,
         "workers": int(workers),
-        "wall_s": round(wall, 2),
-        "jobs": sum(f["jobs"] for f in per_family.values()),
-        "ran": sum(f["ran"] for f in per_family.values()),
-        "skipped": sum(f["skipped"] for f in per_family.values()),
-        "failed": sum(f["failed"] for f in per_family.values()),
-        "families": per_family,
+        "wall_s": round(time.perf_counter() - t0, 2),
+        "jobs": s.total,
+        "ran": s.ok + s.failed,
+        "skipped": s.skipped,
+        "failed": s.failed,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     record = _read_study_file(out)
@@ -199,12 +228,17 @@ def run_study(
 
 
 def compare_engines(
-    study: dict, out: str | Path, *, workers: int = 2, engines=("sequential", "pool", "ray")
+    study: dict,
+    out: str | Path,
+    *,
+    workers: int = 2,
+    engines=("sequential", "pool", "ray"),
+    spec: dict | None = None,
 ) -> dict:
     """Wall time of the ``compare_engines`` subset of the config on each engine, each into a
     fresh store ``out/engines/<engine>``, and the speed-ups over sequential. An engine that
     cannot run (Ray not installed) is reported with its error instead."""
-    spec = study.get("compare_engines") or {}
+    spec = spec if spec is not None else study.get("compare_engines") or {}
     sweeps = family_sweeps(
         study,
         families=spec.get("families"),
@@ -212,7 +246,8 @@ def compare_engines(
         variants=spec.get("variants"),
         epochs=spec.get("epochs"),
     )
-    result: dict = {"subset": {k: spec.get(k) for k in ("families", "variants", "seeds")}}
+    keys = ("families", "variants", "seeds", "epochs")
+    result: dict = {"subset": {k: spec.get(k) for k in keys}}
     for engine in engines:
         store = Path(out) / "engines" / engine
         shutil.rmtree(store, ignore_errors=True)
@@ -266,7 +301,6 @@ def networks(out: str | Path, spectrum_length: int = 32, fractions=(0.0, 0.1, 0.
     df = sweep.read(out, spectrum_length=int(spectrum_length))
     if df.empty or "status" not in df or not (df["status"] == "ok").any():
         raise ValueError(f"{out}: the store holds no finished jobs; run the sweep first.")
-    fam_of = _read_study_file(out).get("families", {})
     failed = int(df.loc[df["status"] == "failed", "config_hash"].nunique())
     ok = df[df["status"] == "ok"]
     rec: dict = {"hash": [], "family": [], "acc": [], "X": [], "val_loss": [], "seconds": []}
@@ -274,7 +308,9 @@ def networks(out: str | Path, spectrum_length: int = 32, fractions=(0.0, 0.1, 0.
     early: dict = {float(f): {"X": [], "val_loss": [], "epoch": []} for f in fractions}
     skipped = 0
     for h, g in ok.groupby("config_hash", sort=True):
-        epochs = int(g["epochs"].iloc[0])
+        job_cfg = json.loads(g["config"].iloc[0])
+        job_cfg.update(job_cfg.pop("variant", None) or {})
+        epochs = int(job_cfg["epochs"])
         by_epoch = {int(e): r for e, r in zip(g["epoch"], g.itertuples(), strict=True)}
         last = by_epoch.get(epochs)
         want = {f: sweep.record_epochs([f], epochs)[0] for f in early}
@@ -282,7 +318,7 @@ def networks(out: str | Path, spectrum_length: int = 32, fractions=(0.0, 0.1, 0.
             skipped += 1
             continue
         rec["hash"].append(h)
-        rec["family"].append(fam_of.get(h, str(g["model"].iloc[0])))
+        rec["family"].append(str(job_cfg.get("family", job_cfg["model"])))
         rec["acc"].append(float(last.test_acc))
         rec["X"].append(np.asarray(last.spectrum, dtype=float))
         rec["val_loss"].append(float(last.val_loss))
@@ -712,7 +748,7 @@ def main(argv=None) -> int:
     if not args.analysis_only:
         from neurodyn.sweep import expand
 
-        n_jobs = sum(len(expand(c)[1]) for c in sweeps.values())
+        n_jobs = len(expand(study_sweep(sweeps))[1])
         print(
             f"sweep: {len(sweeps)} families, {n_jobs} jobs, engine {args.engine}, "
             f"{args.workers} workers -> {out}",
@@ -727,7 +763,8 @@ def main(argv=None) -> int:
     engines = None
     if args.compare_engines:
         print("comparing engines on the compare_engines subset:", flush=True)
-        engines = compare_engines(study, out, workers=args.workers)
+        spec = (study.get("smoke") or {}).get("compare_engines") if args.smoke else None
+        engines = compare_engines(study, out, workers=args.workers, spec=spec)
         for e in ("pool", "ray"):
             sp = (engines.get(e) or {}).get("speedup_vs_sequential")
             if sp is not None:
@@ -748,7 +785,9 @@ def _engines_markdown(engines: dict) -> str:
         "## Engines",
         "",
         f"Subset: families {sub.get('families')}, grid points "
-        f"{sub.get('variants')}, {sub.get('seeds')} seeds; each into a fresh store.",
+        f"{sub.get('variants')}, {sub.get('seeds')} seeds, "
+        f"epochs {sub.get('epochs') or 'as configured'}; "
+        "each engine into a fresh store (Ray's start-up included in its wall time).",
         "",
         "| engine | jobs | wall (s) | Σ job seconds | speed-up vs sequential |",
         "|---|---|---|---|---|",

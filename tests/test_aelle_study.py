@@ -6,6 +6,7 @@ family at run time). The sweep and the analysis themselves are exercised by ``--
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -80,3 +81,23 @@ def test_splits_are_disjoint_70_10_20(study_module):
     for tr, va, te in study_module._splits(180, 3, 0):
         assert (len(tr), len(va), len(te)) == (126, 18, 36)
         assert len(set(tr) | set(va) | set(te)) == 180
+
+
+def test_one_sweep_holds_every_family_job(study_module):
+    """The single sweep (grid key ``variant``) runs exactly the families' jobs: merging each
+    job's variant back gives the per-family job configs, no more, no fewer."""
+    study = study_module.load_study()
+    sweeps = study_module.family_sweeps(study)
+    job, merged = expand(study_module.study_sweep(sweeps))
+    assert job == study_module.STUDY_JOB
+    want = sorted(
+        (name, json.dumps(c, sort_keys=True))
+        for name, cfg in sweeps.items()
+        for c in expand(cfg)[1]
+    )
+    got = []
+    for c in merged:
+        c = dict(c)
+        v = dict(c.pop("variant"))
+        got.append((v.pop("family"), json.dumps({**c, **v}, sort_keys=True)))
+    assert sorted(got) == want
