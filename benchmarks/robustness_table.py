@@ -13,8 +13,10 @@ eigenvectors (eq. 22, Fig. 4).
 What differs from the paper: the task is the small ``digits`` set (8×8 images as 64-step
 pixel sequences), not (permuted) MNIST; the models are trained for a few epochs on one CPU
 core, so the accuracies are far below the paper's and the table compares models at this
-budget only; the Hessian batch is ``--hessian-samples`` training sequences, its trace has
-``--probes`` Hutchinson probes (the s.e. is printed).
+budget only; the step sizes are those of ``bench_train_table.py`` (``MODEL_OPTIONS``: ε = Δt
+= 0.1 for the antisymmetric and Lipschitz RNNs, whose T = 784 defaults stay at chance over 64
+steps), with gradient clipping at 1 as there; the Hessian batch is ``--hessian-samples``
+training sequences, its trace has ``--probes`` Hutchinson probes (the s.e. is printed).
 
 Writes into ``--out`` (default ``robustness_out``): ``results.json`` (every
 ``RobustnessResult.to_dict()`` plus the training history and timings), ``table.md``,
@@ -31,6 +33,7 @@ import argparse
 import json
 import math
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -39,6 +42,9 @@ import torch
 from neurodyn.data import load
 from neurodyn.robustness import noise_figure, robustness, robustness_table
 from neurodyn.train import run
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_train_table import MODEL_OPTIONS  # the same short-sequence step sizes
 
 #: (model name, label in the table and figures)
 MODELS = [
@@ -103,7 +109,8 @@ def main() -> None:
             continue
         t0 = time.perf_counter()
         tr = run(name, args.task, params=args.params, epochs=args.epochs, lr=args.lr,
-                 seed=args.seed, monitors=None, progress=False)  # fmt: skip
+                 seed=args.seed, monitors=None, progress=False, clip=1.0,
+                 model_options=MODEL_OPTIONS.get(name))  # fmt: skip
         t1 = time.perf_counter()
         losses = [h["train_loss"] for h in tr.history]
         finite = all(math.isfinite(v) for v in losses) and all(
