@@ -1,6 +1,6 @@
 """AeLLE study: do Lyapunov spectra predict which recurrent networks train well?
 
-After Vogt 2024, dissertation, Sec. 3.3 (the SMNIST study, Tables 3.1-3.2): many small networks
+After Vogt, dissertation, Sec. 3.3 (the SMNIST study, Tables 3.1-3.2): many small networks
 of several families (``nn.LSTM``, ``nn.GRU``, ``nn.RNN`` and neurodyn's antisymmetric, coRNN,
 LEM, Lipschitz, noisy and CT-RNN cells, each over a small grid of learning rate / step size dt /
 diffusion) are trained on row-wise sequential digits with ``neurodyn.sweep``, whose
@@ -337,7 +337,7 @@ def networks(out: str | Path, spectrum_length: int = 32, fractions=(0.0, 0.1, 0.
 
 def _splits(n: int, repeats: int, random_state: int, fractions=(0.7, 0.1, 0.2)):
     """``repeats`` random (train, val, test) index splits of n networks (70 / 10 / 20 as in
-    Vogt 2024, dissertation, Sec. 3.3), each with ≥ 2 test networks."""
+    Vogt, dissertation, Sec. 3.3), each with ≥ 2 test networks."""
     if n < 5:
         raise ValueError(f"{n} finished networks are too few to split 70/10/20; run more jobs.")
     n_tr = max(2, round(fractions[0] * n))
@@ -366,7 +366,7 @@ def _high(acc_train: np.ndarray, acc: np.ndarray) -> np.ndarray:
 
 
 def _val_loss_classifier(loss_train, acc_train, loss_test, acc_test) -> dict:
-    """Median classifier on the validation loss (the baseline of Vogt 2024, dissertation,
+    """Median classifier on the validation loss (the baseline of Vogt, dissertation,
     Tables 3.1-3.2): 'high accuracy' where the loss is below the training networks' median
     loss at the same checkpoint."""
     pred = (loss_test < np.median(loss_train)).astype(int)
@@ -414,7 +414,7 @@ def _compare(X_tr, y_tr, X_te, y_te, *, cells, aelle: dict, random_state: int) -
 
 class _Early:
     """The classifiers of one split fitted once on the training networks' final spectra, then
-    applied to the test networks' spectra of any checkpoint (Vogt 2024, dissertation, Tables
+    applied to the test networks' spectra of any checkpoint (Vogt, dissertation, Tables
     3.1-3.2): AeLLE (PC1 median, and its 2^d median cells as in ``compare_classifiers``) and
     the mean-LE / max-LE / LE-PC1 median classifiers."""
 
@@ -578,7 +578,7 @@ def _figures(out: Path, net: dict, early: _Early, tr, te) -> list[str]:
         label="held-out networks",
     )
     fig.colorbar(sc, ax=ax, label="final test accuracy")
-    axes_labels(ax, "AeLLE embedding of the final Lyapunov spectra (Vogt 2024, Sec. 3.3)")
+    axes_labels(ax, "AeLLE embedding of the final Lyapunov spectra (Vogt, dissertation, Sec. 3.3)")
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "embedding_accuracy.png", dpi=120)
@@ -630,7 +630,7 @@ def _fmt(ms) -> str:
 
 
 def _markdown(res: dict) -> str:
-    lines = ["# AeLLE study (after Vogt 2024, dissertation, Sec. 3.3)", ""]
+    lines = ["# AeLLE study (after Vogt, dissertation, Sec. 3.3)", ""]
     lines += [
         f"{res['networks']} networks finished ({res['failed_jobs']} failed jobs, "
         f"{res['incomplete_jobs']} without every checkpoint); {res['splits']} random "
@@ -679,7 +679,7 @@ def _markdown(res: dict) -> str:
         "## Early prediction (F1 on held-out networks)",
         "",
         "Fitted on the training networks' final spectra, applied to the test networks' "
-        "spectra at a fraction of training (cf. Vogt 2024, dissertation, Tables "
+        "spectra at a fraction of training (cf. Vogt, dissertation, Tables "
         "3.1-3.2); 'val-loss median' classifies by the validation loss at that "
         "checkpoint.",
         "",
