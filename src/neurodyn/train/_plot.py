@@ -70,15 +70,16 @@ def _le_rows(history):
     return [r for r in history if isinstance(r.get("le_exponents"), list)]
 
 
-def plot_history(history, *, title: str | None = None):
-    """Loss and accuracy against epoch and, where the history has LE spectra, the three LE
-    panels of :func:`plot_lyapunov_training`. Returns a matplotlib Figure.
+def plot_history(history, *, title: str | None = None, lyapunov: bool = True):
+    """Loss and accuracy against epoch and, where the history has LE spectra (and
+    ``lyapunov`` is True), the certificate margin and the three LE panels of
+    :func:`plot_lyapunov_training`. Returns a matplotlib Figure.
 
     ``history``: the rows of :attr:`TrainResult.history` (or of ``history.json``).
     """
     from matplotlib.figure import Figure
 
-    le = bool(_le_rows(history))
+    le = lyapunov and bool(_le_rows(history))
     fig = Figure(figsize=(11, 7.6 if le else 3.8), layout="constrained")
     axes = fig.subplots(2 if le else 1, 3 if le else 2, squeeze=False).ravel()
     ep = [r["epoch"] for r in history]
