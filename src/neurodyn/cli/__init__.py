@@ -11,8 +11,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from neurodyn.cli import _commands  # noqa: F401  (registers analyze, lyapunov and sweep)
-from neurodyn.cli import _train  # noqa: F401  (registers train and robustness)
+from neurodyn.cli import (
+    _commands,  # noqa: F401  (registers analyze, lyapunov and sweep)
+    _train,  # noqa: F401  (registers train and robustness)
+)
 from neurodyn.cli._app import app, clean_errors, console
 from neurodyn.cli._app import stages as _stages
 

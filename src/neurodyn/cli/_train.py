@@ -122,36 +122,48 @@ def train(
     ],
     model: Annotated[
         str | None,
-        typer.Option(help="Model name (neurodyn.train.MODELS: lstm, gru, rnn, antisymmetric, "
-                     "cornn, lem, lipschitz, noisy, ctrnn, scn, scn-svd)."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            help="Model name (neurodyn.train.MODELS: lstm, gru, rnn, antisymmetric, "
+            "cornn, lem, lipschitz, noisy, ctrnn, scn, scn-svd)."
+        ),
+    ] = None,
     task: Annotated[
         str | None,
-        typer.Option(help="Task name (neurodyn.data.TASKS: digits, digits-permuted, mnist1d, "
-                     "…)."),
-    ] = None,  # fmt: skip
+        typer.Option(help="Task name (neurodyn.data.TASKS: digits, digits-permuted, mnist1d, …)."),
+    ] = None,
     epochs: Annotated[
-        int | None, typer.Option(min=0, help="Epochs to train (default 10; with --resume: the "
-                                 "saved run's; raise it to train longer).")
-    ] = None,  # fmt: skip
+        int | None,
+        typer.Option(
+            min=0,
+            help="Epochs to train (default 10; with --resume: the "
+            "saved run's; raise it to train longer).",
+        ),
+    ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(help="Seed of the data splits, the initial weights and the batches "
-                     "(default 0)."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            help="Seed of the data splits, the initial weights and the batches (default 0)."
+        ),
+    ] = None,
     hidden_size: Annotated[
         int | None, typer.Option(min=1, help="Hidden width (default 64). Not with --params.")
     ] = None,
     params: Annotated[
         int | None,
-        typer.Option(min=1, help="Target trainable-parameter count; the width closest to it is "
-                     "built. Not with --hidden-size."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            min=1,
+            help="Target trainable-parameter count; the width closest to it is "
+            "built. Not with --hidden-size.",
+        ),
+    ] = None,
     option: Annotated[
         list[str] | None,
-        typer.Option("--option", help="Model option key=value (repeatable), e.g. --option "
-                     "beta_a=0.8; values are read as JSON numbers, true/false or strings."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--option",
+            help="Model option key=value (repeatable), e.g. --option "
+            "beta_a=0.8; values are read as JSON numbers, true/false or strings.",
+        ),
+    ] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate (default 1e-3).")] = None,
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Sequences per batch (default 64).")
@@ -168,19 +180,28 @@ def train(
     ] = None,
     patience: Annotated[
         int | None,
-        typer.Option(min=1, help="Early stopping after this many epochs without a better "
-                     "validation accuracy (default: off); the best epoch's weights are kept."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            min=1,
+            help="Early stopping after this many epochs without a better "
+            "validation accuracy (default: off); the best epoch's weights are kept.",
+        ),
+    ] = None,
     resume: Annotated[
         bool,
-        typer.Option("--resume", help="Continue the run in --out (after Ctrl-C, or with a "
-                     "larger --epochs); options not given are the saved run's."),
-    ] = False,  # fmt: skip
+        typer.Option(
+            "--resume",
+            help="Continue the run in --out (after Ctrl-C, or with a "
+            "larger --epochs); options not given are the saved run's.",
+        ),
+    ] = False,
     monitors: Annotated[
         bool | None,
-        typer.Option("--monitors/--no-monitors", help="Stability monitors: certificates every "
-                     "epoch, the LE spectrum every 5 epochs and at the last (default: on)."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--monitors/--no-monitors",
+            help="Stability monitors: certificates every "
+            "epoch, the LE spectrum every 5 epochs and at the last (default: on).",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Train a sequence classifier by name on a task, with stability monitors, checkpoints
@@ -213,8 +234,10 @@ def train(
     model = _resolve(model, old(smodel.get("name")), "model")
     task = _resolve(task, old(stask.get("name")), "task")
     if model is None or task is None:
-        raise ValueError("give --model NAME and --task NAME (or --resume with an --out that "
-                         f"holds a run); models: {', '.join(MODELS)}; tasks: {', '.join(TASKS)}.")  # fmt: skip
+        raise ValueError(
+            "give --model NAME and --task NAME (or --resume with an --out that holds a run); "
+            f"models: {', '.join(MODELS)}; tasks: {', '.join(TASKS)}."
+        )
     _check_name("model", model, MODELS)
     _check_name("task", task, TASKS)
     seed = _resolve(seed, old(prov.get("seed")), "seed", 0)
@@ -321,16 +344,19 @@ def _checkpoint(path: Path) -> Path:
 
 def _load(path: Path):
     import pickle
+    import zipfile
 
     from neurodyn.train import load_model
 
+    hint = "give DIR/best.pt or DIR/last.pt of a run folder written by neurodyn train --out."
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a checkpoint written by neurodyn train (not a "
+                         f"torch.save zip archive); {hint}")  # fmt: skip
     try:
         return load_model(path)
-    except (pickle.UnpicklingError, EOFError) as err:
-        raise ValueError(
-            f"{path} is not a checkpoint written by neurodyn train ({' '.join(str(err).split())}"
-            "); give DIR/best.pt or DIR/last.pt of a run folder."
-        ) from None
+    except (pickle.UnpicklingError, EOFError, RuntimeError) as err:
+        raise ValueError(f"{path} is not a checkpoint written by neurodyn train "
+                         f"({' '.join(str(err).split())}); {hint}") from None  # fmt: skip
 
 
 @app.command("robustness")
@@ -338,9 +364,11 @@ def _load(path: Path):
 def robustness(
     checkpoint: Annotated[
         Path,
-        typer.Argument(help="best.pt or last.pt written by neurodyn train, or its run folder "
-                       "(then its best.pt)."),
-    ],  # fmt: skip
+        typer.Argument(
+            help="best.pt or last.pt written by neurodyn train, or its run folder "
+            "(then its best.pt)."
+        ),
+    ],
     task: Annotated[
         str | None,
         typer.Option(help="Task to evaluate on (default: the one the checkpoint was trained on)."),
@@ -348,9 +376,11 @@ def robustness(
     split: Annotated[str, typer.Option(help="Evaluation split: test, val or train.")] = "test",
     seed: Annotated[
         int | None,
-        typer.Option(help="Seed of the data splits and of every random draw (default: the "
-                     "training seed, so the test split is the one held out in training)."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            help="Seed of the data splits and of every random draw (default: the "
+            "training seed, so the test split is the one held out in training)."
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(help="Report folder (index.html, report.json, noise.png, landscape.png)."),
@@ -367,9 +397,10 @@ def robustness(
     grid: Annotated[int, typer.Option(min=3, help="Landscape grid points per axis.")] = 21,
     json: Annotated[
         str | None,
-        typer.Option("--json", help="Also write the JSON here; '-' prints it to stdout (and "
-                     "nothing else)."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--json", help="Also write the JSON here; '-' prints it to stdout (and nothing else)."
+        ),
+    ] = None,
 ) -> None:
     """Robustness of a trained checkpoint (Erichson et al. 2021, Sec. 6.4): accuracy under
     Gaussian and salt-and-pepper input noise, under PGD attacks, and the Hessian of the

@@ -84,6 +84,9 @@ def _margin_figure(history: list[dict]):
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set(xlabel="epoch", ylabel="margin (> 0: holds)",
            title="best certificate per epoch (green: holds, red: does not)")  # fmt: skip
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return ax.figure
 
 
@@ -202,7 +205,7 @@ def train_report(result: TrainResult, *, title: str | None = None) -> Report:
                    wide=True)  # fmt: skip
 
     # ------------------------------------------------------------------ certificate
-    rep.section("Final certificate")
+    rep.section("Certificates of the final weights")
     if cert is None:
         rep.text(f"No contraction certificate: {cert_reason}.")
     else:

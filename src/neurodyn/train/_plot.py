@@ -108,9 +108,18 @@ def plot_history(history, *, title: str | None = None, lyapunov: bool = True):
             ax.set(xlabel="epoch", ylabel="margin", title="certificate (green: a proof holds)")
         else:
             ax.axis("off")
+    _integer_epochs(axes[0], axes[1], *((axes[2], axes[4]) if le else ()))
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _integer_epochs(*axes) -> None:
+    """Whole-number ticks on the epoch axes."""
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def plot_lyapunov_training(history, *, axes=None):
@@ -141,7 +150,11 @@ def plot_lyapunov_training(history, *, axes=None):
         ax.plot(range(1, len(lam) + 1), lam, "o-", ms=3, lw=1, color=cmap(norm(r["epoch"])))
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set(xlabel="index i", ylabel="λ_i (nats per step)", title="LE spectrum over training")
-    fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="epoch")
+    from matplotlib.ticker import MaxNLocator
+
+    bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="epoch")
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
     ax = axes[1]
     mx = [r["le_max"] for r in rows]
     se = [r.get("le_stderr") or 0.0 for r in rows]
@@ -150,6 +163,7 @@ def plot_lyapunov_training(history, *, axes=None):
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set(xlabel="epoch", ylabel="nats per step", title="largest and mean exponent")
     ax.legend()
+    _integer_epochs(ax)
     ax = axes[2]
     vl = [(r["le_max"], r.get("val_loss"), r["epoch"]) for r in rows]
     vl = [v for v in vl if v[1] is not None]
