@@ -266,6 +266,11 @@ def train(
     task_options = dict(stask.get("options") or {}) if saved is not None else {}
 
     epochs_n = fit.pop("epochs")
+    if saved is not None and epochs_n < saved["epoch"]:
+        raise ValueError(
+            f"--epochs {epochs_n} is below the {saved['epoch']} epochs {out} already holds; "
+            f"pass --epochs {saved['epoch']} or more (or a new --out)."
+        )
     try:
         res = run(
             model, task, epochs=epochs_n, seed=seed, out=out, hidden_size=hidden_size,
@@ -283,7 +288,7 @@ def train(
         at = f" after epoch {done['epoch']}" if done else ""
         typer.echo(
             f"interrupted{at}: {out} holds the last finished epoch; continue with: "
-            f"{_resume_hint(out)}" + (f" --epochs {epochs_n}" if epochs is not None else ""),
+            f"{_resume_hint(out)} (its options are the saved run's)",
             err=True,
         )
         raise typer.Exit(code=130) from None
