@@ -177,3 +177,19 @@ def test_parse_options():
     for bad in (["beta_a"], ["=1"], ["a=1", "a=2"]):
         with pytest.raises(ValueError, match="--option"):
             parse_options(bad)
+
+
+def test_history_rows_show_certificate_columns_only_where_certify_applies():
+    from neurodyn.report import history_rows
+
+    base = {"epoch": 0, "train_loss": 1.0, "train_acc": 0.5, "val_loss": 1.1, "val_acc": 0.4,
+            "lr": 1e-3}  # fmt: skip
+    na = {**base, "cert_applicable": False, "cert_reason": "certify does not support GRU"}
+    cols, _ = history_rows([na])
+    assert not any(c.startswith("certificate") for c in cols)
+    ok = {**base, "epoch": 1, "cert_applicable": True, "cert_holds": True, "cert_kind": "proof",
+          "cert_name": "lipschitz_norm", "cert_margin": 0.25}  # fmt: skip
+    cols, rows = history_rows([na, ok])
+    i = cols.index("certificate holds")
+    assert rows[0][i] == "n/a" and rows[1][i] is True
+    assert rows[1][cols.index("margin")] == 0.25 and rows[0][cols.index("margin")] is None

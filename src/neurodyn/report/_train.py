@@ -33,14 +33,13 @@ _MONITORS = [
 
 def history_rows(history: list[dict]) -> tuple[list[str], list[list]]:
     """``(columns, rows)`` of the history table: one row per epoch, the training columns and
-    the monitor columns some epoch recorded (certificate: "n/a" where ``certify`` does not
-    apply; a monitor that did not run that epoch: None). Values are the history's own."""
+    the monitor columns some epoch recorded (certificate: "n/a" in an epoch where ``certify``
+    did not apply, no certificate columns when it never did; a monitor that did not run that
+    epoch: None). Values are the history's own."""
     cols = list(_BASE)
     for name, key in _MONITORS:
         if any(key in r for r in history):
             cols.append((name, key))
-    if any("cert_applicable" in r for r in history) and not any("cert_holds" in r for r in history):
-        cols.append(("certificate holds", "cert_holds"))
     rows = []
     for r in history:
         row = []
@@ -70,7 +69,7 @@ def _final_certificate(result: TrainResult):
     try:
         rep = certify(body)
     except TypeError as err:
-        return None, None, str(err).split(" Supported:")[0]
+        return None, None, str(err).split(" Supported:")[0].rstrip(".")
     return rep, f"the final weights (epoch {epoch})", None
 
 
@@ -189,7 +188,7 @@ def train_report(result: TrainResult, *, title: str | None = None) -> Report:
               "recurrent map driven by validation sequences.")  # fmt: skip
     if any(r.get("cert_applicable") is False for r in hist):
         reason = next(r.get("cert_reason") for r in hist if r.get("cert_applicable") is False)
-        rep.text(f"Certificate n/a: {reason}.")
+        rep.text(f"Certificate n/a: {str(reason).rstrip('.')}.")
     rep.figure(lambda: plot_history(hist, lyapunov=False), "history.png",
                "Loss and accuracy over training (epoch 0: the initial model).",
                wide=True)  # fmt: skip
