@@ -1,5 +1,6 @@
-"""The ``neurodyn`` command line: ``demo``, ``analyze``, ``lyapunov``, ``paper-figures``,
-``activations`` (docs/cli.md). Every user error is one line on stderr and exit code 2."""
+"""The ``neurodyn`` command line (docs/cli.md): ``demo``, ``analyze``, ``lyapunov``,
+``train``, ``robustness``, ``sweep``, ``paper-figures``, ``activations``. Every user error is
+one line on stderr and exit code 2."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from neurodyn.cli import _commands  # noqa: F401  (registers analyze and lyapunov)
+from neurodyn.cli import (
+    _commands,  # noqa: F401  (registers analyze, lyapunov and sweep)
+    _train,  # noqa: F401  (registers train and robustness)
+)
 from neurodyn.cli._app import app, clean_errors, console
 from neurodyn.cli._app import stages as _stages
 

@@ -33,6 +33,8 @@ def clean_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort):  # typer's own exits are RuntimeErrors: let them out
+            raise
         except (NeurodynError, *USER_ERRORS) as err:
             msg = " ".join(str(err).split()) or type(err).__name__
             if isinstance(err, KeyError | RuntimeError):

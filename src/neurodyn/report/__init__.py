@@ -5,7 +5,9 @@
 ``neurodyn paper-figures`` share, :func:`phase_plane_report` its report, and
 :func:`lyapunov_report` the report of a Lyapunov spectrum (``neurodyn lyapunov --out``);
 :func:`analyze` is a user's model to a report in one call (``neurodyn analyze``), with
-:func:`provenance` in its JSON; :func:`fmt` rounds every number a person reads.
+:func:`provenance` in its JSON; :func:`train_report` is the report of a training run
+(``neurodyn train``) and :func:`robustness_report` that of a robustness evaluation
+(``neurodyn robustness``); :func:`fmt` rounds every number a person reads.
 """
 
 from neurodyn.report._analyze import (
@@ -20,6 +22,8 @@ from neurodyn.report._lyapunov import add_lyapunov, lyapunov_report
 from neurodyn.report._phase_plane import PhasePlane, phase_plane, phase_plane_report
 from neurodyn.report._provenance import provenance
 from neurodyn.report._report import Report, Section, render_html
+from neurodyn.report._robustness import robustness_report
+from neurodyn.report._train import history_rows, train_report
 
 __all__ = [
     "FEEDFORWARD_SECTIONS",
@@ -34,9 +38,12 @@ __all__ = [
     "fmt",
     "fmt_pm",
     "fmt_vector",
+    "history_rows",
     "lyapunov_report",
     "phase_plane",
     "phase_plane_report",
     "provenance",
     "render_html",
+    "robustness_report",
+    "train_report",
 ]

@@ -625,7 +625,8 @@ def run(
         hidden_size / params: the width, or a target parameter count (default: hidden size
             :data:`DEFAULT_HIDDEN` = 64).
         model_options: passed to the model (e.g. ``{"beta_a": 0.8}`` for "lipschitz").
-        **fit_kwargs: the rest of :func:`fit`'s options.
+        **fit_kwargs: the rest of :func:`fit`'s options (a ``provenance`` dict is merged into
+            the provenance record, e.g. ``{"command": sys.argv}``).
 
     Returns:
         :class:`TrainResult` with ``test = {"loss", "accuracy"}`` of the final model (the best
@@ -654,6 +655,7 @@ def run(
                           params=params, seed=int(seed), **dict(model_options or {}))  # fmt: skip
     prov = {"task": {**_task_info(tr), "options": topt},
             "title": f"{getattr(net, 'name', type(net).__name__)} on {task}"}  # fmt: skip
+    prov.update(fit_kwargs.pop("provenance", None) or {})
     result = fit(net, tr, splits["val"], epochs=epochs, seed=seed, out=out, provenance=prov,
                  **fit_kwargs)  # fmt: skip
     if result.stopped != "interrupted":

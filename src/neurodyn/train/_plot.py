@@ -70,15 +70,16 @@ def _le_rows(history):
     return [r for r in history if isinstance(r.get("le_exponents"), list)]
 
 
-def plot_history(history, *, title: str | None = None):
-    """Loss and accuracy against epoch and, where the history has LE spectra, the three LE
-    panels of :func:`plot_lyapunov_training`. Returns a matplotlib Figure.
+def plot_history(history, *, title: str | None = None, lyapunov: bool = True):
+    """Loss and accuracy against epoch and, where the history has LE spectra (and
+    ``lyapunov`` is True), the certificate margin and the three LE panels of
+    :func:`plot_lyapunov_training`. Returns a matplotlib Figure.
 
     ``history``: the rows of :attr:`TrainResult.history` (or of ``history.json``).
     """
     from matplotlib.figure import Figure
 
-    le = bool(_le_rows(history))
+    le = lyapunov and bool(_le_rows(history))
     fig = Figure(figsize=(11, 7.6 if le else 3.8), layout="constrained")
     axes = fig.subplots(2 if le else 1, 3 if le else 2, squeeze=False).ravel()
     ep = [r["epoch"] for r in history]
@@ -107,9 +108,18 @@ def plot_history(history, *, title: str | None = None):
             ax.set(xlabel="epoch", ylabel="margin", title="certificate (green: a proof holds)")
         else:
             ax.axis("off")
+    _integer_epochs(axes[0], axes[1], *((axes[2], axes[4]) if le else ()))
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _integer_epochs(*axes) -> None:
+    """Whole-number ticks on the epoch axes."""
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def plot_lyapunov_training(history, *, axes=None):
@@ -140,7 +150,11 @@ def plot_lyapunov_training(history, *, axes=None):
         ax.plot(range(1, len(lam) + 1), lam, "o-", ms=3, lw=1, color=cmap(norm(r["epoch"])))
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set(xlabel="index i", ylabel="λ_i (nats per step)", title="LE spectrum over training")
-    fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="epoch")
+    from matplotlib.ticker import MaxNLocator
+
+    bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="epoch")
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
     ax = axes[1]
     mx = [r["le_max"] for r in rows]
     se = [r.get("le_stderr") or 0.0 for r in rows]
@@ -149,6 +163,7 @@ def plot_lyapunov_training(history, *, axes=None):
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set(xlabel="epoch", ylabel="nats per step", title="largest and mean exponent")
     ax.legend()
+    _integer_epochs(ax)
     ax = axes[2]
     vl = [(r["le_max"], r.get("val_loss"), r["epoch"]) for r in rows]
     vl = [v for v in vl if v[1] is not None]

@@ -1,0 +1,480 @@
+"""``neurodyn train`` and ``neurodyn robustness``: train a sequence classifier by name into a
+checkpoint folder with a report, and measure a checkpoint's robustness to input noise,
+adversarial inputs and weight perturbations (Erichson et al. 2021, Sec. 6.4, Table 3)."""
+
+from __future__ import annotations
+
+import json as _json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from neurodyn.cli._app import app, clean_errors, console, stages, write_json
+
+__all__ = ["parse_options", "robustness", "train"]
+
+#: files that mark a folder as a ``neurodyn train`` run (or a report) that may be written into
+_RUN_MARKERS = ("trainer.pt", "history.json", "last.pt", "index.html", "report.json")
+#: built-in defaults of the fit options (used when neither the command line nor a resumed run
+#: gives one)
+_FIT_DEFAULTS = {"epochs": 10, "lr": 1e-3, "batch_size": 64, "optimizer": "adam",
+                 "schedule": None, "clip": None, "weight_decay": 0.0, "patience": None}  # fmt: skip
+
+
+def _check_name(what: str, value: str, valid) -> None:
+    if value not in valid:
+        raise ValueError(f"unknown {what} {value!r}; valid {what}s: {', '.join(valid)}.")
+
+
+def _value(text: str):
+    """``--option`` value: JSON (numbers, true/false, null, lists), Python's True/False/None,
+    else the string itself."""
+    python = {"True": True, "False": False, "None": None}
+    if text in python:
+        return python[text]
+    try:
+        return _json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_options(items: list[str] | None) -> dict:
+    """``["beta_a=0.8", "use_bias=false"]`` → ``{"beta_a": 0.8, "use_bias": False}``.
+
+    Raises:
+        ValueError: an item without ``=`` or with an empty key, or a key given twice.
+    """
+    out: dict = {}
+    for item in items or []:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(
+                f"--option {item!r} is not key=value (e.g. --option beta_a=0.8 for the "
+                "Lipschitz RNN; values are read as JSON numbers, true/false or strings)."
+            )
+        if key in out:
+            raise ValueError(f"--option {key} is given twice.")
+        out[key] = _value(text.strip())
+    return out
+
+
+def _check_run_dir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is an existing file; --out takes a folder for the run.")
+    if out.is_dir() and any(out.iterdir()) and not any((out / m).exists() for m in _RUN_MARKERS):
+        raise ValueError(
+            f"--out {out} is a non-empty folder that holds no neurodyn run; pick a new or empty "
+            "folder (an existing run folder is continued with --resume)."
+        )
+
+
+def _saved_run(out: Path) -> dict | None:
+    """The provenance and last epoch of the run in ``out`` (from ``history.json``), or None."""
+    path = out / "history.json"
+    if not (out / "trainer.pt").exists() or not path.exists():
+        return None
+    body = _json.loads(path.read_text())
+    prov = dict(body.get("provenance") or {})
+    hist = body.get("history") or []
+    return {"provenance": prov, "epoch": hist[-1]["epoch"] if hist else 0}
+
+
+def _resolve(given, saved, name: str, default=None):
+    """The given value, else the saved run's, else ``default``; a given value that differs
+    from the saved run's is an error (the checkpoint could not be continued with it)."""
+    if saved is _MISSING:
+        return default if given is None else given
+    if given is not None and given != saved:
+        raise ValueError(
+            f"--{name} {given!r} differs from the run being resumed ({saved!r}); drop --{name} "
+            "(the saved value is used) or pass a new --out."
+        )
+    return saved
+
+
+_MISSING = object()
+
+
+def _stopped_text(res) -> str:
+    return {"completed": "completed", "early_stopping": "early stopping",
+            "interrupted": "interrupted"}.get(res.stopped, res.stopped)  # fmt: skip
+
+
+def _resume_hint(out: Path) -> str:
+    return f"neurodyn train --out {out} --resume"
+
+
+@app.command()
+@clean_errors
+def train(
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Run folder: last.pt, best.pt, trainer.pt, history.json, then the report "
+            "(index.html, report.json, PNGs). A folder holding a run needs --resume."
+        ),
+    ],
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Model name (neurodyn.train.MODELS: lstm, gru, rnn, antisymmetric, "
+            "cornn, lem, lipschitz, noisy, ctrnn, scn, scn-svd)."
+        ),
+    ] = None,
+    task: Annotated[
+        str | None,
+        typer.Option(help="Task name (neurodyn.data.TASKS: digits, digits-permuted, mnist1d, …)."),
+    ] = None,
+    epochs: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Epochs to train (default 10; with --resume: the "
+            "saved run's; raise it to train longer).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            help="Seed of the data splits, the initial weights and the batches (default 0)."
+        ),
+    ] = None,
+    hidden_size: Annotated[
+        int | None, typer.Option(min=1, help="Hidden width (default 64). Not with --params.")
+    ] = None,
+    params: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Target trainable-parameter count; the width closest to it is "
+            "built. Not with --hidden-size.",
+        ),
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            help="Model option key=value (repeatable), e.g. --option "
+            "beta_a=0.8; values are read as JSON numbers, true/false or strings.",
+        ),
+    ] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate (default 1e-3).")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Sequences per batch (default 64).")
+    ] = None,
+    optimizer: Annotated[str | None, typer.Option(help="adam (default) or sgd.")] = None,
+    schedule: Annotated[
+        str | None, typer.Option(help="Learning-rate schedule: none (default), cosine or step.")
+    ] = None,
+    clip: Annotated[
+        float | None, typer.Option(help="Clip the global gradient norm to this (default: off).")
+    ] = None,
+    weight_decay: Annotated[
+        float | None, typer.Option(min=0.0, help="L2 weight decay (default 0).")
+    ] = None,
+    patience: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Early stopping after this many epochs without a better "
+            "validation accuracy (default: off); the best epoch's weights are kept.",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the run in --out (after Ctrl-C, or with a "
+            "larger --epochs); options not given are the saved run's.",
+        ),
+    ] = False,
+    monitors: Annotated[
+        bool | None,
+        typer.Option(
+            "--monitors/--no-monitors",
+            help="Stability monitors: certificates every "
+            "epoch, the LE spectrum every 5 epochs and at the last (default: on).",
+        ),
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train a sequence classifier by name on a task, with stability monitors, checkpoints
+    that resume exactly, and a report (loss, accuracy, certificates and Lyapunov spectrum over
+    training, test accuracy) in OUT."""
+    from neurodyn.data import TASKS
+    from neurodyn.report import train_report
+    from neurodyn.train import MODELS, OPTIMIZERS, run
+
+    if hidden_size is not None and params is not None:
+        raise ValueError("--hidden-size and --params are mutually exclusive; give one of them.")
+    _check_run_dir(out)
+    saved = _saved_run(out) if out.is_dir() else None
+    if saved is not None and not resume:
+        raise ValueError(
+            f"--out {out} already holds a training run (epoch {saved['epoch']}); pass --resume "
+            "to continue it (raise --epochs to train longer) or choose a new --out."
+        )
+    if resume and saved is None:
+        console.print(f"[yellow]note:[/yellow] {escape(str(out))} holds no run to resume; "
+                      "starting a new one.")  # fmt: skip
+    prov = saved["provenance"] if saved else {}
+    smodel, stask = dict(prov.get("model") or {}), dict(prov.get("task") or {})
+    sopts = dict(prov.get("options") or {})
+
+    def old(value):
+        return _MISSING if saved is None else value
+
+    model_opts = parse_options(option) if option else None
+    model = _resolve(model, old(smodel.get("name")), "model")
+    task = _resolve(task, old(stask.get("name")), "task")
+    if model is None or task is None:
+        raise ValueError(
+            "give --model NAME and --task NAME (or --resume with an --out that holds a run); "
+            f"models: {', '.join(MODELS)}; tasks: {', '.join(TASKS)}."
+        )
+    _check_name("model", model, MODELS)
+    _check_name("task", task, TASKS)
+    seed = _resolve(seed, old(prov.get("seed")), "seed", 0)
+    model_opts = _resolve(model_opts, old(smodel.get("options") or {}), "option", {})
+    if saved is not None and params is None:
+        hidden_size = _resolve(hidden_size, smodel.get("hidden_size"), "hidden-size")
+    given = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "optimizer": optimizer,
+             "schedule": schedule, "clip": clip, "weight_decay": weight_decay,
+             "patience": patience}  # fmt: skip
+    fit = {}
+    for key, value in given.items():
+        if value is None:
+            fit[key] = sopts.get(key, _FIT_DEFAULTS[key]) if saved else _FIT_DEFAULTS[key]
+        else:
+            fit[key] = value
+    if schedule is not None:
+        if schedule.lower() not in ("none", "cosine", "step"):
+            raise ValueError(f"--schedule {schedule!r}: use none, cosine or step.")
+        fit["schedule"] = None if schedule.lower() == "none" else schedule.lower()
+    if fit["optimizer"] not in OPTIMIZERS:
+        raise ValueError(f"--optimizer {fit['optimizer']!r}: use one of {', '.join(OPTIMIZERS)}.")
+    if monitors is None:
+        mon = sopts.get("monitors", "default") if saved is not None else "default"
+    else:
+        mon = "default" if monitors else None
+    task_options = dict(stask.get("options") or {}) if saved is not None else {}
+
+    epochs_n = fit.pop("epochs")
+    if saved is not None and epochs_n < saved["epoch"]:
+        raise ValueError(
+            f"--epochs {epochs_n} is below the {saved['epoch']} epochs {out} already holds; "
+            f"pass --epochs {saved['epoch']} or more (or a new --out)."
+        )
+    try:
+        res = run(
+            model, task, epochs=epochs_n, seed=seed, out=out, hidden_size=hidden_size,
+            params=params, model_options=model_opts, task_options=task_options,
+            resume=resume, monitors=mon, progress=progress,
+            provenance={"command": sys.argv}, **fit,
+        )  # fmt: skip
+        if res.stopped == "interrupted":
+            raise KeyboardInterrupt
+        with stages() as stage:
+            stage("writing the report")
+            train_report(res).write(out)
+    except KeyboardInterrupt:
+        done = _saved_run(out)
+        at = f" after epoch {done['epoch']}" if done else ""
+        typer.echo(
+            f"interrupted{at}: {out} holds the last finished epoch; continue with: "
+            f"{_resume_hint(out)} (its options are the saved run's)",
+            err=True,
+        )
+        raise typer.Exit(code=130) from None
+    _print_train_summary(res, out, console)
+
+
+def _print_train_summary(res, out: Path, con: Console) -> None:
+    from neurodyn.report import fmt
+
+    p = res.provenance
+    m, t = p.get("model") or {}, p.get("task") or {}
+    last = res.history[-1]
+    table = Table(title=escape(p.get("title") or "training run"))
+    table.add_column("quantity")
+    table.add_column("value")
+    table.add_row("model", escape(f"{m.get('name')} (hidden {m.get('hidden_size')}, "
+                                  f"{m.get('parameters')} parameters)"))  # fmt: skip
+    table.add_row("task", escape(str(t.get("name"))))
+    table.add_row("epochs", f"{last['epoch']} ({_stopped_text(res)})")
+    if res.best_val_acc is not None:
+        table.add_row("best val acc", f"{fmt(res.best_val_acc)} (epoch {res.best_epoch})")
+    if res.test is not None:
+        table.add_row("test acc", fmt(res.test["accuracy"]))
+    certs = [r for r in res.history if "cert_applicable" in r]
+    if certs:
+        r = certs[-1]
+        if r["cert_applicable"]:
+            verdict = "holds" if r["cert_holds"] else "does not hold"
+            cell = (f"{r['cert_name']} [{r['cert_kind']}] {verdict} (margin "
+                    f"{fmt(r['cert_margin'], sign=True)}), epoch {r['epoch']}")  # fmt: skip
+        else:
+            cell = "n/a (certify does not support this model)"
+        table.add_row("certificate", escape(cell))
+    les = [r for r in res.history if "le_max" in r]
+    if les:
+        r = les[-1]
+        table.add_row("λ_max (nats/step)", f"{fmt(r['le_max'], r.get('le_stderr'), sign=True)} "
+                      f"(epoch {r['epoch']})")  # fmt: skip
+    con.print(table)
+    con.print(f"Checkpoints in [bold]{escape(str(out))}[/bold]; report written to "
+              f"[bold]{escape(str(out / 'index.html'))}[/bold]")  # fmt: skip
+
+
+def _checkpoint(path: Path) -> Path:
+    if path.is_dir():
+        for name in ("best.pt", "last.pt"):
+            if (path / name).exists():
+                return path / name
+        raise FileNotFoundError(
+            f"{path} is a folder without best.pt or last.pt; give a run folder written by "
+            "neurodyn train --out, or a checkpoint file."
+        )
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; give a checkpoint written by "
+                                "neurodyn train (DIR/best.pt, DIR/last.pt or DIR).")  # fmt: skip
+    return path
+
+
+def _load(path: Path):
+    import pickle
+    import zipfile
+
+    from neurodyn.train import load_model
+
+    hint = "give DIR/best.pt or DIR/last.pt of a run folder written by neurodyn train --out."
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a checkpoint written by neurodyn train (not a "
+                         f"torch.save zip archive); {hint}")  # fmt: skip
+    try:
+        return load_model(path)
+    except (pickle.UnpicklingError, EOFError, RuntimeError) as err:
+        raise ValueError(f"{path} is not a checkpoint written by neurodyn train "
+                         f"({' '.join(str(err).split())}); {hint}") from None  # fmt: skip
+
+
+@app.command("robustness")
+@clean_errors
+def robustness(
+    checkpoint: Annotated[
+        Path,
+        typer.Argument(
+            help="best.pt or last.pt written by neurodyn train, or its run folder "
+            "(then its best.pt)."
+        ),
+    ],
+    task: Annotated[
+        str | None,
+        typer.Option(help="Task to evaluate on (default: the one the checkpoint was trained on)."),
+    ] = None,
+    split: Annotated[str, typer.Option(help="Evaluation split: test, val or train.")] = "test",
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            help="Seed of the data splits and of every random draw (default: the "
+            "training seed, so the test split is the one held out in training)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Report folder (index.html, report.json, noise.png, landscape.png)."),
+    ] = None,
+    hessian: Annotated[
+        bool, typer.Option("--hessian/--no-hessian", help="Hessian metrics and landscape.")
+    ] = True,
+    pgd: Annotated[bool, typer.Option("--pgd/--no-pgd", help="PGD attacks (ℓ∞ and ℓ2).")] = True,
+    draws: Annotated[int, typer.Option(min=1, help="Noise draws per level.")] = 5,
+    hessian_samples: Annotated[
+        int, typer.Option(min=1, help="Training examples in the Hessian's loss batch.")
+    ] = 256,
+    probes: Annotated[int, typer.Option(min=2, help="Hutchinson probes of tr(H).")] = 100,
+    grid: Annotated[int, typer.Option(min=3, help="Landscape grid points per axis.")] = 21,
+    json: Annotated[
+        str | None,
+        typer.Option(
+            "--json", help="Also write the JSON here; '-' prints it to stdout (and nothing else)."
+        ),
+    ] = None,
+) -> None:
+    """Robustness of a trained checkpoint (Erichson et al. 2021, Sec. 6.4): accuracy under
+    Gaussian and salt-and-pepper input noise, under PGD attacks, and the Hessian of the
+    training loss (λ_max, tr(H), κ(H), the loss landscape) — one Table-3 row and a report."""
+    import dataclasses
+
+    from neurodyn.cli._load import check_out_dir
+    from neurodyn.data import TASKS, load
+    from neurodyn.report import provenance, robustness_report
+    from neurodyn.robustness import DEFAULT_PGD, robustness_table
+    from neurodyn.robustness import robustness as measure
+
+    con = Console(stderr=True) if json == "-" else console
+    if out is not None:
+        check_out_dir(out)
+    if split not in ("train", "val", "test"):
+        raise ValueError(f"--split {split!r}: use test, val or train.")
+    path = _checkpoint(checkpoint)
+    model, meta = _load(path)
+    prov = dict(meta.get("provenance") or {})
+    trained = dict(prov.get("task") or {})
+    trained_seed = prov.get("seed")
+    if task is None:
+        task = trained.get("name")
+        if task is None:
+            raise ValueError(f"{path} does not record its task; pass --task NAME (one of "
+                             f"{', '.join(TASKS)}).")  # fmt: skip
+    _check_name("task", task, TASKS)
+    seed = (0 if trained_seed is None else int(trained_seed)) if seed is None else seed
+    topt = dict(trained.get("options") or {}) if task == trained.get("name") else {}
+    if trained_seed is not None and seed != trained_seed and task == trained.get("name"):
+        con.print(f"[yellow]note:[/yellow] --seed {seed} splits {task} differently from "
+                  f"training (seed {trained_seed}): the {split} split may hold training "
+                  "sequences.")  # fmt: skip
+    ds = load(task, split, seed=seed, **topt)
+    tr = load(task, "train", seed=seed, **topt)
+    body = model.body
+    n_classes = model.readout.out_features if model.readout is not None else body.output_size
+    if ds.input_size != body.input_size or ds.num_classes > n_classes:
+        raise ValueError(
+            f"{path} holds a model for {body.input_size} features per step and {n_classes} "
+            f"classes, but task {task} has {ds.input_size} and {ds.num_classes}; pass the "
+            f"--task it was trained on ({trained.get('name') or 'not recorded'})."
+        )
+    with stages(con) as stage:
+        stage(f"robustness of {model.name} on {task} ({split}, {len(ds.y)} sequences)")
+        res = measure(
+            model, ds, draws=draws, pgd=DEFAULT_PGD if pgd else None,
+            hessian={"probes": probes, "grid": grid} if hessian else None,
+            hessian_data=tr, hessian_samples=hessian_samples, seed=seed, task=task,
+        )  # fmt: skip
+        res = dataclasses.replace(res, info={"checkpoint": str(path), "epoch": meta.get("epoch"),
+                                             "split": split})  # fmt: skip
+        rep = robustness_report(res)
+        rep.data["provenance"] = provenance(
+            model={"checkpoint": str(path), "name": model.name, "epoch": meta.get("epoch"),
+                   "trained": prov.get("model"), "trained_task": trained or None},
+            command=sys.argv,
+            options={"task": task, "split": split, "hessian": hessian, "pgd": pgd,
+                     "draws": draws, "hessian_samples": hessian_samples, "probes": probes,
+                     "grid": grid},
+            seed=seed,
+        )  # fmt: skip
+        if out is not None:
+            stage("writing the report")
+            body_json = rep.write(out)
+        else:
+            body_json = rep.to_dict()
+    write_json(body_json, json, None)
+    con.print(robustness_table([res], title=f"Robustness of {path} on {task} ({split})"))
+    if out is not None:
+        con.print(f"Report written to [bold]{escape(str(out / 'index.html'))}[/bold]")
