@@ -5,6 +5,7 @@ the robustness report of the checkpoint, each checked against the library's own 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -193,3 +194,17 @@ def test_history_rows_show_certificate_columns_only_where_certify_applies():
     i = cols.index("certificate holds")
     assert rows[0][i] == "n/a" and rows[1][i] is True
     assert rows[1][cols.index("margin")] == 0.25 and rows[0][cols.index("margin")] is None
+
+
+def test_train_help_names_every_model():
+    """The --model help is typed out (the CLI does not import torch to show it): it must name
+    exactly the models of neurodyn.train.MODELS, so a new model cannot be left out."""
+    import re
+
+    from neurodyn.cli import _train
+    from neurodyn.train import MODELS
+
+    src = Path(_train.__file__).read_text()
+    listed = re.search(r"neurodyn\.train\.MODELS: ([^)]*)\)", src).group(1)
+    names = {n.strip() for n in re.sub(r'"\s*"', "", listed).split(",")}
+    assert names == set(MODELS)
