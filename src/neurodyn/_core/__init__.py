@@ -8,6 +8,7 @@ from neurodyn._core._certificate import CERTIFICATE_KINDS, Certificate, Certific
 from neurodyn._core._errors import DivergenceError, NeurodynError
 from neurodyn._core._json import dump_json, from_json_float, json_float, to_jsonable
 from neurodyn._core._progress import Progress, notify, rich_progress
+from neurodyn._core._provenance import provenance
 from neurodyn._core._serial import (
     RESULT_TYPES,
     load_result,
@@ -33,6 +34,7 @@ __all__ = [
     "load_result",
     "norm2",
     "notify",
+    "provenance",
     "register_result",
     "rich_progress",
     "singular_values",

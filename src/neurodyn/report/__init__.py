@@ -10,6 +10,7 @@
 (``neurodyn robustness``); :func:`fmt` rounds every number a person reads.
 """
 
+from neurodyn._core import provenance
 from neurodyn.report._analyze import (
     FEEDFORWARD_SECTIONS,
     RECURRENT_SECTIONS,
@@ -20,7 +21,6 @@ from neurodyn.report._analyze import (
 from neurodyn.report._format import fmt, fmt_pm, fmt_vector
 from neurodyn.report._lyapunov import add_lyapunov, lyapunov_report
 from neurodyn.report._phase_plane import PhasePlane, phase_plane, phase_plane_report
-from neurodyn.report._provenance import provenance
 from neurodyn.report._report import Report, Section, render_html
 from neurodyn.report._robustness import robustness_report
 from neurodyn.report._train import history_rows, train_report

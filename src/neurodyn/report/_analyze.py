@@ -19,9 +19,9 @@ import torch
 from torch import nn
 
 from neurodyn._core import Box, DivergenceError, eigvals, norm2, spectral_radius
+from neurodyn._core import provenance as _provenance
 from neurodyn.report._format import fmt, fmt_pm, fmt_vector
 from neurodyn.report._lyapunov import add_lyapunov
-from neurodyn.report._provenance import provenance as _provenance
 from neurodyn.report._report import Report, panel
 
 __all__ = [

@@ -416,7 +416,7 @@ def fit(
             raise ValueError(f"fit: out={out} is a file; give a folder for the checkpoints.")
         out.mkdir(parents=True, exist_ok=True)
 
-    from neurodyn.report import provenance as _provenance
+    from neurodyn._core import provenance as _provenance
 
     prov = _provenance(model=_model_info(model), options=options, seed=int(seed))
     prov["task"] = _task_info(train_ds)

@@ -1,4 +1,6 @@
-"""Provenance of a report: what was analysed, how, with which versions, when."""
+"""Provenance of a result or report: what was analysed or trained, how, with which versions,
+when (used by ``neurodyn.report`` and ``neurodyn.train``; re-exported as
+``neurodyn.report.provenance``)."""
 
 from __future__ import annotations
 
