@@ -20,7 +20,9 @@ skips finished jobs), and :func:`analyse` only reads it (``neurodyn.sweep.read``
     python benchmarks/aelle_study.py --out runs/aelle [--engine pool|ray|sequential]
         [--workers 2] [--seeds N] [--smoke] [--compare-engines] [--analysis-only]
 
-Writes into ``--out``: the sweep store, ``study.json``, ``study.md`` (tables) and PNGs.
+Writes into ``--out``: the sweep store (read it with ``pyarrow.dataset.dataset(DIR)`` or
+``neurodyn.sweep.read(DIR)``) and ``_analysis/`` with ``study.json``, ``study.md`` (tables) and
+the PNGs.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ DEFAULT_CONFIG = HERE / "aelle_study.yaml"
 #: the CLI's engine names -> neurodyn.sweep backends
 ENGINES = {"pool": "local", "sequential": "sequential", "ray": "ray"}
 STUDY_FILE = "_study.json"  # the sweep runs of the store (engine, wall time)
+#: the analysis outputs and the engine-comparison stores live under names that start with "_",
+#: which pyarrow.dataset skips, so ``pyarrow.dataset.dataset(DIR)`` still reads just the store
+ANALYSIS = "_analysis"
+ENGINES = "_engines"
 
 
 # -- the config --------------------------------------------------------------------------------
@@ -236,7 +242,7 @@ def compare_engines(
     spec: dict | None = None,
 ) -> dict:
     """Wall time of the ``compare_engines`` subset of the config on each engine, each into a
-    fresh store ``out/engines/<engine>``, and the speed-ups over sequential. An engine that
+    fresh store ``out/_engines/<engine>``, and the speed-ups over sequential. An engine that
     cannot run (Ray not installed) is reported with its error instead."""
     spec = spec if spec is not None else study.get("compare_engines") or {}
     sweeps = family_sweeps(
@@ -249,7 +255,7 @@ def compare_engines(
     keys = ("families", "variants", "seeds", "epochs")
     result: dict = {"subset": {k: spec.get(k) for k in keys}}
     for engine in engines:
-        store = Path(out) / "engines" / engine
+        store = Path(out) / ENGINES / engine
         shutil.rmtree(store, ignore_errors=True)
         try:
             run = run_study(sweeps, store, engine=engine, workers=workers, progress=False)
@@ -450,7 +456,8 @@ class _Early:
 
 
 def analyse(out: str | Path, study: dict | None = None, *, splits: int | None = None) -> dict:
-    """Read the store ``out`` and write ``study.json``, ``study.md`` and the PNGs into it.
+    """Read the store ``out`` and write ``study.json``, ``study.md`` and the PNGs into
+    ``out/_analysis``.
 
     Classes: 1 = final test accuracy above the training networks' median. For each of
     ``splits`` random 70/10/20 splits of the networks (the validation tenth is not used for
@@ -514,9 +521,11 @@ def analyse(out: str | Path, study: dict | None = None, *, splits: int | None = 
     result["check_f1_max_abs_diff"] = max(
         abs(result["final"][c]["f1"][0] - result["early"]["1.0"][c]["f1"][0]) for c in shared
     )
-    result["figures"] = _figures(out, net, *first)
-    (out / "study.json").write_text(json.dumps(result, indent=2) + "\n")
-    (out / "study.md").write_text(_markdown(result))
+    res_dir = out / ANALYSIS
+    res_dir.mkdir(parents=True, exist_ok=True)
+    result["figures"] = _figures(res_dir, net, *first)
+    (res_dir / "study.json").write_text(json.dumps(result, indent=2) + "\n")
+    (res_dir / "study.md").write_text(_markdown(result))
     return result
 
 
@@ -772,10 +781,10 @@ def main(argv=None) -> int:
     res = analyse(out, study, splits=splits)
     if engines is not None:
         res["engines"] = engines
-        (out / "study.json").write_text(json.dumps(res, indent=2) + "\n")
-        with (out / "study.md").open("a") as fh:
+        (out / ANALYSIS / "study.json").write_text(json.dumps(res, indent=2) + "\n")
+        with (out / ANALYSIS / "study.md").open("a") as fh:
             fh.write(_engines_markdown(engines))
-    print((out / "study.md").read_text())
+    print((out / ANALYSIS / "study.md").read_text())
     return 0
 
 
