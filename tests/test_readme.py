@@ -27,6 +27,8 @@ def _run_readme():
     torch.manual_seed(0)
     for code in blocks:
         exec(compile(code, str(README), "exec"), ns)
+    last = ns["last"]  # the training block: a Sparse Combo Net's proof holds after its epoch
+    assert last["epoch"] == 1 and last["cert_holds"] and last["cert_kind"] == "proof"
     form, report, res = ns["form"], ns["report"], ns["res"]
     assert form.A.shape == (1000, 2, 2) and form.b.shape == (1000, 2)
     assert report["norm_product"].kind == "proof"
