@@ -22,6 +22,15 @@ TESTS = Path(__file__).resolve().parent
 JOB = "_sweep_jobs:work"
 
 
+@pytest.fixture
+def sigint_raises():
+    """SIGINT raises KeyboardInterrupt here, as in a terminal: pytest-xdist workers ignore
+    SIGINT (SIG_IGN), which would make the Ctrl-C tests pass or fail by who runs them."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 def _cfg(**kw):
     return {"job": JOB, "grid": {"a": [1, 2, 3]}, "seeds": [0, 1], "n": 4, **kw}
 
@@ -101,7 +110,7 @@ def test_a_job_past_its_timeout_is_a_failure(tmp_path):
     assert next(iter(s.failures.values())).startswith("TimeoutError")
 
 
-def test_ctrl_c_loses_nothing_that_finished(tmp_path):
+def test_ctrl_c_loses_nothing_that_finished(tmp_path, sigint_raises):
     # a real SIGINT to this process while the driver waits on the pool, once 2 jobs are stored
     out = tmp_path / "store"
 
@@ -126,7 +135,7 @@ def test_ctrl_c_loses_nothing_that_finished(tmp_path):
     assert _counts(out).to_list() == [3] * 6
 
 
-def test_a_job_interrupted_in_process_reruns(tmp_path):
+def test_a_job_interrupted_in_process_reruns(tmp_path, sigint_raises):
     # the job a=2 sends SIGINT to this process (once: it leaves a marker file)
     cfg = {**_cfg(), "job": "_sweep_jobs:interrupt_at", "marker": str(tmp_path / "m")}
     out = tmp_path / "store"
