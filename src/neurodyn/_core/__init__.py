@@ -7,7 +7,7 @@ from neurodyn._core._box import Box
 from neurodyn._core._certificate import CERTIFICATE_KINDS, Certificate, CertificateReport
 from neurodyn._core._errors import DivergenceError, NeurodynError
 from neurodyn._core._json import dump_json, from_json_float, json_float, to_jsonable
-from neurodyn._core._progress import Progress, notify, rich_progress
+from neurodyn._core._progress import Progress, bar_columns, notify, rich_progress
 from neurodyn._core._provenance import provenance
 from neurodyn._core._serial import (
     RESULT_TYPES,
@@ -27,6 +27,7 @@ __all__ = [
     "DivergenceError",
     "NeurodynError",
     "Progress",
+    "bar_columns",
     "dump_json",
     "eigvals",
     "from_json_float",

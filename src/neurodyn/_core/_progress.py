@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
-__all__ = ["Progress", "notify", "rich_progress"]
+__all__ = ["Progress", "bar_columns", "notify", "rich_progress"]
 
 
 class Progress(Protocol):
@@ -26,6 +26,29 @@ def notify(progress: Progress | None, done: int, total: int) -> None:
         progress(done, total)
 
 
+def bar_columns(*, percentage: bool = False) -> tuple:
+    """The columns of every neurodyn progress bar: description, bar, (percentage,) done/total,
+    elapsed time and ETA — one set, so the CLI, the trainer and the sweeps look alike."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    pct = (TaskProgressColumn(),) if percentage else ()
+    return (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        *pct,
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+
+
 @contextmanager
 def rich_progress(
     description: str, *, transient: bool = False
@@ -36,27 +59,9 @@ def rich_progress(
         >>> with rich_progress("Lyapunov spectrum") as progress:   # doctest: +SKIP
         ...     lyapunov_spectrum(net, inputs, progress=progress)
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.progress import (
-        Progress as RichProgress,
-    )
+    from rich.progress import Progress as RichProgress
 
-    bar = RichProgress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        transient=transient,
-    )
+    bar = RichProgress(*bar_columns(percentage=True), transient=transient)
     task = bar.add_task(description, total=None)
 
     def update(done: int, total: int) -> None:

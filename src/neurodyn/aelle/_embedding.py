@@ -179,6 +179,23 @@ def _f1(pred: np.ndarray, labels: np.ndarray) -> float:
 # --------------------------------------------------------------------------- autoencoder
 
 
+class _HighAccuracyScore:
+    """What the three estimators share: ``y`` is required (a score, higher is better), and
+    :meth:`score` is the F1 of :meth:`predict` against ``y > threshold_`` (high accuracy =
+    positive)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+    def score(self, X: Any, y: Any) -> float:
+        """F1 of :meth:`predict` against ``y > threshold_`` (high accuracy = positive)."""
+        y = np.asarray(y, dtype=np.float64)
+        _require_finite(y, "y")
+        return _f1(self.predict(X), (y > self.threshold_).astype(np.int64))
+
+
 class _AeNet(nn.Module):
     """Encoder φ, decoder ψ (fully connected, one tanh hidden layer each) and linear head ξ."""
 
@@ -193,7 +210,7 @@ class _AeNet(nn.Module):
         return code, self.decoder(code), self.head(code).squeeze(-1)
 
 
-class AeLLE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class AeLLE(_HighAccuracyScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Latent Lyapunov exponent embedding (Vogt, dissertation, Ch. 3, eq. 3.5–3.6, Fig. 3.6).
 
     Trains ``Ẑ = (ψ∘φ)(Z)`` and ``T̂ = (ξ∘φ)(Z)`` (eq. 3.5) on standardised spectra Z and
@@ -259,11 +276,6 @@ class AeLLE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.threshold = threshold
         self.prediction_norm = prediction_norm
         self.random_state = random_state
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        return tags
 
     def _check_params(self) -> None:
         _positive_int("latent_size", self.latent_size)
@@ -379,17 +391,11 @@ class AeLLE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             t_hat = self.net_(z)[2].numpy()
         return t_hat * self.y_scale_ + self.y_mean_
 
-    def score(self, X: Any, y: Any) -> float:
-        """F1 of :meth:`predict` against ``y > threshold_`` (high accuracy = positive)."""
-        y = np.asarray(y, dtype=np.float64)
-        _require_finite(y, "y")
-        return _f1(self.predict(X), (y > self.threshold_).astype(np.int64))
-
 
 # --------------------------------------------------------------------------- baselines
 
 
-class MedianClassifier(BaseEstimator):
+class MedianClassifier(_HighAccuracyScore, BaseEstimator):
     """Median classifier on one statistic of the raw spectra (Vogt, dissertation, App. B).
 
     ``feature`` = "mean" (mean LE), "max" (largest LE) or "pc1" (first principal component of
@@ -402,11 +408,6 @@ class MedianClassifier(BaseEstimator):
     def __init__(self, feature: str = "mean", threshold: float | None = None):
         self.feature = feature
         self.threshold = threshold
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        return tags
 
     def _stat(self, X: np.ndarray) -> np.ndarray:
         if self.feature == "mean":
@@ -431,14 +432,8 @@ class MedianClassifier(BaseEstimator):
         """(n,) int: 1 = on the high-accuracy side of the median."""
         return _median_predict(self._stat(_predict_validate(self, X)), self.median_, self.side_)
 
-    def score(self, X: Any, y: Any) -> float:
-        """F1 of :meth:`predict` against ``y > threshold_``."""
-        y = np.asarray(y, dtype=np.float64)
-        _require_finite(y, "y")
-        return _f1(self.predict(X), (y > self.threshold_).astype(np.int64))
 
-
-class MedianCellClassifier(BaseEstimator):
+class MedianCellClassifier(_HighAccuracyScore, BaseEstimator):
     """Union of median cells in the first d PCs (Vogt, dissertation, Table 3.3).
 
     The training median of each of the first ``n_components`` = d coordinates splits the space
@@ -455,11 +450,6 @@ class MedianCellClassifier(BaseEstimator):
         self.n_components = n_components
         self.embedding = embedding
         self.threshold = threshold
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        return tags
 
     def fit(self, X: Any, y: Any) -> MedianCellClassifier:
         """Fit the embedding and the cells on spectra ``X`` (n, L) and scores ``y`` (n,)."""
@@ -493,12 +483,6 @@ class MedianCellClassifier(BaseEstimator):
         X = _predict_validate(self, X)
         codes = _cell_codes(self.embedding_.transform(X), self.medians_)
         return np.isin(codes, self.high_cells_).astype(np.int64)
-
-    def score(self, X: Any, y: Any) -> float:
-        """F1 of :meth:`predict` against ``y > threshold_``."""
-        y = np.asarray(y, dtype=np.float64)
-        _require_finite(y, "y")
-        return _f1(self.predict(X), (y > self.threshold_).astype(np.int64))
 
 
 # --------------------------------------------------------------------------- helpers

@@ -60,23 +60,11 @@ def stages(con: Console | None = None):
 def bar(description: str, con: Console):
     """A rich progress bar as a ``progress(done, total)`` callback (neurodyn's protocol), plus
     ``stage(message)`` to relabel it."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import Progress
 
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=con, transient=True) as p:
+    from neurodyn._core import bar_columns
+
+    with Progress(*bar_columns(), console=con, transient=True) as p:
         task = p.add_task(description, total=None)
 
         def progress(done: int, total: int) -> None:

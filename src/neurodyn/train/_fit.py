@@ -268,19 +268,11 @@ class _Bar:
     def __init__(self, enabled: bool, total: int, done: int):
         self.bar = None
         if enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            from rich.progress import Progress
 
-            self.bar = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), TimeRemainingColumn(),
-            )  # fmt: skip
+            from neurodyn._core import bar_columns
+
+            self.bar = Progress(*bar_columns())
             self.task = self.bar.add_task("training", total=total, completed=done)
             self.bar.start()
 
