@@ -20,10 +20,19 @@ __all__ = ["parse_options", "robustness", "train"]
 
 #: files that mark a folder as a ``neurodyn train`` run (or a report) that may be written into
 _RUN_MARKERS = ("trainer.pt", "history.json", "last.pt", "index.html", "report.json")
-#: built-in defaults of the fit options (used when neither the command line nor a resumed run
-#: gives one)
-_FIT_DEFAULTS = {"epochs": 10, "lr": 1e-3, "batch_size": 64, "optimizer": "adam",
-                 "schedule": None, "clip": None, "weight_decay": 0.0, "patience": None}  # fmt: skip
+#: the fit options the command sets; where neither the command line nor a resumed run gives
+#: one, ``neurodyn.train.fit``'s own default is used (read from its signature, so they agree)
+_FIT_KEYS = ("epochs", "lr", "batch_size", "optimizer", "schedule", "clip", "weight_decay",
+             "patience")  # fmt: skip
+
+
+def _fit_defaults() -> dict:
+    import inspect
+
+    from neurodyn.train import fit
+
+    params = inspect.signature(fit).parameters
+    return {k: params[k].default for k in _FIT_KEYS}
 
 
 def _check_name(what: str, value: str, valid) -> None:
@@ -247,10 +256,11 @@ def train(
     given = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "optimizer": optimizer,
              "schedule": schedule, "clip": clip, "weight_decay": weight_decay,
              "patience": patience}  # fmt: skip
+    defaults = _fit_defaults()
     fit = {}
     for key, value in given.items():
         if value is None:
-            fit[key] = sopts.get(key, _FIT_DEFAULTS[key]) if saved else _FIT_DEFAULTS[key]
+            fit[key] = sopts.get(key, defaults[key]) if saved else defaults[key]
         else:
             fit[key] = value
     if schedule is not None:
