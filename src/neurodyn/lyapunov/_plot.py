@@ -1,27 +1,43 @@
-"""Figures of Lyapunov results: the spectrum with error bars and the convergence of FTLEs."""
+"""Figures of a Lyapunov spectrum: the exponents with error bars, and the convergence of the
+running estimates.
+
+Like the other results' figures (``train._plot``, ``robustness._plots``), these draw from plain
+arrays and numbers, never from the result type: :meth:`LyapunovResult.plot` calls
+:func:`spectrum_figure`, and :mod:`neurodyn.plot` (which consumes results) reads a result and
+hands its fields on, so nothing here imports the result back. Each returns a
+:class:`matplotlib.figure.Figure` (no pyplot state, no backend set).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
-
-from neurodyn.plot._figures import _axes, _np
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from neurodyn.lyapunov import LyapunovResult
-
-__all__ = ["ftle_convergence_plot", "lyapunov_spectrum_plot"]
+__all__ = ["convergence_figure", "spectrum_figure"]
 
 
-def _units(result: LyapunovResult) -> str:
-    return (
-        "nats / unit time" if abs(result.base - np.e) < 1e-12 else f"log{result.base:g} / unit time"
-    )
+def _np(t: Any) -> np.ndarray:
+    """A tensor / array as a float64 numpy array (detached, on the CPU)."""
+    if hasattr(t, "detach"):
+        t = t.detach().cpu().numpy()
+    return np.asarray(t, dtype=np.float64)
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Axes, Any]:
+    if ax is None:
+        ax = Figure(figsize=figsize, layout="compressed").subplots()
+    return ax, ax.figure
+
+
+def _units(base: float) -> str:
+    return "nats / unit time" if abs(base - np.e) < 1e-12 else f"log{base:g} / unit time"
 
 
 def _fmt(v: float, spec: str = ".4g") -> str:
@@ -33,10 +49,21 @@ def _fmt(v: float, spec: str = ".4g") -> str:
     return format(v, spec)
 
 
-def lyapunov_spectrum_plot(
-    result: LyapunovResult, *, ax: Axes | None = None, title: str | None = None, label=None
+def spectrum_figure(
+    exponents: Any,
+    stderr: Any,
+    *,
+    stats: dict,
+    base: float,
+    batch: int,
+    steps: int,
+    ax: Axes | None = None,
+    title: str | None = None,
+    label=None,
 ):
-    """Exponents λ_i against index i with ±2 standard errors, and the zero line.
+    """Exponents λ_i against index i with ±2 standard errors, and the zero line; a box with
+    λ_max, the mean and D_KY from ``stats`` (:meth:`LyapunovResult.stats`), ``batch`` (B) and
+    ``steps`` (T). ``base`` is the logarithm's base (e for nats).
 
     Exponents that are not finite cannot be drawn at their value: −∞ ones (a direction the map
     collapses exactly) are marked with a downward triangle at the bottom of the axes and a
@@ -44,8 +71,8 @@ def lyapunov_spectrum_plot(
     says how many there are, so a mean of −∞ is explained rather than shown bare.
     """
     ax, fig = _axes(ax, figsize=(6.0, 4.0))
-    lam = _np(result.exponents).astype(float)
-    err = _np(result.stderr).astype(float)
+    lam = _np(exponents)
+    err = _np(stderr)
     idx = np.arange(1, lam.size + 1)
     finite = np.isfinite(lam)
     ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
@@ -85,8 +112,7 @@ def lyapunov_spectrum_plot(
                     i, y_text, word, transform=edge, ha="center", va=va, color="tab:red", fontsize=8
                 )
     ax.set_xlabel("index i")
-    ax.set_ylabel(f"λ_i ({_units(result)})")
-    stats = result.stats()
+    ax.set_ylabel(f"λ_i ({_units(base)})")
     n = lam.size
     notes = [
         f"{int(m.sum())} of {n} exponents are {w}"
@@ -98,8 +124,7 @@ def lyapunov_spectrum_plot(
         0.98,
         0.97,
         f"λ_max = {_fmt(stats['max'])}\n{mean}\n"
-        f"D_KY = {_fmt(stats['kaplan_yorke'], '.3g')}\nB = {result.per_sample.shape[0]}, "
-        f"T = {result.steps}",
+        f"D_KY = {_fmt(stats['kaplan_yorke'], '.3g')}\nB = {batch}, T = {steps}",
         transform=ax.transAxes,
         ha="right",
         va="top",
@@ -112,15 +137,22 @@ def lyapunov_spectrum_plot(
     return fig
 
 
-def ftle_convergence_plot(
-    result: LyapunovResult, *, ax: Axes | None = None, title: str | None = None, max_lines=12
+def convergence_figure(
+    running: Any,
+    *,
+    duration: float,
+    base: float,
+    ax: Axes | None = None,
+    title: str | None = None,
+    max_lines=12,
 ):
-    """Running estimate of each exponent against time (batch mean), for the first
-    ``max_lines`` exponents; flat lines mean a converged estimate."""
+    """Running estimate of each exponent (``running``, ``(blocks, k)``, one row per QR block
+    spread evenly over ``duration`` units of time) against time, for the first ``max_lines``
+    exponents; flat lines mean a converged estimate."""
     ax, fig = _axes(ax, figsize=(7.0, 4.0))
-    running = _np(result.running)
+    running = _np(running)
     blocks = running.shape[0]
-    time = np.linspace(result.steps * result.dt / blocks, result.steps * result.dt, blocks)
+    time = np.linspace(duration / blocks, duration, blocks)
     shown = min(max_lines, running.shape[1])
     colours = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.9, shown))  # one per exponent
     for i in range(shown):
@@ -129,7 +161,7 @@ def ftle_convergence_plot(
         ax.plot(time, running[:, i], lw=1.0, color=colours[i], label=f"λ_{i + 1}{word}")
     ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
     ax.set_xlabel("time")
-    ax.set_ylabel(f"running estimate ({_units(result)})")
+    ax.set_ylabel(f"running estimate ({_units(base)})")
     more = f" (first {shown} of {running.shape[1]})" if shown < running.shape[1] else ""
     ax.set_title(title or f"Convergence of the exponents{more}")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
