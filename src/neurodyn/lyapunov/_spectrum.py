@@ -169,11 +169,23 @@ class LyapunovResult:
             interrupted=bool(d.get("interrupted", False)),
         )
 
-    def plot(self, **kwargs):
-        """Spectrum with error bars (see :func:`neurodyn.plot.lyapunov_spectrum_plot`)."""
-        from neurodyn.plot import lyapunov_spectrum_plot
+    def plot(self, *, ax=None, title: str | None = None, label=None):
+        """The spectrum with ±2 standard errors and its statistics, as a matplotlib Figure
+        (the same figure as :func:`neurodyn.plot.lyapunov_spectrum_plot`); ``ax`` to draw into,
+        ``label`` for a legend entry."""
+        from neurodyn.lyapunov._plot import spectrum_figure
 
-        return lyapunov_spectrum_plot(self, **kwargs)
+        return spectrum_figure(
+            self.exponents,
+            self.stderr,
+            stats=self.stats(),
+            base=self.base,
+            batch=self.per_sample.shape[0],
+            steps=self.steps,
+            ax=ax,
+            title=title,
+            label=label,
+        )
 
 
 def _stderr(per_sample: Tensor, block_logs: Tensor | None, block_time: Tensor | None) -> Tensor:
