@@ -11,13 +11,13 @@ import torch.nn.functional as F
 from neurodyn.data import (
     KINDS,
     TASKS,
+    _memory,
     adding_baseline,
     copy_baseline,
     load,
     task_kind,
     task_options,
 )
-from neurodyn.data import _memory
 
 
 def _all(name, **opts):
