@@ -78,7 +78,7 @@ def test_copy_task_gets_per_step_logits_and_arjovsky_loss():
             progress=False)  # fmt: skip
 
 
-@pytest.mark.skipif(not EXTENSIVE, reason="set NEURODYN_EXTENSIVE_TESTS=1 (about 10-20 s)")
+@pytest.mark.skipif(not EXTENSIVE, reason="NEURODYN_EXTENSIVE_TESTS=1 (10-60 s)")
 def test_lstm_beats_the_adding_baseline_at_T50():
     """LSTM, H = 16, T = 50: stays at the 1/6 plateau for ~18 epochs, then drops (measured
     0.002 after 25 epochs, seed 0)."""
