@@ -318,10 +318,11 @@ def _print_train_summary(res, out: Path, con: Console) -> None:
                                   f"{m.get('parameters')} parameters)"))  # fmt: skip
     table.add_row("task", escape(str(t.get("name"))))
     table.add_row("epochs", f"{last['epoch']} ({_stopped_text(res)})")
-    if res.best_val_acc is not None:
-        table.add_row("best val acc", f"{fmt(res.best_val_acc)} (epoch {res.best_epoch})")
+    short, key = ("MSE", "mse") if res.metric == "mse" else ("acc", "accuracy")
+    if res.best_val is not None:
+        table.add_row(f"best val {short}", f"{fmt(res.best_val)} (epoch {res.best_epoch})")
     if res.test is not None:
-        table.add_row("test acc", fmt(res.test["accuracy"]))
+        table.add_row(f"test {short}", fmt(res.test[key]))
     certs = [r for r in res.history if "cert_applicable" in r]
     if certs:
         r = certs[-1]
