@@ -12,7 +12,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from neurodyn.cli._app import app, bar, clean_errors, console, parse_box, write_json
+from neurodyn.cli._app import (
+    app,
+    bar,
+    clean_errors,
+    console,
+    parse_box,
+    print_summary,
+    write_json,
+)
 
 __all__ = ["analyze", "lyapunov", "sweep"]
 
@@ -356,42 +364,9 @@ def analyze(
         else:
             body = rep.to_dict()
     write_json(body, json, None)
-    _print_analysis(rep.data, con)
+    print_summary(rep.summary(), con)
     if out is not None:
         con.print(f"Report written to [bold]{out / 'index.html'}[/bold]")
-
-
-def _print_analysis(data: dict, con: Console) -> None:
-    from neurodyn.report import fmt, fmt_vector
-
-    table = Table(title=escape(f"{data['model']['module']}: {data['model']['kind']}"))
-    table.add_column("quantity")
-    table.add_column("value")
-    aff = data.get("affine_form")
-    if aff:
-        r = aff["spectral_radius"]
-        table.add_row("ρ(A*(x)) over the box", f"{fmt(r['min'])} … {fmt(r['max'])} "
-                      f"(> 1 on {fmt(100 * r['fraction_above_1'], 0.5)} %)")  # fmt: skip
-    fps = data.get("fixed_points")
-    if fps:
-        for p in fps["points"][:6]:
-            table.add_row("fixed point", f"{fmt_vector(p['x'], 1e-4)} {p['kind']}")
-        if len(fps["points"]) > 6:
-            table.add_row("", f"… {len(fps['points']) - 6} more")
-    if data.get("attractor"):
-        table.add_row("attractor type", data["attractor"]["kind"])
-    for c in (data.get("certificates") or {}).get("certificates", []):
-        verdict = "holds" if c["holds"] else "does not hold"
-        table.add_row(escape(f"{c['name']} [{c['kind']}]"), verdict)
-    lyap = data.get("lyapunov") or {}
-    if "exponents" in lyap:
-        table.add_row("λ_max (nats/step)", fmt(lyap["max"], lyap["stderr"][0], sign=True))
-        table.add_row("#positive exponents", str(lyap["n_positive"]))
-    elif "error" in lyap:
-        table.add_row("Lyapunov exponents", escape(lyap["error"]))
-    con.print(table)
-    for line in data.get("not_done", []):
-        con.print(f"[dim]not done:[/dim] {escape(line)}")
 
 
 @app.command()
