@@ -24,7 +24,18 @@ class InputError(NeurodynError, ValueError):
 
 class LoadError(InputError):
     """A model, checkpoint or inputs file could not be read as asked (:func:`neurodyn.load_model`);
-    the message says why and what to pass instead."""
+    the message says why and what to pass instead.
+
+    Attributes:
+        needs: the command-line option that would have let the file be read, with what can be
+            read off the file (``"--arch 2-64-?-2"`` for a feedforward state dict, which records
+            no activations), or None; a caller that has no such option (``neurodyn lyapunov``)
+            can point elsewhere.
+    """
+
+    def __init__(self, message: str, *, needs: str | None = None):
+        super().__init__(message)
+        self.needs = needs
 
 
 class DivergenceError(NeurodynError, ValueError):

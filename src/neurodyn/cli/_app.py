@@ -14,6 +14,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from neurodyn._core import InputError
+
 __all__ = [
     "app",
     "clean_errors",
@@ -185,17 +187,17 @@ def parse_box(text: str | None, dim: int | None = None):
         try:
             lo, hi = (float(b) for b in bits)
         except ValueError:
-            raise ValueError(
+            raise InputError(
                 f"--box {text!r}: axis {i} ({part!r}) is not 'low,high' (e.g. --box -3,3 for "
                 "every axis or --box -1,1:-2,2 per axis)."
             ) from None
         if not lo < hi:
-            raise ValueError(f"--box {text!r}: axis {i} needs low < high, got {part!r}.")
+            raise InputError(f"--box {text!r}: axis {i} needs low < high, got {part!r}.")
         pairs.append((lo, hi))
     if len(pairs) == 1 and dim is not None:
         pairs = pairs * dim
     if dim is not None and len(pairs) != dim:
-        raise ValueError(
+        raise InputError(
             f"--box {text!r} has {len(pairs)} axes but the model has {dim} dimensions; give "
             "one pair for every axis or a single pair for all."
         )

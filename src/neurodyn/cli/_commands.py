@@ -1,5 +1,5 @@
 """``neurodyn lyapunov`` and ``neurodyn analyze``: a user's saved model through the shared
-loader (:mod:`neurodyn.cli._load`) into a report."""
+loader (:func:`neurodyn.io.load_model`) into a report."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from neurodyn._core import InputError
 from neurodyn.cli._app import (
     app,
     bar,
@@ -87,7 +88,7 @@ def _drive(
     """
     import torch
 
-    from neurodyn.cli._load import LoadError, load_inputs
+    from neurodyn.io import LoadError, load_inputs
 
     if x_file is None:
         batch = 8 if batch is None else batch
@@ -173,7 +174,8 @@ def lyapunov(
 ) -> None:
     """Lyapunov spectrum of a saved recurrent model driven by Gaussian (or given) inputs."""
 
-    from neurodyn.cli._load import check_out_dir, load_model
+    from neurodyn.cli._load import check_out_dir
+    from neurodyn.io import LoadError, load_model
     from neurodyn.lyapunov import lyapunov_spectrum
     from neurodyn.report import lyapunov_report, provenance
     from neurodyn.systems import as_map
@@ -181,10 +183,20 @@ def lyapunov(
     con = _console(json)
     if out is not None:
         check_out_dir(out)
-    loaded = load_model(model, kind=kind, prefix=prefix, key=key, unsafe=unsafe_load)
+    try:
+        loaded = load_model(model, kind=kind, prefix=prefix, key=key, unsafe=unsafe_load)
+    except LoadError as err:
+        if not (err.needs or "").startswith("--arch"):
+            raise
+        name = " (name each ? with an activation, e.g. tanh)" if "?" in err.needs else ""
+        raise LoadError(
+            f"{model} holds a state dict of a feedforward net, not a recurrent module: neurodyn "
+            "lyapunov takes an nn.RNN/LSTM/GRU (or cell). For the Lyapunov exponents of a "
+            f"feedforward map x_(t+1) = f(x_t) run neurodyn analyze {model} {err.needs}{name}."
+        ) from None
     module = loaded.module
     if loaded.kind == "feedforward":
-        raise ValueError(
+        raise InputError(
             f"{model} holds a feedforward {type(module).__name__}, not a recurrent module; "
             "use neurodyn analyze for it."
         )
@@ -314,7 +326,8 @@ def analyze(
     """Analyse your own model: a square feedforward net as x_{t+1} = f(x_t) over a box (affine
     form, spectra, certificates, fixed points, attractors, basins, Lyapunov exponents), a
     recurrent one by its Lyapunov spectrum. Writes a report (--out) and/or JSON (--json)."""
-    from neurodyn.cli._load import check_out_dir, load_model
+    from neurodyn.cli._load import check_out_dir
+    from neurodyn.io import load_model
     from neurodyn.report import analyze as run_analysis
     from neurodyn.report import provenance
 
@@ -331,7 +344,7 @@ def analyze(
     options: dict = {"warmup": warmup, "k": k}
     if loaded.kind == "feedforward":
         if inputs is not None:
-            raise ValueError("--inputs drives a recurrent model; a feedforward map has none.")
+            raise InputError("--inputs drives a recurrent model; a feedforward map has none.")
         from neurodyn.report._analyze import _feedforward_map
 
         dim = _feedforward_map(net)[1]
@@ -341,7 +354,7 @@ def analyze(
                     "batch": batch or 8}  # fmt: skip
     else:
         if box is not None:
-            raise ValueError("--box is for feedforward maps; a recurrent model is driven by "
+            raise InputError("--box is for feedforward maps; a recurrent model is driven by "
                              "inputs (--inputs or Gaussian, --input-std).")  # fmt: skip
         from neurodyn.systems import as_map
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from neurodyn._core import Box, DivergenceError, eigvals, norm2, spectral_radius
+from neurodyn._core import Box, DivergenceError, InputError, eigvals, norm2, spectral_radius
 from neurodyn._core import provenance as _provenance
 from neurodyn.report._format import fmt, fmt_pm, fmt_vector
 from neurodyn.report._lyapunov import add_lyapunov
@@ -556,7 +556,7 @@ def analyze(
 
     unknown = sorted(set(options) - set(_DEFAULTS))
     if unknown:
-        raise ValueError(f"analyze: unknown option(s) {unknown}; known: {sorted(_DEFAULTS)}.")
+        raise InputError(f"analyze: unknown option(s) {unknown}; known: {sorted(_DEFAULTS)}.")
     opts = {**_DEFAULTS, **options}
     recurrent = _is_recurrent(net)
     if recurrent:
@@ -566,7 +566,7 @@ def analyze(
             f = as_map(net)
         dim, the_box = f.dim, None
         if box is not None:
-            raise ValueError(
+            raise InputError(
                 "analyze: a box is for feedforward maps; a recurrent module is driven by inputs "
                 "(options inputs=, input_std=)."
             )
@@ -574,7 +574,7 @@ def analyze(
         f, dim = _feedforward_map(net)
         the_box = default_box(dim) if box is None else Box.coerce(box)
         if the_box.dim != dim:
-            raise ValueError(
+            raise InputError(
                 f"analyze: the box has {the_box.dim} (low, high) pairs but the map has {dim} "
                 "dimensions."
             )
@@ -621,10 +621,10 @@ def _feedforward_map(net: nn.Module):
     layers = parse_network(net)
     affine = [la for la in layers if isinstance(la, AffineLayer)]
     if not affine:
-        raise ValueError("analyze: the network has no nn.Linear layer.")
+        raise InputError("analyze: the network has no nn.Linear layer.")
     n_in, n_out = affine[0].weight.shape[1], affine[-1].weight.shape[0]
     if n_in != n_out:
-        raise ValueError(
+        raise InputError(
             f"analyze: the network maps {n_in} inputs to {n_out} outputs; x_{{t+1}} = f(x_t) "
             "needs as many outputs as inputs (a recurrent model goes through neurodyn "
             "lyapunov, or analyze a square part of the net)."

@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from neurodyn._core import LoadError
 from neurodyn.activations import SUPPORTED_ACTIVATIONS
 
-__all__ = ["LoadError", "build_arch", "linear_pairs", "load_arch_state", "parse_arch"]
+__all__ = ["build_arch", "linear_pairs", "load_arch_state", "parse_arch", "suggest_arch"]
 
 
 _NAMES = {name.lower(): name for name in SUPPORTED_ACTIVATIONS}
