@@ -110,6 +110,12 @@ def test_empty_inputs_file_says_it_holds_no_time_steps(tmp_path):
     result = runner.invoke(app, ["lyapunov", str(tmp_path / "gru.pt"), "--inputs",
                                  str(tmp_path / "nobatch.pt")])  # fmt: skip
     _one_line(result, "holds no sequences")
+    x = torch.randn(2, 8, 3)
+    x[1, 4, 2] = float("nan")
+    torch.save(x, tmp_path / "nan.pt")
+    result = runner.invoke(app, ["lyapunov", str(tmp_path / "gru.pt"), "--inputs",
+                                 str(tmp_path / "nan.pt"), "--warmup", "2"])  # fmt: skip
+    _one_line(result, "contains NaN", "(1, 4, 2)")
 
 
 def test_lyapunov_on_an_mlp_points_to_analyze(mlp2):

@@ -271,7 +271,12 @@ def load_recurrent_module(
 
 def load_inputs(path: Path, key: str | None, dtype: torch.dtype) -> Tensor:
     """A ``(B, T, input_size)`` tensor of inputs from ``path``: a tensor, or a dict of them
-    (``key`` picks one; without it the error lists the keys)."""
+    (``key`` picks one; without it the error lists the keys).
+
+    Raises:
+        LoadError: not a torch file of a tensor, a dict without ``key``, not 3-D, no sequences
+            or no time steps, integer entries, or NaN / ±inf entries (the first one named).
+    """
     if _file_format(Path(path)) != "torch":
         raise LoadError(f"--inputs {path}: expected a torch.save file of a tensor.")
     obj = _torch_load(Path(path), unsafe=False)
@@ -305,5 +310,14 @@ def load_inputs(path: Path, key: str | None, dtype: torch.dtype) -> Tensor:
         raise LoadError(
             f"--inputs {path} holds a {str(obj.dtype).replace('torch.', '')} tensor; save the "
             "inputs as floats."
+        )
+    bad = ~torch.isfinite(obj)
+    if bad.any():
+        what = "NaN" if torch.isnan(obj).any() else "±inf"
+        first = tuple(int(i) for i in bad.nonzero()[0])
+        raise LoadError(
+            f"--inputs {path} contains {what} ({int(bad.sum())} of {obj.numel()} entries, the "
+            f"first at (sequence, step, feature) = {first}); the exponents would be NaN. Clean "
+            "or drop those sequences first."
         )
     return obj.to(dtype)
