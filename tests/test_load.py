@@ -1,5 +1,5 @@
 """The shared model loader, through ``neurodyn lyapunov`` (which existed before it) and
-``neurodyn.cli._load``: every case of issue 12 item 2 that crashed or misled, each a single clear
+``neurodyn.io``: every case of issue 12 item 2 that crashed or misled, each a single clear
 line on stderr with exit code 2, or the right numbers."""
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def test_text_file_is_not_a_torch_file(tmp_path):
 def test_lstm_with_projection_is_explained(tmp_path):
     """An LSTM with proj_size used to be read with the wrong hidden size and a wrong
     explanation; now it is rebuilt as what it is and the map says why it is not supported."""
-    from neurodyn.cli._load import load_recurrent_module
+    from neurodyn.io import load_recurrent_module
 
     lstm = torch.nn.LSTM(2, 5, proj_size=3)
     torch.save(lstm.state_dict(), tmp_path / "p.pt")
@@ -191,7 +191,7 @@ def test_warmup_longer_than_the_inputs(tmp_path):
 def test_archives_are_rebuilt_and_checked(tmp_path):
     """TorchScript and torch.export archives: the kind is read from the archive, and the
     rebuilt module gives the archive's outputs."""
-    from neurodyn.cli._load import load_model
+    from neurodyn.io import load_model
 
     torch.manual_seed(0)
     mlp = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.LeakyReLU(0.2), torch.nn.Linear(8, 3))
@@ -226,8 +226,7 @@ def test_archives_are_rebuilt_and_checked(tmp_path):
 
 
 def test_arch_spec_is_parsed_strictly(tmp_path):
-    from neurodyn.cli._arch import parse_arch
-    from neurodyn.cli._load import load_model
+    from neurodyn.io import load_model, parse_arch
 
     assert parse_arch("2-64-Tanh-64-leaky_relu-2") == [2, 64, "Tanh", 64, "LeakyReLU", 2]
     for spec, msg in (("2-64-tanhh-2", "token 3 ('tanhh')"), ("2--2", "token 2 is empty"),

@@ -1,5 +1,10 @@
-"""neurodyn's typed errors (each also a built-in exception type such as ``ValueError``)."""
+"""neurodyn's typed errors (each also a built-in exception type such as ``ValueError``).
 
-from neurodyn._core._errors import DivergenceError, NeurodynError
+:class:`InputError` is the one to raise for a bad input (a model, option, tensor or file): the
+command line prints every :class:`NeurodynError` as one line with exit code 2. :class:`LoadError`
+(a model or inputs file that cannot be read as asked) is an :class:`InputError`;
+:class:`DivergenceError` (a state that became NaN or inf) a :class:`NeurodynError`."""
 
-__all__ = ["DivergenceError", "NeurodynError"]
+from neurodyn._core._errors import DivergenceError, InputError, LoadError, NeurodynError
+
+__all__ = ["DivergenceError", "InputError", "LoadError", "NeurodynError"]

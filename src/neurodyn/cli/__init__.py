@@ -15,7 +15,7 @@ from neurodyn.cli import (
     _commands,  # noqa: F401  (registers analyze, lyapunov and sweep)
     _train,  # noqa: F401  (registers train and robustness)
 )
-from neurodyn.cli._app import app, clean_errors, console
+from neurodyn.cli._app import app, clean_errors, console, print_summary
 from neurodyn.cli._app import stages as _stages
 
 __all__ = ["app", "main"]
@@ -64,32 +64,15 @@ def demo(
             resolution=resolution,
             title="neurodyn demo: bistable 2-D tanh network (neurodyn.zoo.demo_net)",
             stage=progress,
-        ).write(out)
+        )
+        report.write(out)
     _print_summary(report)
     console.print(f"Report written to [bold]{out / 'index.html'}[/bold]")
 
 
-def _print_summary(report: dict) -> None:
-    from neurodyn.report import fmt, fmt_vector
-
-    aff = report["affine_form"]["spectral_radius"]
-    tol = max(report["fixed_points"]["tol"], 1e-4)
-    table = Table(title=report["title"], show_lines=False)
-    table.add_column("quantity")
-    table.add_column("value")
-    table.add_row("attractor type", report["attractor"]["kind"])
-    for p in report["fixed_points"]["points"]:
-        table.add_row(
-            "fixed point",
-            f"{fmt_vector(p['x'], tol)}  {p['kind']}  ρ(J) = {fmt(p['spectral_radius'])}",
-        )
-    table.add_row("max ρ(A*(x)) on grid", fmt(aff["max"]))
-    table.add_row("fraction of grid with ρ > 1", fmt(aff["fraction_above_1"], 1e-3))
-    for c in report["certificates"]["certificates"]:
-        verdict = "holds" if c["holds"] else "does not hold"
-        margin = fmt(c["margin"], sign=isinstance(c["margin"], float))
-        table.add_row(escape(f"{c['name']} [{c['kind']}]"), f"{verdict} (margin {margin})")
-    console.print(table)
+def _print_summary(report) -> None:
+    """The summary the report gives (:meth:`neurodyn.report.Report.summary`) as a rich table."""
+    print_summary(report.summary(), console)
 
 
 @app.command("paper-figures")

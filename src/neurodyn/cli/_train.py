@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from neurodyn._core import InputError
 from neurodyn.cli._app import app, clean_errors, console, stages, write_json
 
 __all__ = ["parse_options", "robustness", "train"]
@@ -37,7 +38,7 @@ def _fit_defaults() -> dict:
 
 def _check_name(what: str, value: str, valid) -> None:
     if value not in valid:
-        raise ValueError(f"unknown {what} {value!r}; valid {what}s: {', '.join(valid)}.")
+        raise InputError(f"unknown {what} {value!r}; valid {what}s: {', '.join(valid)}.")
 
 
 def _value(text: str):
@@ -63,21 +64,21 @@ def parse_options(items: list[str] | None) -> dict:
         key, sep, text = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise ValueError(
+            raise InputError(
                 f"--option {item!r} is not key=value (e.g. --option beta_a=0.8 for the "
                 "Lipschitz RNN; values are read as JSON numbers, true/false or strings)."
             )
         if key in out:
-            raise ValueError(f"--option {key} is given twice.")
+            raise InputError(f"--option {key} is given twice.")
         out[key] = _value(text.strip())
     return out
 
 
 def _check_run_dir(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is an existing file; --out takes a folder for the run.")
+        raise InputError(f"--out {out} is an existing file; --out takes a folder for the run.")
     if out.is_dir() and any(out.iterdir()) and not any((out / m).exists() for m in _RUN_MARKERS):
-        raise ValueError(
+        raise InputError(
             f"--out {out} is a non-empty folder that holds no neurodyn run; pick a new or empty "
             "folder (an existing run folder is continued with --resume)."
         )
@@ -100,7 +101,7 @@ def _resolve(given, saved, name: str, default=None):
     if saved is _MISSING:
         return default if given is None else given
     if given is not None and given != saved:
-        raise ValueError(
+        raise InputError(
             f"--{name} {given!r} differs from the run being resumed ({saved!r}); drop --{name} "
             "(the saved value is used) or pass a new --out."
         )
@@ -221,11 +222,11 @@ def train(
     from neurodyn.train import MODELS, OPTIMIZERS, run
 
     if hidden_size is not None and params is not None:
-        raise ValueError("--hidden-size and --params are mutually exclusive; give one of them.")
+        raise InputError("--hidden-size and --params are mutually exclusive; give one of them.")
     _check_run_dir(out)
     saved = _saved_run(out) if out.is_dir() else None
     if saved is not None and not resume:
-        raise ValueError(
+        raise InputError(
             f"--out {out} already holds a training run (epoch {saved['epoch']}); pass --resume "
             "to continue it (raise --epochs to train longer) or choose a new --out."
         )
@@ -243,7 +244,7 @@ def train(
     model = _resolve(model, old(smodel.get("name")), "model")
     task = _resolve(task, old(stask.get("name")), "task")
     if model is None or task is None:
-        raise ValueError(
+        raise InputError(
             "give --model NAME and --task NAME (or --resume with an --out that holds a run); "
             f"models: {', '.join(MODELS)}; tasks: {', '.join(TASKS)}."
         )
@@ -265,10 +266,10 @@ def train(
             fit[key] = value
     if schedule is not None:
         if schedule.lower() not in ("none", "cosine", "step"):
-            raise ValueError(f"--schedule {schedule!r}: use none, cosine or step.")
+            raise InputError(f"--schedule {schedule!r}: use none, cosine or step.")
         fit["schedule"] = None if schedule.lower() == "none" else schedule.lower()
     if fit["optimizer"] not in OPTIMIZERS:
-        raise ValueError(f"--optimizer {fit['optimizer']!r}: use one of {', '.join(OPTIMIZERS)}.")
+        raise InputError(f"--optimizer {fit['optimizer']!r}: use one of {', '.join(OPTIMIZERS)}.")
     if monitors is None:
         mon = sopts.get("monitors", "default") if saved is not None else "default"
     else:
@@ -277,7 +278,7 @@ def train(
 
     epochs_n = fit.pop("epochs")
     if saved is not None and epochs_n < saved["epoch"]:
-        raise ValueError(
+        raise InputError(
             f"--epochs {epochs_n} is below the {saved['epoch']} epochs {out} already holds; "
             f"pass --epochs {saved['epoch']} or more (or a new --out)."
         )
@@ -366,12 +367,12 @@ def _load(path: Path):
 
     hint = "give DIR/best.pt or DIR/last.pt of a run folder written by neurodyn train --out."
     if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path} is not a checkpoint written by neurodyn train (not a "
+        raise InputError(f"{path} is not a checkpoint written by neurodyn train (not a "
                          f"torch.save zip archive); {hint}")  # fmt: skip
     try:
         return load_model(path)
     except (pickle.UnpicklingError, EOFError, RuntimeError) as err:
-        raise ValueError(f"{path} is not a checkpoint written by neurodyn train "
+        raise InputError(f"{path} is not a checkpoint written by neurodyn train "
                          f"({' '.join(str(err).split())}); {hint}") from None  # fmt: skip
 
 
@@ -433,7 +434,7 @@ def robustness(
     if out is not None:
         check_out_dir(out)
     if split not in ("train", "val", "test"):
-        raise ValueError(f"--split {split!r}: use test, val or train.")
+        raise InputError(f"--split {split!r}: use test, val or train.")
     path = _checkpoint(checkpoint)
     model, meta = _load(path)
     prov = dict(meta.get("provenance") or {})
@@ -442,7 +443,7 @@ def robustness(
     if task is None:
         task = trained.get("name")
         if task is None:
-            raise ValueError(f"{path} does not record its task; pass --task NAME (one of "
+            raise InputError(f"{path} does not record its task; pass --task NAME (one of "
                              f"{', '.join(TASKS)}).")  # fmt: skip
     _check_name("task", task, TASKS)
     seed = (0 if trained_seed is None else int(trained_seed)) if seed is None else seed
@@ -456,7 +457,7 @@ def robustness(
     body = model.body
     n_classes = model.readout.out_features if model.readout is not None else body.output_size
     if ds.input_size != body.input_size or ds.num_classes > n_classes:
-        raise ValueError(
+        raise InputError(
             f"{path} holds a model for {body.input_size} features per step and {n_classes} "
             f"classes, but task {task} has {ds.input_size} and {ds.num_classes}; pass the "
             f"--task it was trained on ({trained.get('name') or 'not recorded'})."

@@ -21,7 +21,7 @@ from neurodyn.report._analyze import (
 from neurodyn.report._format import fmt, fmt_pm, fmt_vector
 from neurodyn.report._lyapunov import add_lyapunov, lyapunov_report
 from neurodyn.report._phase_plane import PhasePlane, phase_plane, phase_plane_report
-from neurodyn.report._report import Report, Section, render_html
+from neurodyn.report._report import Report, Section, Summary, render_html
 from neurodyn.report._robustness import robustness_report
 from neurodyn.report._train import history_rows, train_report
 
@@ -32,6 +32,7 @@ __all__ = [
     "PhasePlane",
     "Report",
     "Section",
+    "Summary",
     "add_lyapunov",
     "analyze",
     "default_box",

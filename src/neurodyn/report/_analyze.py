@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from neurodyn._core import Box, DivergenceError, eigvals, norm2, spectral_radius
+from neurodyn._core import Box, DivergenceError, InputError, eigvals, norm2, spectral_radius
 from neurodyn._core import provenance as _provenance
 from neurodyn.report._format import fmt, fmt_pm, fmt_vector
 from neurodyn.report._lyapunov import add_lyapunov
@@ -96,7 +96,7 @@ def affine_section(a: Analysis, rep: Report) -> None:
     a.stage("pointwise-affine form A*(x)")
     res = a.options["resolution"]
     if a.dim <= 2:
-        xs, ys = a.box.axes(res, dtype=a.dtype)
+        axes = a.box.axes(res, dtype=a.dtype)  # one axis for a 1-D map, two for a 2-D one
         pts = a.box.grid(res, dtype=a.dtype)
         how = f"{res}×{res} grid" if a.dim == 2 else f"{res}-point grid"
     else:
@@ -128,7 +128,9 @@ def affine_section(a: Analysis, rep: Report) -> None:
         f"{fmt(stats['norm2']['min'])} to {fmt(stats['norm2']['max'])}. ρ > 1 somewhere does "
         "not by itself mean instability (see the certificates)."
     )
+    rep.summarize("ρ(A*(x)) over the box", f"{fmt(r['min'])} … {fmt(r['max'])} (> 1 on {pct} %)")
     if a.dim == 2:
+        xs, ys = axes
         rep.figure(
             lambda: plot.spectral_radius_map(
                 xs, ys, rho.reshape(len(ys), len(xs)), ax=panel(), title="ρ(A*(x))"
@@ -209,6 +211,12 @@ def fixed_points_section(a: Analysis, rep: Report) -> None:
         f"{fmt(fps.tol)}; coordinates shown to 10⁻⁴, all digits in the JSON); kind from the "
         "eigenvalues of the Jacobian at x̄."
     )
+    for p in fps.points[:6]:
+        rep.summarize("fixed point", f"{fmt_vector(p.x.tolist(), 1e-4)} {p.kind}")
+    if len(fps.points) > 6:
+        rep.summarize("", f"… {len(fps.points) - 6} more")
+    if not fps.points:
+        rep.summarize("fixed points", "none found")
     if fps.points:
         tol = max(fps.tol, 1e-4)
         coord = "x̄" if a.dim <= 4 else f"x̄ (first 4 of {a.dim})"
@@ -268,6 +276,7 @@ def attractor_section(a: Analysis, rep: Report) -> None:
         )
         if rows:
             sec.table(rows, ["#", "kind", "period", "multiplier", "λ₁", "basin fraction"])
+        rep.summarize("attractors", _attractors_line(found, fr, se))
         if fr["divergent"] or fr["other"]:
             sec.text(
                 f"{fmt(100 * fr['divergent'], 0.5)} % of the starts diverged; "
@@ -278,11 +287,57 @@ def attractor_section(a: Analysis, rep: Report) -> None:
     with torch.no_grad():
         att = classify_attractor(a.net, a.box)
     rep.data["attractor"] = att.to_dict()
+    rep.summarize("attractor type", att.kind)
     ev = att.evidence
     rep.section("Attractor").text(
         f"Attractor type over the box: {att.kind} (from {ev.get('trajectories')} trajectories, "
         f"{ev.get('transient')} transient + {ev.get('window')} recorded steps; "
         f"{fmt(100 * ev.get('fraction_divergent', 0.0), 0.5)} % diverged)."
+    )
+
+
+def _attractors_line(found, fr: dict, se: dict) -> str:
+    """``2 found: fixed point (62 ± 2 %), cycle of period 2 (38 ± 2 %)`` (the first 4)."""
+    parts = []
+    for k, att in enumerate(found.attractors[:4]):
+        what = att.kind.replace("_", " ")
+        if att.kind == "cycle" and att.period:
+            what += f" of period {att.period}"
+        share = fmt_pm(100 * fr[f"attractor_{k}"], 100 * se.get(f"attractor_{k}", 0.0))
+        parts.append(f"{what} ({share} %)")
+    more = f", … {len(found) - 4} more" if len(found) > 4 else ""
+    return f"{len(found)} found" + (": " + ", ".join(parts) + more if parts else "")
+
+
+def _graph_1d(a: Analysis, rep: Report) -> None:
+    """n = 1: the graph of f with the diagonal and cobweb paths of a few starts (fixed points
+    are where the graph meets the diagonal)."""
+    from neurodyn.dynamics import simulate
+
+    lo, hi = a.box.pairs[0]
+    with torch.no_grad():
+        xs = torch.linspace(lo, hi, 400, dtype=a.dtype).unsqueeze(1)
+        ys = a.net(xs)
+        traj = simulate(a.net, torch.linspace(lo, hi, 5, dtype=a.dtype)[1:-1].unsqueeze(1), 30)
+
+    def draw():
+        ax = panel()
+        ax.plot(xs[:, 0], ys[:, 0], color="C0", label="f(x)")
+        ax.plot([lo, hi], [lo, hi], color="0.5", lw=0.8, ls="--", label="x")
+        for path in traj.states[:, :, 0]:
+            twice = path.clamp(lo, hi).repeat_interleave(2)  # (x0,x0) → (x0,x1) → (x1,x1) …
+            px, py = twice[:-1], twice[1:]
+            ax.plot(px, py, color="C1", lw=0.7, alpha=0.8)
+        ax.set(xlabel="$x_t$", ylabel="$x_{t+1}$", title="Graph of f and cobweb paths")
+        ax.legend(loc="best", fontsize="small")
+        return ax.figure
+
+    rep.section("Graph of the map")
+    rep.figure(
+        draw,
+        "phase_portrait.png",
+        "x_{t+1} = f(x_t) over the box with the diagonal x_{t+1} = x_t (fixed points are where "
+        "they cross) and cobweb paths of 30 steps from 3 starts (clipped to the box).",
     )
 
 
@@ -308,6 +363,9 @@ def phase_plane_section(a: Analysis, rep: Report) -> None:
     from neurodyn import plot
     from neurodyn.dynamics import basins, simulate
 
+    if a.dim == 1:
+        _graph_1d(a, rep)
+        return
     if a.dim != 2:
         _projected_portrait(a, rep)
         return
@@ -354,6 +412,7 @@ def map_lyapunov_section(a: Analysis, rep: Report) -> None:
         )  # fmt: skip
     except DivergenceError as err:
         rep.data["lyapunov"] = {"error": str(err)}
+        rep.summarize("Lyapunov exponents", f"not computed: {err}")
         rep.section("Lyapunov spectrum").text(
             f"Not computed: trajectories from the box diverge ({err})."
         )
@@ -394,6 +453,7 @@ def recurrent_lyapunov_section(a: Analysis, rep: Report) -> None:
     )  # fmt: skip
     rep.data["lyapunov"] = {**res.to_dict(), "inputs": drive}
     add_lyapunov(rep, res)
+    rep.summarize("inputs", drive)
     part = "all" if k == a.dim else f"the {k} leading"
     rep.text(
         f"Driven by {drive}: {x.shape[0]} sequences of {x.shape[1]} steps; {part} of the "
@@ -496,7 +556,7 @@ def analyze(
 
     unknown = sorted(set(options) - set(_DEFAULTS))
     if unknown:
-        raise ValueError(f"analyze: unknown option(s) {unknown}; known: {sorted(_DEFAULTS)}.")
+        raise InputError(f"analyze: unknown option(s) {unknown}; known: {sorted(_DEFAULTS)}.")
     opts = {**_DEFAULTS, **options}
     recurrent = _is_recurrent(net)
     if recurrent:
@@ -506,7 +566,7 @@ def analyze(
             f = as_map(net)
         dim, the_box = f.dim, None
         if box is not None:
-            raise ValueError(
+            raise InputError(
                 "analyze: a box is for feedforward maps; a recurrent module is driven by inputs "
                 "(options inputs=, input_std=)."
             )
@@ -514,7 +574,7 @@ def analyze(
         f, dim = _feedforward_map(net)
         the_box = default_box(dim) if box is None else Box.coerce(box)
         if the_box.dim != dim:
-            raise ValueError(
+            raise InputError(
                 f"analyze: the box has {the_box.dim} (low, high) pairs but the map has {dim} "
                 "dimensions."
             )
@@ -525,9 +585,11 @@ def analyze(
     )
     shown_opts = {k: v for k, v in opts.items() if k != "inputs"}
     rep.data["provenance"] = provenance or _provenance(options=shown_opts, seed=seed)
+    kind = "recurrent" if recurrent else "feedforward map x_{t+1} = f(x_t)"
+    rep.summary_title = f"{name}: {kind}"
     rep.data["model"] = {
         "module": name,
-        "kind": "recurrent" if recurrent else "feedforward map x_{t+1} = f(x_t)",
+        "kind": kind,
         "dim": dim,
         "dtype": str(a.dtype).replace("torch.", ""),
         "parameters": sum(p.numel() for p in net.parameters()),
@@ -539,6 +601,8 @@ def analyze(
     for section in sections or (RECURRENT_SECTIONS if recurrent else FEEDFORWARD_SECTIONS):
         section(a, rep)
     rep.data["not_done"] = list(a.not_done)
+    for line in a.not_done:
+        rep.summary_note(f"not done: {line}")
     if a.not_done:
         rep.section("Not done")
         for line in a.not_done:
@@ -557,10 +621,10 @@ def _feedforward_map(net: nn.Module):
     layers = parse_network(net)
     affine = [la for la in layers if isinstance(la, AffineLayer)]
     if not affine:
-        raise ValueError("analyze: the network has no nn.Linear layer.")
+        raise InputError("analyze: the network has no nn.Linear layer.")
     n_in, n_out = affine[0].weight.shape[1], affine[-1].weight.shape[0]
     if n_in != n_out:
-        raise ValueError(
+        raise InputError(
             f"analyze: the network maps {n_in} inputs to {n_out} outputs; x_{{t+1}} = f(x_t) "
             "needs as many outputs as inputs (a recurrent model goes through neurodyn "
             "lyapunov, or analyze a square part of the net)."

@@ -66,6 +66,8 @@ def add_lyapunov(rep: Report, result: LyapunovResult, *, name: str = "") -> Repo
         summary += f" Interrupted: the spectrum is over the {result.steps} steps finished."
     units = "nats per unit time" if result.base == math.e else f"log base {result.base}"
     rep.section("Lyapunov spectrum").text(summary)
+    rep.summarize(f"λ_max ({units})", fmt_pm(st["max"], err[0], sign=True))
+    rep.summarize("#positive exponents", str(st["n_positive"]))
     col = f"λ_i ({units})"
     rep.table(
         [[i + 1, lam[i], err[i]] for i in range(result.k)],

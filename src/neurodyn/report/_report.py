@@ -21,7 +21,7 @@ from neurodyn.report._format import fmt
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FIGSIZE", "Report", "Section", "panel"]
+__all__ = ["FIGSIZE", "Report", "Section", "Summary", "panel"]
 
 #: Every figure a report draws itself has this size (inches), so the page's panels match.
 FIGSIZE = (6.0, 4.8)
@@ -49,6 +49,18 @@ class Section:
 
     title: str
     blocks: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a command prints in the terminal about a :class:`Report` (:meth:`Report.summary`):
+    a titled table of ``(quantity, value)`` rows in plain text, then ``notes`` (one line each).
+    The sections that compute a number add its row (:meth:`Report.summarize`), so a report of
+    any shape has the summary it knows how to print, and a printer needs no key of ``data``."""
+
+    title: str
+    rows: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 class Report:
@@ -90,6 +102,9 @@ class Report:
         self.data: dict = dict(data or {})
         self.sections: list[Section] = [Section("")]
         self._figures: list[_Figure] = []
+        self.summary_title: str | None = None  # the terminal table's title (default: title)
+        self._summary_rows: list[tuple[str, str]] = []
+        self._summary_notes: list[str] = []
 
     # ------------------------------------------------------------------ building
 
@@ -158,7 +173,9 @@ class Report:
         if not isinstance(cert, Certificate):
             raise TypeError(f"certificate() takes a Certificate, got {type(cert).__name__}.")
         self._current.blocks.append({"type": "certificate", **cert.to_dict()})
-        return self
+        margin = fmt(cert.margin, sign=isinstance(cert.margin, float))
+        verdict = "holds" if cert.holds else "does not hold"
+        return self.summarize(f"{cert.name} [{cert.kind}]", f"{verdict} (margin {margin})")
 
     def figure(
         self,
@@ -186,6 +203,22 @@ class Report:
             {"type": "figure", "file": name, "caption": str(caption), "wide": bool(wide)}
         )
         return self
+
+    def summarize(self, quantity: str, value: str) -> Report:
+        """Add a row to the terminal summary (:meth:`summary`); ``value`` already rounded."""
+        self._summary_rows.append((str(quantity), str(value)))
+        return self
+
+    def summary_note(self, text: str) -> Report:
+        """Add a line printed after the summary table (e.g. what was not done, and why)."""
+        self._summary_notes.append(str(text))
+        return self
+
+    def summary(self) -> Summary:
+        """The terminal summary: the rows and notes the sections added, in order
+        (a certificate adds its verdict row by itself, :meth:`certificate`)."""
+        title = self.summary_title if self.summary_title is not None else self.title
+        return Summary(title, tuple(self._summary_rows), tuple(self._summary_notes))
 
     # ------------------------------------------------------------------ writing
 
