@@ -177,7 +177,7 @@ def lyapunov(
     from neurodyn.cli._load import check_out_dir
     from neurodyn.io import LoadError, load_model
     from neurodyn.lyapunov import lyapunov_spectrum
-    from neurodyn.report import lyapunov_report, provenance
+    from neurodyn.report import dtype_digits, lyapunov_report, provenance
     from neurodyn.systems import as_map
 
     con = _console(json)
@@ -211,7 +211,7 @@ def lyapunov(
         )
     _print_spectrum(res, f, con)
     title = f"Lyapunov spectrum of {type(module).__name__} ({model.name})"
-    rep = lyapunov_report(res, title=title)
+    rep = lyapunov_report(res, title=title, max_digits=dtype_digits(loaded.saved_dtype))
     rep.data["inputs"] = used
     rep.data["provenance"] = provenance(
         model=loaded.to_dict(),
@@ -364,7 +364,8 @@ def analyze(
                          input_std, default_steps=300)  # fmt: skip
         con.print(f"inputs: {escape(used)}")
         pairs = None
-        options |= {"inputs": x, "lstm_state": lstm_state, "input_std": input_std}
+        options |= {"inputs": x, "inputs_description": used, "lstm_state": lstm_state,
+                    "input_std": input_std}  # fmt: skip
     prov = provenance(model=loaded.to_dict(), command=sys.argv, options=given, seed=seed)
     with bar("analysing", con) as (progress, stage):
         rep = run_analysis(

@@ -20,7 +20,7 @@ from torch import nn
 
 from neurodyn._core import Box, DivergenceError, InputError, eigvals, norm2, spectral_radius
 from neurodyn._core import provenance as _provenance
-from neurodyn.report._format import fmt, fmt_pm, fmt_vector
+from neurodyn.report._format import dtype_digits, fmt, fmt_pm, fmt_vector
 from neurodyn.report._lyapunov import add_lyapunov
 from neurodyn.report._report import Report, panel
 
@@ -62,6 +62,10 @@ class Analysis:
         progress: ``progress(done, total)`` of the long loops (a bar), or None.
         cache: results one section leaves for another (``fixed_points``, ``trajectories``).
         not_done: one sentence per part that was skipped, with the reason.
+        max_digits: the most significant digits a number on the page shows: what the weights
+            carry (:func:`~neurodyn.report.dtype_digits` of the dtype they were saved in, 3
+            for float16), None for no cap; :meth:`fmt`, :meth:`fmt_pm` and
+            :meth:`fmt_vector` apply it.
     """
 
     net: nn.Module
@@ -74,10 +78,21 @@ class Analysis:
     progress: Callable[[int, int], None] | None = None
     cache: dict = field(default_factory=dict)
     not_done: list[str] = field(default_factory=list)
+    max_digits: int | None = None
 
     @property
     def dtype(self) -> torch.dtype:
         return next(self.net.parameters()).dtype
+
+    def fmt(self, value, uncertainty=None, **kw) -> str:
+        """:func:`~neurodyn.report.fmt` with at most :attr:`max_digits` significant digits."""
+        return fmt(value, uncertainty, max_digits=self.max_digits, **kw)
+
+    def fmt_pm(self, value, error, **kw) -> str:
+        return fmt_pm(value, error, max_digits=self.max_digits, **kw)
+
+    def fmt_vector(self, values, tol=None, **kw) -> str:
+        return fmt_vector(values, tol, max_digits=self.max_digits, **kw)
 
     def sample(self, count: int) -> torch.Tensor:
         """``count`` points drawn uniformly in the box (seeded), in the net's dtype."""
@@ -120,15 +135,17 @@ def affine_section(a: Analysis, rep: Report) -> None:
     }
     rep.data["affine_form"] = stats
     r = stats["spectral_radius"]
-    pct = fmt(100 * r["fraction_above_1"], 0.5)
+    pct = a.fmt(100 * r["fraction_above_1"], 0.5)
     rep.section("Pointwise-affine form").text(
-        f"A*(x) over {how} in the box: spectral radius ρ(A*(x)) from {fmt(r['min'])} to "
-        f"{fmt(r['max'])} (mean {fmt(r['mean'])}), above 1 on {pct} % "
-        f"of the points, largest at x = {fmt_vector(r['argmax'], 1e-3)}; ‖A*(x)‖₂ from "
-        f"{fmt(stats['norm2']['min'])} to {fmt(stats['norm2']['max'])}. ρ > 1 somewhere does "
+        f"A*(x) over {how} in the box: spectral radius ρ(A*(x)) from {a.fmt(r['min'])} to "
+        f"{a.fmt(r['max'])} (mean {a.fmt(r['mean'])}), above 1 on {pct} % "
+        f"of the points, largest at x = {a.fmt_vector(r['argmax'], 1e-3)}; ‖A*(x)‖₂ from "
+        f"{a.fmt(stats['norm2']['min'])} to {a.fmt(stats['norm2']['max'])}. ρ > 1 somewhere does "
         "not by itself mean instability (see the certificates)."
     )
-    rep.summarize("ρ(A*(x)) over the box", f"{fmt(r['min'])} … {fmt(r['max'])} (> 1 on {pct} %)")
+    rep.summarize(
+        "ρ(A*(x)) over the box", f"{a.fmt(r['min'])} … {a.fmt(r['max'])} (> 1 on {pct} %)"
+    )
     if a.dim == 2:
         xs, ys = axes
         rep.figure(
@@ -208,11 +225,11 @@ def fixed_points_section(a: Analysis, rep: Report) -> None:
     rep.section("Fixed points").text(
         f"{len(fps)} fixed point{'s' if len(fps) != 1 else ''} ({counts}) from "
         f"{_seeding(a, seeds)}; {sum(inside)} inside the box (Newton residual ≤ "
-        f"{fmt(fps.tol)}; coordinates shown to 10⁻⁴, all digits in the JSON); kind from the "
+        f"{a.fmt(fps.tol)}; coordinates shown to 10⁻⁴, all digits in the JSON); kind from the "
         "eigenvalues of the Jacobian at x̄."
     )
     for p in fps.points[:6]:
-        rep.summarize("fixed point", f"{fmt_vector(p.x.tolist(), 1e-4)} {p.kind}")
+        rep.summarize("fixed point", f"{a.fmt_vector(p.x.tolist(), 1e-4)} {p.kind}")
     if len(fps.points) > 6:
         rep.summarize("", f"… {len(fps.points) - 6} more")
     if not fps.points:
@@ -222,7 +239,12 @@ def fixed_points_section(a: Analysis, rep: Report) -> None:
         coord = "x̄" if a.dim <= 4 else f"x̄ (first 4 of {a.dim})"
         rep.table(
             [
-                [fmt_vector(p.x.tolist(), tol), p.kind, float(p.eigenvalues.abs().max()), inside[i]]
+                [
+                    a.fmt_vector(p.x.tolist(), tol),
+                    p.kind,
+                    float(p.eigenvalues.abs().max()),
+                    inside[i],
+                ]
                 for i, p in enumerate(fps.points[:50])
             ],
             columns=[coord, "kind", "ρ(J(x̄))", "in box"],
@@ -261,9 +283,9 @@ def attractor_section(a: Analysis, rep: Report) -> None:
         rows = [
             [
                 k, att.kind, att.period if att.period is not None else "—",
-                fmt(att.multiplier) if att.multiplier is not None else "—",
-                fmt(att.lyapunov) if att.lyapunov is not None else "—",
-                fmt_pm(fr[f"attractor_{k}"], se.get(f"attractor_{k}", 0.0)),
+                a.fmt(att.multiplier) if att.multiplier is not None else "—",
+                a.fmt(att.lyapunov) if att.lyapunov is not None else "—",
+                a.fmt_pm(fr[f"attractor_{k}"], se.get(f"attractor_{k}", 0.0)),
             ]
             for k, att in enumerate(found.attractors)
         ]  # fmt: skip
@@ -279,8 +301,8 @@ def attractor_section(a: Analysis, rep: Report) -> None:
         rep.summarize("attractors", _attractors_line(found, fr, se))
         if fr["divergent"] or fr["other"]:
             sec.text(
-                f"{fmt(100 * fr['divergent'], 0.5)} % of the starts diverged; "
-                f"{fmt(100 * fr['other'], 0.5)} % were not resolved within the window."
+                f"{a.fmt(100 * fr['divergent'], 0.5)} % of the starts diverged; "
+                f"{a.fmt(100 * fr['other'], 0.5)} % were not resolved within the window."
             )
         return
     a.stage("attractor type")
@@ -292,7 +314,7 @@ def attractor_section(a: Analysis, rep: Report) -> None:
     rep.section("Attractor").text(
         f"Attractor type over the box: {att.kind} (from {ev.get('trajectories')} trajectories, "
         f"{ev.get('transient')} transient + {ev.get('window')} recorded steps; "
-        f"{fmt(100 * ev.get('fraction_divergent', 0.0), 0.5)} % diverged)."
+        f"{a.fmt(100 * ev.get('fraction_divergent', 0.0), 0.5)} % diverged)."
     )
 
 
@@ -433,7 +455,8 @@ def map_lyapunov_section(a: Analysis, rep: Report) -> None:
 
 
 def recurrent_lyapunov_section(a: Analysis, rep: Report) -> None:
-    """The Lyapunov spectrum of the driven map under Gaussian (or given) inputs."""
+    """The Lyapunov spectrum of the driven map under Gaussian (or given) inputs, and what
+    λ_max says in the page's verdict box."""
     from neurodyn.lyapunov import lyapunov_spectrum
 
     x = a.options.get("inputs")
@@ -442,9 +465,9 @@ def recurrent_lyapunov_section(a: Analysis, rep: Report) -> None:
         gen = torch.Generator().manual_seed(a.seed)
         size = (a.options["batch"], warmup + a.options["steps"], a.map.input_size)
         x = a.options["input_std"] * torch.randn(*size, generator=gen, dtype=a.dtype)
-        drive = f"Gaussian inputs (std {fmt(a.options['input_std'])}, seed {a.seed})"
+        drive = f"Gaussian inputs (std {a.fmt(a.options['input_std'])}, seed {a.seed})"
     else:
-        drive = "the given inputs"
+        drive = a.options.get("inputs_description") or "the given inputs"
     k = a.options.get("k") or min(a.dim, RECURRENT_K)
     a.stage("Lyapunov spectrum")
     res = lyapunov_spectrum(
@@ -452,14 +475,15 @@ def recurrent_lyapunov_section(a: Analysis, rep: Report) -> None:
         steps=x.shape[1] - warmup, progress=a.progress,
     )  # fmt: skip
     rep.data["lyapunov"] = {**res.to_dict(), "inputs": drive}
-    add_lyapunov(rep, res)
     rep.summarize("inputs", drive)
     part = "all" if k == a.dim else f"the {k} leading"
-    rep.text(
-        f"Driven by {drive}: {x.shape[0]} sequences of {x.shape[1]} steps; {part} of the "
+    rep.text(  # in the section open before (the model's): what was run, then the spectrum
+        f"Inputs: {drive}; {x.shape[0]} sequences of {x.shape[1]} steps each ({warmup} "
+        f"warm-up + {x.shape[1] - warmup} accumulated). The spectrum below is {part} of the "
         f"{a.dim} exponents of the state (h, and c for an LSTM)"
         + ("." if k == a.dim else " (option k / --k for more; each costs a tangent vector).")
     )
+    add_lyapunov(rep, res, verdict=True, max_digits=a.max_digits)
 
 
 FEEDFORWARD_SECTIONS: tuple[Callable[[Analysis, Report], None], ...] = (
@@ -486,6 +510,7 @@ _DEFAULTS = {
     "t_on": 1,
     "k": None,
     "inputs": None,
+    "inputs_description": None,
 }
 
 
@@ -533,7 +558,9 @@ def analyze(
             n > 2, 4000), ``fixed_point_seeds`` (256), ``basin_resolution`` (121), ``steps``
             (300), ``warmup`` (100), ``batch`` (8), ``k`` (all for a feedforward map, the leading
             :data:`RECURRENT_K` = 10 for a recurrent one), ``t_on`` (1), ``input_std``
-            (1.0), ``inputs`` (a ``(B, T, input_size)`` tensor), ``lstm_state`` ("hc").
+            (1.0), ``inputs`` (a ``(B, T, input_size)`` tensor), ``inputs_description``
+            (what ``inputs`` are, in words for the page, e.g. "8 sequences of Gaussian
+            inputs (std 1, seed 0)"; default "the given inputs"), ``lstm_state`` ("hc").
 
     Returns:
         The :class:`Report`; ``report.data`` holds the numbers (``model``, ``box``,
@@ -579,11 +606,15 @@ def analyze(
                 "dimensions."
             )
     a = Analysis(net, f, dim, the_box, opts, seed, stage, progress)
+    saved = ((provenance or {}).get("model") or {}).get("saved_dtype")
+    caps = [d for d in (dtype_digits(saved), dtype_digits(a.dtype)) if d is not None]
+    a.max_digits = min(caps, default=None)
     name = type(net).__name__
     rep = Report(
-        title or f"neurodyn analyze: {name} ({dim}-D {'recurrent' if recurrent else 'map'})"
+        title or f"neurodyn analyze: {name} ({dim}-D {'recurrent' if recurrent else 'map'})",
+        max_digits=a.max_digits,
     )
-    shown_opts = {k: v for k, v in opts.items() if k != "inputs"}
+    shown_opts = {k: v for k, v in opts.items() if k not in ("inputs", "inputs_description")}
     rep.data["provenance"] = provenance or _provenance(options=shown_opts, seed=seed)
     kind = "recurrent" if recurrent else "feedforward map x_{t+1} = f(x_t)"
     rep.summary_title = f"{name}: {kind}"
@@ -593,6 +624,8 @@ def analyze(
         "dim": dim,
         "dtype": str(a.dtype).replace("torch.", ""),
         "parameters": sum(p.numel() for p in net.parameters()),
+        "saved_dtype": saved or str(a.dtype).replace("torch.", ""),
+        "shown_digits": a.max_digits,
     }
     if the_box is not None:
         rep.data["box"] = {"low": list(the_box.low), "high": list(the_box.high),
@@ -650,4 +683,9 @@ def _model_text(data: dict, box: Box | None, default: bool) -> str:
     model = (data.get("provenance") or {}).get("model") or {}
     for note in model.get("notes", []):
         text += f" Note: {note}."
+    if m["shown_digits"] is not None and m["shown_digits"] <= 6:
+        text += (
+            f" Numbers on this page are shown to at most {m['shown_digits']} significant digits, "
+            f"what {m['saved_dtype']} weights carry; every digit is in the JSON."
+        )
     return text
