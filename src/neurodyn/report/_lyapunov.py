@@ -98,9 +98,7 @@ def add_lyapunov(
         summary += f" Interrupted: the spectrum is over the {result.steps} steps finished."
     units = "nats per unit time" if result.base == math.e else f"log base {result.base}"
     rep.section("Lyapunov spectrum").text(summary)
-    rep.summarize(
-        f"λ_max ({units})", fmt_pm(st["max"], err[i_max], sign=True, max_digits=cap)
-    )
+    rep.summarize(f"λ_max ({units})", fmt_pm(st["max"], err[i_max], sign=True, max_digits=cap))
     rep.summarize("#positive exponents", str(st["n_positive"]))
     swapped = _out_of_order(lam, err)
     if swapped:
