@@ -1,5 +1,10 @@
 """neurodyn's typed errors (each also a built-in exception type such as ``ValueError``)."""
 
-from neurodyn._core._errors import DivergenceError, NeurodynError
+from neurodyn._core._errors import (
+    DivergenceError,
+    NeurodynError,
+    OutputExistsError,
+    OutputPathError,
+)
 
-__all__ = ["DivergenceError", "NeurodynError"]
+__all__ = ["DivergenceError", "NeurodynError", "OutputExistsError", "OutputPathError"]

@@ -5,7 +5,12 @@ and certificates, ``neurodyn.errors``)."""
 
 from neurodyn._core._box import Box
 from neurodyn._core._certificate import CERTIFICATE_KINDS, Certificate, CertificateReport
-from neurodyn._core._errors import DivergenceError, NeurodynError
+from neurodyn._core._errors import (
+    DivergenceError,
+    NeurodynError,
+    OutputExistsError,
+    OutputPathError,
+)
 from neurodyn._core._json import dump_json, from_json_float, json_float, to_jsonable
 from neurodyn._core._progress import Progress, bar_columns, notify, rich_progress
 from neurodyn._core._provenance import provenance
@@ -26,6 +31,8 @@ __all__ = [
     "CertificateReport",
     "DivergenceError",
     "NeurodynError",
+    "OutputExistsError",
+    "OutputPathError",
     "Progress",
     "bar_columns",
     "dump_json",

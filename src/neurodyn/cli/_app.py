@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-__all__ = ["app", "clean_errors", "console", "parse_box", "stages", "write_json"]
+__all__ = ["app", "check_json", "clean_errors", "console", "parse_box", "stages", "write_json"]
 
 app = typer.Typer(
     help="neurodyn: neural networks as dynamical systems.",
@@ -115,6 +115,25 @@ def write_json(body: dict, target: str | None, default: Path | None) -> None:
         sys.stdout.write(dump_json(body) + "\n")
         sys.stdout.flush()
     elif target is not None:
-        dump_json(body, Path(target))
+        from neurodyn._core._files import write_json_file
+
+        write_json_file(dump_json(body) + "\n", Path(target))  # atomic; parent created
     elif default is not None:
         dump_json(body, default)
+
+
+def check_json(target: str | None, out: Path | None = None) -> None:
+    """Refuse, before any work, a ``--json`` target that is not new, empty or a report JSON
+    neurodyn wrote (docs/cli.md, "Output paths"), or that is the ``--out`` folder itself."""
+    from neurodyn._core._files import claim_file
+
+    if target is None or target == "-":
+        return
+    if out is not None and Path(target).absolute() == Path(out).absolute():
+        from neurodyn._core import OutputExistsError
+
+        raise OutputExistsError(
+            f"--json {target} is the --out folder; give a file name (e.g. --json "
+            f"{Path(out) / 'report.json'}) or leave --json out (the folder holds the JSON)."
+        )
+    claim_file(target, "report", what="--json")

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from neurodyn.cli._app import app, bar, clean_errors, console, parse_box, write_json
+from neurodyn.cli._app import app, bar, check_json, clean_errors, console, parse_box, write_json
 
 __all__ = ["analyze", "lyapunov", "sweep"]
 
@@ -21,7 +21,11 @@ _MODEL_HELP = (
     "state dict (with --arch for a feedforward net), a checkpoint dict (with --key), or, with "
     "--unsafe-load, a pickled module."
 )
-_JSON_HELP = "Also write the report's JSON here; '-' prints it to stdout (and nothing else)."
+_JSON_HELP = (
+    "Also write the report's JSON here; '-' prints it to stdout (and nothing else). A new "
+    "file, or a JSON file neurodyn wrote (replaced); any other existing file, or a folder, is "
+    "refused before the work starts."
+)
 
 Kind = Annotated[
     str,
@@ -52,8 +56,9 @@ InputsKey = Annotated[
 Out = Annotated[
     Path | None,
     typer.Option(
-        help="Folder for index.html, the JSON and the PNGs (an existing report folder is "
-        "overwritten; a file or a non-empty non-report folder is refused)."
+        help="Folder for index.html, the JSON and the PNGs: a new or empty folder, or a "
+        "neurodyn report folder (replaced whole). A file, a folder of yours or another kind of "
+        "neurodyn output (a train run, a sweep store) is refused before the work starts."
     ),
 ]
 
@@ -156,8 +161,9 @@ def lyapunov(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Folder for lyapunov.json, index.html and the plots (an existing "
-            "report folder is overwritten; a file is refused)."
+            help="Folder for lyapunov.json, index.html and the plots: a new or empty "
+            "folder, or a neurodyn report folder (replaced whole). A file, a folder of yours or "
+            "another kind of neurodyn output is refused before the work starts."
         ),
     ] = None,
     json: Annotated[str | None, typer.Option("--json", help=_JSON_HELP)] = None,
@@ -173,6 +179,7 @@ def lyapunov(
     con = _console(json)
     if out is not None:
         check_out_dir(out)
+    check_json(json, out)
     loaded = load_model(model, kind=kind, prefix=prefix, key=key, unsafe=unsafe_load)
     module = loaded.module
     if loaded.kind == "feedforward":
@@ -313,6 +320,7 @@ def analyze(
     con = _console(json)
     if out is not None:
         check_out_dir(out)
+    check_json(json, out)
     loaded = load_model(model, arch=arch, key=key, prefix=prefix, kind=kind, unsafe=unsafe_load)
     _notes(loaded, con)
     net = loaded.module
@@ -404,7 +412,13 @@ def sweep(
             "-> list of values); see docs/sweep.md."
         ),
     ],
-    out: Annotated[Path, typer.Option(help="The store directory (created; rerun to resume).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="The store directory: new, empty, or a store of an earlier run (continued). "
+            "A file, a folder of yours or another kind of neurodyn output is refused."
+        ),
+    ],
     ray: Annotated[
         bool, typer.Option("--ray", help="Run the jobs on Ray (neurodyn[ray]).")
     ] = False,
@@ -428,7 +442,9 @@ def sweep(
     go on, Ctrl-C loses nothing that finished.
     """
     from neurodyn import sweep as _sweep
+    from neurodyn._core._files import claim_folder
 
+    claim_folder(out, "sweep-store", what="--out")
     backend = "ray" if ray or address else "sequential" if sequential else "local"
     try:
         s = _sweep.run(
