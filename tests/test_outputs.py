@@ -126,6 +126,8 @@ _REFUSED = {
                     ("report", "holds a neurodyn report"), ("run", "holds a neurodyn train")],
     "json": [("thesis.tex", "was not written by neurodyn"), ("mine", "is a folder"),
              ("report", "is a folder"), ("run/history.json", "history.json of a neurodyn train"),
+             ("run/report.json", "is part of a neurodyn train run"),
+             ("report/report.json", "is part of a neurodyn report folder"),
              ("thesis.tex/a.json", "is a file, not a folder")],
 }  # fmt: skip
 CASES = [
@@ -172,11 +174,12 @@ def test_the_messages_say_what_to_do(world):
         assert hint in _one_line(_invoke([world / there if a == P else a for a in args]))
 
 
-def test_json_and_out_at_the_same_path_are_refused(world, tmp_path):
-    res = _invoke(["lyapunov", world / "gru.pt", *LYAP, "--out", tmp_path / "r",
-                   "--json", tmp_path / "r"])  # fmt: skip
-    assert "is the --out folder" in _one_line(res)
-    assert not (tmp_path / "r").exists()
+def test_json_at_or_inside_the_out_folder_is_refused(world, tmp_path):
+    out = tmp_path / "r"
+    for target, where in ((out, "is the --out folder"), (out / "x.json", "inside the --out")):
+        res = _invoke(["lyapunov", world / "gru.pt", *LYAP, "--out", out, "--json", target])
+        assert where in _one_line(res)
+        assert not out.exists()
 
 
 def test_a_report_folder_is_replaced_whole_by_another_report(world, tmp_path):
@@ -328,3 +331,6 @@ def test_every_report_command_replaces_a_report_of_its_kind(world, tmp_path, cmd
     assert res.exit_code == 0, res.output
     body = target if kind == "json" else next(target.glob("*.json"))
     assert json.loads(body.read_text())["neurodyn_output"] == "report"
+    if kind != "json":  # the earlier report's files that were not written again are gone
+        mine = set(json.loads((target / ".neurodyn.json").read_text())["report_files"])
+        assert {p.name for p in target.iterdir()} == mine | {".neurodyn.json"}

@@ -222,11 +222,12 @@ def claim_file(path, kind: str = "report", *, what: str = "--json") -> Path:
 
     Allowed: a path that does not exist, an empty file (e.g. from ``mktemp``), a device or pipe
     (``/dev/stdout``: written to, nothing is replaced), and a JSON file neurodyn wrote for the
-    same ``kind`` (:func:`file_kind`).
+    same ``kind`` (:func:`file_kind`) on its own — not one that is part of a neurodyn output
+    folder (a training run's ``report.json``).
 
     Raises:
         OutputExistsError: a folder at ``path``, a file neurodyn did not write (or wrote for
-            another purpose), a file above ``path``.
+            another purpose, or as part of an output folder), a file above ``path``.
         OutputPathError: no permission to write there.
     """
     path = Path(path)
@@ -237,6 +238,14 @@ def claim_file(path, kind: str = "report", *, what: str = "--json") -> Path:
         if not path.is_file() or path.stat().st_size == 0:
             return path
         found = file_kind(path)
+        folder = path.absolute().parent
+        owner = folder_kind(folder)
+        inside = owner is not None and path.name in report_files(folder)
+        if inside:
+            raise _exists(
+                f"{label} is part of {FOLDER_KINDS[owner]} ({folder}); choose a path outside "
+                "it (a report for that folder is written whole with --out)."
+            )
         if found == kind:
             return path
         if found is not None:

@@ -124,16 +124,20 @@ def write_json(body: dict, target: str | None, default: Path | None) -> None:
 
 def check_json(target: str | None, out: Path | None = None) -> None:
     """Refuse, before any work, a ``--json`` target that is not new, empty or a report JSON
-    neurodyn wrote (docs/cli.md, "Output paths"), or that is the ``--out`` folder itself."""
+    neurodyn wrote (docs/cli.md, "Output paths"), or that is the ``--out`` folder or in it (the
+    folder holds the JSON already; a second file there would not be the report's own)."""
     from neurodyn._core._files import claim_file
 
     if target is None or target == "-":
         return
-    if out is not None and Path(target).absolute() == Path(out).absolute():
-        from neurodyn._core import OutputExistsError
+    if out is not None:
+        json_at, out_at = Path(target).absolute(), Path(out).absolute()
+        if out_at in (json_at, json_at.parent):
+            from neurodyn._core import OutputExistsError
 
-        raise OutputExistsError(
-            f"--json {target} is the --out folder; give a file name (e.g. --json "
-            f"{Path(out) / 'report.json'}) or leave --json out (the folder holds the JSON)."
-        )
+            where = "is the --out folder" if json_at == out_at else "is inside the --out folder"
+            raise OutputExistsError(
+                f"--json {target} {where}, which holds the report's JSON already; leave --json "
+                "out or give a path outside the folder."
+            )
     claim_file(target, "report", what="--json")
