@@ -251,6 +251,13 @@ def test_folders_of_earlier_versions_are_recognised(world, tmp_path):
     line = _one_line(_invoke(["lyapunov", world / "gru.pt", *LYAP, "--out", old_run]))
     assert "holds a neurodyn train run" in line and _digest(old_run) == before
 
+    # a JSON of yours that happens to use neurodyn's key (with a list: not hashable)
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps({"neurodyn_output": ["x"], "sections": []}))
+    assert "was not written by neurodyn" in _one_line(
+        _invoke(["lyapunov", world / "gru.pt", *LYAP, "--json", odd])
+    )
+
     # an index.html and a JSON that is no report: a folder of yours (earlier: "overwritten")
     site = tmp_path / "site"
     site.mkdir()

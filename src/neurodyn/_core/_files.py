@@ -98,6 +98,7 @@ def _json_kind(body) -> str | None:
     if not isinstance(body, dict):
         return None
     mark = body.get("neurodyn_output")
+    mark = mark if isinstance(mark, str) else None  # a user's JSON may hold anything there
     if mark == "report" and isinstance(body.get("sections"), list):
         return "report"
     if mark in FOLDER_KINDS:  # a folder's marker file (it has no sections)
@@ -129,7 +130,7 @@ def folder_kind(path) -> str | None:
     if not path.is_dir():
         return None
     mark = _read_json(path / MARKER)
-    if isinstance(mark, dict) and mark.get("neurodyn_output") in FOLDER_KINDS:
+    if isinstance(mark, dict) and str(mark.get("neurodyn_output")) in FOLDER_KINDS:
         return mark["neurodyn_output"]
     if file_kind(path / "_sweep.json") == "sweep-manifest":
         return "sweep-store"
