@@ -4,7 +4,14 @@ as a failed job instead of crashing)."""
 
 from __future__ import annotations
 
-__all__ = ["DivergenceError", "InputError", "LoadError", "NeurodynError"]
+__all__ = [
+    "DivergenceError",
+    "InputError",
+    "LoadError",
+    "NeurodynError",
+    "OutputExistsError",
+    "OutputPathError",
+]
 
 
 class NeurodynError(Exception):
@@ -73,3 +80,15 @@ class DivergenceError(NeurodynError, ValueError):
             "rows": list(self.rows),
             "what": self.what,
         }
+
+
+class OutputPathError(NeurodynError, OSError):
+    """An output path (``--out``, ``--json``, a checkpoint folder, a sweep store) that neurodyn
+    will not write to; raised before any work starts. The message says what is there and what
+    to do (:func:`neurodyn._core._files.claim_folder`)."""
+
+
+class OutputExistsError(OutputPathError, FileExistsError):
+    """Something neurodyn did not write for this kind of output is already at the path: a file
+    of yours, a non-empty folder of yours, or another kind of neurodyn output (a training run
+    where a report would go). It is left unchanged."""

@@ -47,14 +47,21 @@ def _main(
 @clean_errors
 def demo(
     out: Annotated[
-        Path, typer.Option(help="Folder for report.json, the PNGs and index.html.")
+        Path,
+        typer.Option(
+            help="Folder for report.json, the PNGs and index.html: new, empty or a neurodyn "
+            "report folder (replaced); anything else is refused."
+        ),
     ] = Path("neurodyn-report"),
     resolution: Annotated[
         int, typer.Option(min=11, help="Grid points per axis for the A*(x) maps.")
     ] = 201,
 ) -> None:
     """Analyse the built-in 2-D example network and write a report folder."""
+    from neurodyn._core._files import claim_folder
     from neurodyn.report import phase_plane_report
+
+    claim_folder(out, "report", what="--out")
     from neurodyn.zoo import demo_net
 
     with _stages() as progress:
@@ -79,7 +86,11 @@ def _print_summary(report) -> None:
 @clean_errors
 def paper_figures(
     out: Annotated[
-        Path, typer.Option(help="Folder for fig2.png … fig8.png, paper_figures.json, index.html.")
+        Path,
+        typer.Option(
+            help="Folder for fig2.png … fig8.png, paper_figures.json, index.html: new, empty or "
+            "a neurodyn report folder (replaced); anything else is refused."
+        ),
     ] = Path("neurodyn-paper-figures"),
     resolution: Annotated[
         int, typer.Option(min=11, help="Grid points per axis over the box [−6, 6]².")
@@ -87,8 +98,10 @@ def paper_figures(
 ) -> None:
     """Regenerate Drgoňa et al., Spectral analysis, Figs. 2–8 from the zoo and check the
     paper's claims."""
+    from neurodyn._core._files import claim_folder
     from neurodyn.reproduce import paper_figures as build_figures
 
+    claim_folder(out, "report", what="--out")
     with _stages() as progress:
         report = build_figures(out, resolution=resolution, progress=progress)
     table = Table(title=f"{report['title']} ({report['seconds']:.1f} s)", show_lines=True)

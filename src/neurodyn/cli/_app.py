@@ -18,6 +18,7 @@ from neurodyn._core import InputError
 
 __all__ = [
     "app",
+    "check_json",
     "clean_errors",
     "console",
     "is_user_error",
@@ -212,6 +213,29 @@ def write_json(body: dict, target: str | None, default: Path | None) -> None:
         sys.stdout.write(dump_json(body) + "\n")
         sys.stdout.flush()
     elif target is not None:
-        dump_json(body, Path(target))
+        from neurodyn._core._files import write_json_file
+
+        write_json_file(dump_json(body) + "\n", Path(target))  # atomic; parent created
     elif default is not None:
         dump_json(body, default)
+
+
+def check_json(target: str | None, out: Path | None = None) -> None:
+    """Refuse, before any work, a ``--json`` target that is not new, empty or a report JSON
+    neurodyn wrote (docs/cli.md, "Output paths"), or that is the ``--out`` folder or in it (the
+    folder holds the JSON already; a second file there would not be the report's own)."""
+    from neurodyn._core._files import claim_file
+
+    if target is None or target == "-":
+        return
+    if out is not None:
+        json_at, out_at = Path(target).absolute(), Path(out).absolute()
+        if out_at in (json_at, json_at.parent):
+            from neurodyn._core import OutputExistsError
+
+            where = "is the --out folder" if json_at == out_at else "is inside the --out folder"
+            raise OutputExistsError(
+                f"--json {target} {where}, which holds the report's JSON already; leave --json "
+                "out or give a path outside the folder."
+            )
+    claim_file(target, "report", what="--json")

@@ -16,6 +16,7 @@ from neurodyn._core import InputError
 from neurodyn.cli._app import (
     app,
     bar,
+    check_json,
     clean_errors,
     console,
     parse_box,
@@ -30,7 +31,11 @@ _MODEL_HELP = (
     "state dict (with --arch for a feedforward net), a checkpoint dict (with --key), or, with "
     "--unsafe-load, a pickled module."
 )
-_JSON_HELP = "Also write the report's JSON here; '-' prints it to stdout (and nothing else)."
+_JSON_HELP = (
+    "Also write the report's JSON here; '-' prints it to stdout (and nothing else). A new "
+    "file, or a JSON file neurodyn wrote (replaced); any other existing file, or a folder, is "
+    "refused before the work starts."
+)
 
 Kind = Annotated[
     str,
@@ -61,8 +66,9 @@ InputsKey = Annotated[
 Out = Annotated[
     Path | None,
     typer.Option(
-        help="Folder for index.html, the JSON and the PNGs (an existing report folder is "
-        "overwritten; a file or a non-empty non-report folder is refused)."
+        help="Folder for index.html, the JSON and the PNGs: a new or empty folder, or a "
+        "neurodyn report folder (replaced whole). A file, a folder of yours or another kind of "
+        "neurodyn output (a train run, a sweep store) is refused before the work starts."
     ),
 ]
 
@@ -165,8 +171,9 @@ def lyapunov(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Folder for lyapunov.json, index.html and the plots (an existing "
-            "report folder is overwritten; a file is refused)."
+            help="Folder for lyapunov.json, index.html and the plots: a new or empty "
+            "folder, or a neurodyn report folder (replaced whole). A file, a folder of yours or "
+            "another kind of neurodyn output is refused before the work starts."
         ),
     ] = None,
     json: Annotated[str | None, typer.Option("--json", help=_JSON_HELP)] = None,
@@ -183,6 +190,7 @@ def lyapunov(
     con = _console(json)
     if out is not None:
         check_out_dir(out)
+    check_json(json, out)
     try:
         loaded = load_model(model, kind=kind, prefix=prefix, key=key, unsafe=unsafe_load)
     except LoadError as err:
@@ -334,6 +342,7 @@ def analyze(
     con = _console(json)
     if out is not None:
         check_out_dir(out)
+    check_json(json, out)
     loaded = load_model(model, arch=arch, key=key, prefix=prefix, kind=kind, unsafe=unsafe_load)
     _notes(loaded, con)
     net = loaded.module
@@ -393,7 +402,13 @@ def sweep(
             "-> list of values); see docs/sweep.md."
         ),
     ],
-    out: Annotated[Path, typer.Option(help="The store directory (created; rerun to resume).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="The store directory: new, empty, or a store of an earlier run (continued). "
+            "A file, a folder of yours or another kind of neurodyn output is refused."
+        ),
+    ],
     ray: Annotated[
         bool, typer.Option("--ray", help="Run the jobs on Ray (neurodyn[ray]).")
     ] = False,
@@ -417,7 +432,9 @@ def sweep(
     go on, Ctrl-C loses nothing that finished.
     """
     from neurodyn import sweep as _sweep
+    from neurodyn._core._files import claim_folder
 
+    claim_folder(out, "sweep-store", what="--out")
     backend = "ray" if ray or address else "sequential" if sequential else "local"
     try:
         s = _sweep.run(

@@ -10,7 +10,6 @@ from neurodyn.io import KINDS, Loaded, LoadError, load_inputs, load_model, load_
 
 __all__ = [
     "KINDS",
-    "REPORT_MARKERS",
     "LoadError",
     "Loaded",
     "check_out_dir",
@@ -20,19 +19,10 @@ __all__ = [
 ]
 
 
-#: Files a neurodyn report folder may hold; a folder holding one of them is overwritten.
-REPORT_MARKERS = ("index.html", "report.json", "lyapunov.json")
-
-
 def check_out_dir(out: Path) -> None:
-    """Refuse an ``--out`` that is a file, or a non-empty folder that holds no neurodyn report
-    (so user files are never mixed with or overwritten by a report). An existing report folder
-    (one with ``index.html``, ``report.json`` or ``lyapunov.json``) is overwritten."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise LoadError(f"--out {out} is an existing file; --out takes a folder for the report.")
-    if out.is_dir() and any(out.iterdir()) and not any((out / m).exists() for m in REPORT_MARKERS):
-        raise LoadError(
-            f"--out {out} is a non-empty folder that holds no neurodyn report; pick a new or "
-            "empty folder (an existing report folder is overwritten)."
-        )
+    """Refuse, before any work, an ``--out`` that is a file, a non-empty folder neurodyn did
+    not write, or another kind of neurodyn output (a training run, a sweep store); an earlier
+    report folder is replaced (docs/cli.md, "Output paths")."""
+    from neurodyn._core._files import claim_folder
+
+    claim_folder(out, "report", what="--out")

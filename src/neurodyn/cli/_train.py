@@ -15,12 +15,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from neurodyn._core import InputError
-from neurodyn.cli._app import app, clean_errors, console, stages, write_json
+from neurodyn.cli._app import app, check_json, clean_errors, console, stages, write_json
 
 __all__ = ["parse_options", "robustness", "train"]
 
-#: files that mark a folder as a ``neurodyn train`` run (or a report) that may be written into
-_RUN_MARKERS = ("trainer.pt", "history.json", "last.pt", "index.html", "report.json")
 #: the fit options the command sets; where neither the command line nor a resumed run gives
 #: one, ``neurodyn.train.fit``'s own default is used (read from its signature, so they agree)
 _FIT_KEYS = ("epochs", "lr", "batch_size", "optimizer", "schedule", "clip", "weight_decay",
@@ -75,13 +73,11 @@ def parse_options(items: list[str] | None) -> dict:
 
 
 def _check_run_dir(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is an existing file; --out takes a folder for the run.")
-    if out.is_dir() and any(out.iterdir()) and not any((out / m).exists() for m in _RUN_MARKERS):
-        raise InputError(
-            f"--out {out} is a non-empty folder that holds no neurodyn run; pick a new or empty "
-            "folder (an existing run folder is continued with --resume)."
-        )
+    """A new or empty folder, or a ``neurodyn train`` run folder (docs/cli.md, "Output
+    paths"); anything else is refused before the data is loaded."""
+    from neurodyn._core._files import claim_folder
+
+    claim_folder(out, "train-run", what="--out")
 
 
 def _saved_run(out: Path) -> dict | None:
@@ -127,7 +123,9 @@ def train(
         Path,
         typer.Option(
             help="Run folder: last.pt, best.pt, trainer.pt, history.json, then the report "
-            "(index.html, report.json, PNGs). A folder holding a run needs --resume."
+            "(index.html, report.json, PNGs). New or empty; a folder holding a run needs "
+            "--resume; a file, a folder of yours or another kind of neurodyn output (a report "
+            "folder, a sweep store) is refused before training starts."
         ),
     ],
     model: Annotated[
@@ -400,7 +398,10 @@ def robustness(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Report folder (index.html, report.json, noise.png, landscape.png)."),
+        typer.Option(
+            help="Report folder (index.html, report.json, noise.png, landscape.png): new, empty "
+            "or a neurodyn report folder (replaced); anything else is refused before the work."
+        ),
     ] = None,
     hessian: Annotated[
         bool, typer.Option("--hessian/--no-hessian", help="Hessian metrics and landscape.")
@@ -415,7 +416,9 @@ def robustness(
     json: Annotated[
         str | None,
         typer.Option(
-            "--json", help="Also write the JSON here; '-' prints it to stdout (and nothing else)."
+            "--json",
+            help="Also write the JSON here; '-' prints it to stdout (and nothing else). A new "
+            "file or a JSON file neurodyn wrote; anything else is refused before the work.",
         ),
     ] = None,
 ) -> None:
@@ -433,6 +436,7 @@ def robustness(
     con = Console(stderr=True) if json == "-" else console
     if out is not None:
         check_out_dir(out)
+    check_json(json, out)
     if split not in ("train", "val", "test"):
         raise InputError(f"--split {split!r}: use test, val or train.")
     path = _checkpoint(checkpoint)

@@ -570,6 +570,8 @@ def analyze(
     Raises:
         ValueError: a feedforward net whose input and output widths differ (not a map), a box
             of the wrong dimension, an unknown option.
+        OutputExistsError: ``out`` is a file, a folder neurodyn did not write, or another kind
+            of neurodyn output (checked before any work).
 
     Example:
         >>> import torch
@@ -584,6 +586,10 @@ def analyze(
     unknown = sorted(set(options) - set(_DEFAULTS))
     if unknown:
         raise InputError(f"analyze: unknown option(s) {unknown}; known: {sorted(_DEFAULTS)}.")
+    if out is not None:  # before any work (Report.write checks it again)
+        from neurodyn._core._files import claim_folder
+
+        claim_folder(out, "report", what="analyze: out")
     opts = {**_DEFAULTS, **options}
     recurrent = _is_recurrent(net)
     if recurrent:

@@ -91,6 +91,8 @@ class Report:
         max_digits: tables on the page show at most this many significant digits (e.g.
             :func:`neurodyn.report.dtype_digits` of the model's weights); None: no cap. The
             JSON keeps every digit.
+        kind: the kind of output folder it is written as (docs/cli.md, "Output paths"):
+            ``"report"``, or ``"train-run"`` for the report inside a training run's folder.
 
     Example:
         >>> import tempfile, json, pathlib
@@ -106,16 +108,22 @@ class Report:
         ...     written = report.write(tmp)
         ...     files = sorted(p.name for p in pathlib.Path(tmp).iterdir())
         ...     on_disk = json.loads((pathlib.Path(tmp) / "report.json").read_text())
-        >>> files
-        ['index.html', 'line.png', 'report.json']
+        >>> files  # .neurodyn.json marks the folder as a neurodyn report (may be overwritten)
+        ['.neurodyn.json', 'index.html', 'line.png', 'report.json']
         >>> on_disk["rho_max"], on_disk["sections"][0]["blocks"][1]["rows"][1]
         (0.93, [2, '-inf'])
     """
 
     def __init__(
-        self, title: str, *, data: dict | None = None, max_digits: int | None = None
+        self,
+        title: str,
+        *,
+        data: dict | None = None,
+        max_digits: int | None = None,
+        kind: str = "report",
     ) -> None:
         self.title = str(title)
+        self.kind = kind
         self.data: dict = dict(data or {})
         self.max_digits = max_digits
         self.sections: list[Section] = [Section("")]
@@ -260,19 +268,48 @@ class Report:
         return [f.name for f in self._figures]
 
     def to_dict(self) -> dict:
-        """The JSON content: ``title``, the ``data`` entries, ``sections`` and ``figures``."""
-        body = {"title": self.title, **self.data}
+        """The JSON content: ``neurodyn_output`` (``"report"``: the mark by which neurodyn
+        knows the file as its own and may overwrite it), ``title``, the ``data`` entries,
+        ``sections`` and ``figures``."""
+        body = {"neurodyn_output": "report", "title": self.title, **self.data}
         body["sections"] = [{"title": s.title, "blocks": s.blocks} for s in self.sections]
         body["figures"] = self.figure_names
         return to_jsonable(body)
 
     def write(self, out_dir: str | Path, *, json_name: str = "report.json") -> dict:
-        """Write ``index.html``, ``json_name`` and the PNGs into ``out_dir`` (created).
+        """Write ``index.html``, ``json_name`` and the PNGs into ``out_dir`` (created), and the
+        folder's marker ``.neurodyn.json``.
+
+        ``out_dir`` may be new, empty, or a folder neurodyn wrote as the same :attr:`kind`
+        (:func:`neurodyn._core._files.claim_folder`); there the earlier report is replaced
+        whole: its files that this report does not write again are removed, other files are
+        left alone.
 
         Returns:
             The JSON content as written (:meth:`to_dict`).
+
+        Raises:
+            OutputExistsError: ``out_dir`` is a file, a non-empty folder neurodyn did not write,
+                another kind of neurodyn output, or holds a file of this report's names that
+                the earlier report there did not write (nothing is written then).
         """
-        out = Path(out_dir)
+        from neurodyn._core._files import claim_folder, mark_folder, report_files
+
+        if Path(json_name).name != json_name or not json_name.endswith(".json"):
+            raise ValueError(
+                f"json_name must be a plain file name ending in .json, got {json_name!r}."
+            )
+        out = claim_folder(out_dir, self.kind, what="Report.write: out_dir")
+        old = report_files(out) if out.is_dir() else set()
+        names = [*self.figure_names, json_name, "index.html"]
+        clash = [n for n in names if (out / n).exists() and n not in old]
+        if clash:
+            from neurodyn._core import OutputExistsError
+
+            raise OutputExistsError(
+                f"Report.write: {out} holds {', '.join(clash)}, which no earlier neurodyn "
+                "report there wrote; move them away or choose another folder."
+            )
         out.mkdir(parents=True, exist_ok=True)
         from matplotlib.figure import Figure as _MplFigure
 
@@ -285,6 +322,9 @@ class Report:
         dump_json(body, out / json_name)
         page = render_html(self.title, body["sections"], json_name, max_digits=self.max_digits)
         (out / "index.html").write_text(page)
+        mark_folder(out, self.kind, report_files=names)
+        for stale in old - set(names):
+            (out / stale).unlink(missing_ok=True)
         return body
 
 

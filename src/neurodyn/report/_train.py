@@ -114,7 +114,7 @@ def train_report(result: TrainResult, *, title: str | None = None) -> Report:
         ...     body = train_report(res).write(tmp)
         ...     names = sorted(p.name for p in pathlib.Path(tmp).iterdir())
         >>> names
-        ['history.png', 'index.html', 'report.json']
+        ['.neurodyn.json', 'history.png', 'index.html', 'report.json']
         >>> body["history"][1]["val_acc"] == res.history[1]["val_acc"]
         True
     """
@@ -136,7 +136,8 @@ def train_report(result: TrainResult, *, title: str | None = None) -> Report:
     }
     if cert is None:
         data["final_certificate_reason"] = cert_reason
-    rep = Report(title, data=data)
+    # written into the run's folder beside the checkpoints: a report of the train-run kind
+    rep = Report(title, data=data, kind="train-run")
     hist = result.history
     last = hist[-1] if hist else {}
 

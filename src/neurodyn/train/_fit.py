@@ -15,7 +15,10 @@ Checkpoint folder (``out=``), each file written atomically (temporary file + ``o
 * ``best.pt`` — the model at the best validation metric so far (same format);
 * ``trainer.pt`` — optimizer and scheduler state, the torch and shuffling RNG states, the epoch,
   the early-stopping counters and the history (plain values and tensors only);
-* ``history.json`` — provenance and one row per epoch (strict JSON).
+* ``history.json`` — provenance and one row per epoch (strict JSON);
+* ``.neurodyn.json`` — the marker that makes it a training run's folder: ``out`` must be new,
+  empty, or such a folder (an older one is known by its ``history.json``); anything else is
+  refused with ``OutputExistsError`` before training starts (docs/cli.md, "Output paths").
 
 All ``.pt`` files load with ``torch.load(weights_only=True)``: no code is unpickled.
 """
@@ -32,7 +35,7 @@ import torch
 from torch import nn
 
 from neurodyn._core import dump_json, register_result
-from neurodyn._core._files import atomic_write
+from neurodyn._core._files import atomic_write, claim_folder, mark_folder
 from neurodyn.errors import DivergenceError
 from neurodyn.train._models import MODELS, SequenceClassifier, count_parameters, save_model
 from neurodyn.train._monitors import resolve_monitors, run_monitors
@@ -384,11 +387,10 @@ def fit(
         "clip": clip, "patience": patience, "seed": int(seed),
         "monitors": None if mon is None else mon.to_dict(),
     }  # fmt: skip
-    out = None if out is None else Path(out)
+    out = None if out is None else claim_folder(out, "train-run", what="fit: out")
     if out is not None:
-        if out.exists() and not out.is_dir():
-            raise ValueError(f"fit: out={out} is a file; give a folder for the checkpoints.")
         out.mkdir(parents=True, exist_ok=True)
+        mark_folder(out, "train-run")
 
     from neurodyn._core import provenance as _provenance
 
@@ -629,6 +631,8 @@ def run(
     from neurodyn.data import load
     from neurodyn.train._models import build_model
 
+    if out is not None:  # before the data is loaded (fit checks it again)
+        claim_folder(out, "train-run", what="run: out")
     topt = dict(task_options or {})
     splits = {s: load(task, s, seed=int(seed), **topt) for s in ("train", "val", "test")}
     tr = splits["train"]
