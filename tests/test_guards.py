@@ -350,6 +350,27 @@ def test_check_map_takes_the_dtype_a_user_map_holds(make):
     check_map(make())
 
 
+def test_check_map_runs_a_float32_user_map_in_float32():
+    check_map(_UserMap(0.6 * torch.eye(2)))  # main built float64 states and crashed
+
+
+class _Following(_UserMap):
+    """Holds float32 weights but follows the state's dtype."""
+
+    def step(self, h, x=None):
+        return torch.tanh(h @ self.W.to(h.dtype).T)
+
+    def jacobian(self, h, x=None):
+        return (1 - self.step(h) ** 2).unsqueeze(2) * self.W.to(h.dtype) * (1 + 1e-7)
+
+
+def test_check_map_still_checks_a_following_map_in_float64():
+    """One probe step says the map follows its input, so it is held to float64's 1e-10 (its
+    float32 weights do not make it a float32 map)."""
+    with pytest.raises(AssertionError, match=r"check_map\[jacobian\].*allowed 1e-10"):
+        check_map(_Following(0.6 * torch.eye(2)))
+
+
 class _SlightlyWrong(_UserMap):
     def jacobian(self, h, x=None):
         return super().jacobian(h) * (1 + 1e-7)  # within float32's 1e-4, not float64's 1e-10
