@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from neurodyn._core._errors import NeurodynError
+from neurodyn._core._errors import InputError
 
 __all__ = [
     "LOW_PRECISION",
@@ -49,13 +49,14 @@ LOW_PRECISION = (torch.float16, torch.bfloat16)
 _INTERNAL = (str(Path(__file__).resolve().parents[1]), str(Path(torch.__file__).resolve().parent))
 
 
-class InvalidInput(NeurodynError, ValueError):
-    """The model or data given cannot be analysed as it is; the message says what to change."""
+#: The model or data given cannot be analysed as it is (kept as a name for the checks here).
+InvalidInput = InputError
 
 
-def invalid_input(message: str) -> InvalidInput:
-    """The error for a problem with the caller's model or data (``raise invalid_input(...)``)."""
-    return InvalidInput(message)
+def invalid_input(message: str) -> InputError:
+    """The error for a problem with the caller's model or data (``raise invalid_input(...)``):
+    a :class:`neurodyn.errors.InputError`, which the command line reports as one line, exit 2."""
+    return InputError(message)
 
 
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
