@@ -22,6 +22,7 @@ from neurodyn.contraction._combination import (
     certify_assembly,
     feedback_gain,
     skew_interconnection,
+    skew_residual,
 )
 from neurodyn.contraction._common import lyapunov_metric, metzler_diagonal_metric, slope_bound_of
 from neurodyn.contraction._discrete import carry_over, discrete, sampled, step_matrices
@@ -64,6 +65,7 @@ __all__ = [
     "sector_lmi",
     "sector_lmi_cvxpy",
     "skew_interconnection",
+    "skew_residual",
     "slope_bound_of",
     "step_matrices",
     "theorem1",
