@@ -15,7 +15,14 @@ Example:
     True
 """
 
-from neurodyn.contraction._certify import assembly_of, block_diag, certify, ctrnn, lipschitz_rnn
+from neurodyn.contraction._certify import (
+    assembly_of,
+    block_diag,
+    certify,
+    ctrnn,
+    lipschitz_rnn,
+    network_certificates,
+)
 from neurodyn.contraction._combination import (
     Assembly,
     block_rate,
@@ -58,6 +65,7 @@ __all__ = [
     "lyapunov_metric",
     "matsuoka",
     "metzler_diagonal_metric",
+    "network_certificates",
     "prop1",
     "prop2_bounds",
     "sampled",

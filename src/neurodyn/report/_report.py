@@ -152,12 +152,19 @@ class Report:
         self._current.blocks.append(block)
         return self
 
-    def certificate(self, cert: Certificate) -> Report:
+    def certificate(self, cert: Certificate, *, evidence_for: str | None = None) -> Report:
         """A certificate with its verdict (``holds``) and ``kind`` shown first: a failed check
-        reads "does not hold — nothing is concluded", whatever its text says."""
+        reads "does not hold — nothing is concluded", whatever its text says.
+
+        ``evidence_for``: the name of the model-level certificate this one is evidence for
+        (a Sparse Combo Net's ``block0`` for ``assembly``): shown as evidence about a part,
+        and not counted in the page's verdict."""
         if not isinstance(cert, Certificate):
             raise TypeError(f"certificate() takes a Certificate, got {type(cert).__name__}.")
-        self._current.blocks.append({"type": "certificate", **cert.to_dict()})
+        block = {"type": "certificate", **cert.to_dict()}
+        if evidence_for is not None:
+            block["evidence_for"] = str(evidence_for)
+        self._current.blocks.append(block)
         return self
 
     def figure(
@@ -313,7 +320,13 @@ def _certificate_html(c: dict) -> str:
         f"<div class='cert {'pass' if holds else 'fail'}'>"
         f"<div><code>{esc(c['name'])}</code> <span class='verdict'>{verdict}</span>"
         f"<span class='kind'>{esc(c['kind'])}: {esc(_KIND_WORDS.get(c['kind'], ''))}</span>"
-        f"</div><div class='small'>margin {esc(margin)}</div>"
+        + (
+            f"<span class='kind'>evidence for {esc(c['evidence_for'])}: about one part, not "
+            "the whole model</span>"
+            if c.get("evidence_for")
+            else ""
+        )
+        + f"</div><div class='small'>margin {esc(margin)}</div>"
         f"<p class='{'' if holds else 'muted'}'><b>{label}:</b> {esc(c['conclusion'])}</p>"
         f"<p class='small muted'><b>Method:</b> {esc(c['method'])}</p>"
         + (f"<ul class='small muted'>{assumptions}</ul>" if assumptions else "")
@@ -340,7 +353,9 @@ def _figures_html(blocks: list[dict]) -> str:
 
 def _verdict_summary(sections: list[dict]) -> str:
     """The certificates' verdicts at the top of the page, grouped by kind (proof first)."""
-    certs = [b for s in sections for b in s["blocks"] if b["type"] == "certificate"]
+    found = [b for s in sections for b in s["blocks"] if b["type"] == "certificate"]
+    certs = [c for c in found if not c.get("evidence_for")]
+    parts = [c for c in found if c.get("evidence_for")]
     if not certs:
         return ""
     esc = html.escape
@@ -357,6 +372,15 @@ def _verdict_summary(sections: list[dict]) -> str:
         if failed:
             words.append(f"<span class='fail'>does not hold: {esc(', '.join(failed))}</span>")
         items.append(f"<li><b>{kind}</b> ({esc(_KIND_WORDS[kind])}): {'; '.join(words)}</li>")
+    if parts:
+        held = [c["name"] for c in parts if c["holds"]]
+        failed = [c["name"] for c in parts if not c["holds"]]
+        words = [f"holds: {', '.join(held)}"] * bool(held)
+        words += [f"does not hold: {', '.join(failed)}"] * bool(failed)
+        items.append(
+            "<li><b>evidence</b> (certificates of parts, e.g. one block; not counted in the "
+            f"verdict): {esc('; '.join(words))}</li>"
+        )
     proofs = [c for c in certs if c["kind"] == "proof" and c["holds"]]
     lead = (
         f"{len(proofs)} proof certificate{'s' if len(proofs) != 1 else ''} "
