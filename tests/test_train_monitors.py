@@ -127,3 +127,67 @@ def test_weights_gone_nan_are_recorded_by_the_monitor_not_raised():
         gru.weight_hh_l0[0, 0] = float("nan")
     row, res = lyapunov_row(gru, torch.randn(3, 20, 2), k=2)
     assert res is None and "weight_hh_l0" in row["le_error"] and "NaN" in row["le_error"]
+
+
+@pytest.fixture(scope="module")
+def scn_unproven():
+    """A float32 Sparse Combo Net (2 blocks of 8) whose coupling B is scaled by 1e7: both blocks
+    still contract in their metrics (Theorem 1; B does not enter them), but the stored L is
+    M-skew only up to its float32 rounding, here e ≈ 0.3 > the blocks' rate ≈ 0.18, and the
+    comparison matrix is not Hurwitz either: nothing is proven about the network."""
+    import torch
+
+    model = build_model("scn", 1, 10, hidden_size=16, seed=0)
+    with torch.no_grad():
+        model.body.coupling.mul_(1e7)
+    return model
+
+
+def test_scn_monitor_reports_the_network_verdict_not_a_block(scn_unproven):
+    from neurodyn import contraction
+    from neurodyn.train._monitors import certificate_row
+
+    row, rep = certificate_row(scn_unproven.body)
+    assert rep["block0"].proven and rep["block1"].proven
+    assert not rep["assembly"].holds
+    # the verdict is the assembly's (main reported "block1 [proof] holds")
+    assert row["cert_name"] == "assembly" and row["cert_holds"] is False
+    assert row["cert_proven"] is False and row["cert_proofs"] == []
+    assert row["cert_evidence"] == ["block0", "block1"]
+    assert row["cert_margin"] == rep["assembly"].margin < 0
+    whole, parts = contraction.network_certificates(rep)
+    assert [c.name for c in whole] == ["assembly"]
+    assert [c.name for c in parts] == ["block0", "block1"]
+
+
+def test_scn_train_report_verdict_counts_only_network_certificates(scn_unproven, digits):
+    from neurodyn.report._report import render_html
+    from neurodyn.report._train import train_report
+
+    train, val = digits
+    res = fit(scn_unproven, _subset(train, 16), _subset(val, 16), epochs=0, seed=0,
+              progress=False, monitors={"lyapunov_every": None})  # fmt: skip
+    assert res.history[0]["cert_name"] == "assembly" and not res.history[0]["cert_holds"]
+    body = train_report(res).to_dict()
+    html = render_html(body["title"], body["sections"])
+    verdict = html[html.index("Verdict.") : html.index("Details under Certificates")]
+    assert "No proof certificate holds" in verdict  # main: "2 proof certificates hold"
+    assert "does not hold: assembly" in verdict and "evidence" in verdict
+    shown = [b for s in body["sections"] for b in s["blocks"] if b["type"] == "certificate"]
+    assert {b["name"]: b.get("evidence_for") for b in shown} == {
+        "assembly": None, "block0": "assembly", "block1": "assembly"
+    }  # fmt: skip
+
+
+def test_proven_scn_and_lipschitz_verdicts():
+    """Where the assembly holds it is the verdict; for a Lipschitz RNN every certificate is
+    about the whole network (no parts)."""
+    from neurodyn import contraction
+    from neurodyn.train._monitors import certificate_row
+
+    row, _ = certificate_row(build_model("scn", 1, 10, hidden_size=16, seed=0).body)
+    assert row["cert_name"] == "assembly" and row["cert_proven"] and row["cert_holds"]
+    body = build_model("lipschitz", 1, 10, hidden_size=6, seed=0).body
+    row, rep = certificate_row(body, lmi="none")
+    whole, parts = contraction.network_certificates(rep)
+    assert parts == [] and len(whole) == len(rep) and row["cert_evidence"] == []

@@ -15,13 +15,21 @@ Example:
     True
 """
 
-from neurodyn.contraction._certify import assembly_of, block_diag, certify, ctrnn, lipschitz_rnn
+from neurodyn.contraction._certify import (
+    assembly_of,
+    block_diag,
+    certify,
+    ctrnn,
+    lipschitz_rnn,
+    network_certificates,
+)
 from neurodyn.contraction._combination import (
     Assembly,
     block_rate,
     certify_assembly,
     feedback_gain,
     skew_interconnection,
+    skew_residual,
 )
 from neurodyn.contraction._common import lyapunov_metric, metzler_diagonal_metric, slope_bound_of
 from neurodyn.contraction._discrete import carry_over, discrete, sampled, step_matrices
@@ -57,6 +65,7 @@ __all__ = [
     "lyapunov_metric",
     "matsuoka",
     "metzler_diagonal_metric",
+    "network_certificates",
     "prop1",
     "prop2_bounds",
     "sampled",
@@ -64,6 +73,7 @@ __all__ = [
     "sector_lmi",
     "sector_lmi_cvxpy",
     "skew_interconnection",
+    "skew_residual",
     "slope_bound_of",
     "step_matrices",
     "theorem1",

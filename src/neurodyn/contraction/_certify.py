@@ -22,7 +22,14 @@ from neurodyn.contraction._theorems import (
     vertex,
 )
 
-__all__ = ["assembly_of", "block_diag", "certify", "ctrnn", "lipschitz_rnn"]
+__all__ = [
+    "assembly_of",
+    "block_diag",
+    "certify",
+    "ctrnn",
+    "lipschitz_rnn",
+    "network_certificates",
+]
 
 _FULL_MAX_N = 64  # default: full-metric LMIs up to this size (above: diagonal only)
 
@@ -167,6 +174,8 @@ def certify(obj, g: float | None = 1.0, **options) -> CertificateReport:
     Returns:
         CertificateReport: iterable of Certificates (``name``, ``holds``, ``kind``, ``margin``,
         ``evidence``); every proof that holds has ``evidence["metric"]`` (n × n nested list).
+        Which of them are about the whole model (an assembly's ``block<i>`` are not):
+        :func:`network_certificates`.
 
     Raises:
         TypeError: an unsupported object (the message lists what is supported).
@@ -219,6 +228,29 @@ def certify(obj, g: float | None = 1.0, **options) -> CertificateReport:
         "neurodyn.nn.SparseComboNet; a CT-RNN cell (weight_hh, tau, dt, method, slope_bound); a "
         "Lipschitz RNN cell (A, W, dt, method, slope_bound)."
     )
+
+
+def network_certificates(report: CertificateReport) -> tuple[list, list]:
+    """``(network, parts)``: the certificates of ``report`` about the whole model, and the rest.
+
+    A verdict about the network may rest only on the first list. Which certificates those are,
+    per model kind:
+
+    * an :class:`Assembly` / a ``SparseComboNet``: ``assembly`` alone. ``block0``, ``block1``,
+      … certify one block in its own metric; they are evidence the assembly proof uses, and
+      by themselves say nothing about the network (the blocks' coupling can destabilise it).
+    * a matrix W of eq. 1, a CT-RNN cell, a Lipschitz-RNN cell: every certificate. Each of
+      Theorems 1–5, the sector and vertex LMIs, ``lipschitz_norm`` / ``lipschitz_sector``,
+      the step's ``discrete_*`` and ``continuous_carries_over`` is about the whole state.
+
+    The report's ``domain["network_level"]`` names the first list where not every certificate
+    is network-level.
+    """
+    names = report.domain.get("network_level")
+    certs = list(report)
+    if names is None:
+        return certs, []
+    return [c for c in certs if c.name in names], [c for c in certs if c.name not in names]
 
 
 def block_diag(mats) -> np.ndarray:

@@ -34,7 +34,16 @@ from neurodyn.contraction._common import (
 )
 from neurodyn.contraction._theorems import _thm1_matrix, theorem5_rate
 
-__all__ = ["Assembly", "block_rate", "certify_assembly", "feedback_gain", "skew_interconnection"]
+__all__ = [
+    "Assembly",
+    "block_rate",
+    "certify_assembly",
+    "feedback_gain",
+    "skew_interconnection",
+    "skew_residual",
+]
+
+_EPS = np.finfo(np.float64).eps
 
 
 def feedback_gain(M1, M2, G) -> np.ndarray:
@@ -51,6 +60,47 @@ def skew_interconnection(B, metric) -> np.ndarray:
     M = check_metric(metric)
     B = np.asarray(B, float)
     return B - np.linalg.solve(M, B.T @ M)
+
+
+def skew_residual(L, metric) -> float:
+    """An upper bound on ``‖M^-½(ML + LᵀM)M^-½‖₂``, the float64 rounding of computing it included.
+
+    ``L = B − M⁻¹BᵀM`` is M-skew in exact arithmetic, but the stored L of a network is the
+    rounded result of that formula (float32: a residual ~1e-7 relative), so a proof that uses
+    ``ML + LᵀM = 0`` must bound what is left. With ``X = M^-½KM^-½``, ``K = ML + LᵀM``,
+    ``δxᵀKδx ≤ ‖X‖₂ δxᵀMδx``.
+
+    * Diagonal M (``m = diag M``): ``X = Y + Yᵀ`` with ``Y_ij = √m_i L_ij /√m_j``, formed entry
+      by entry with a relative error ≤ 2·eps per term (a square root, a product and a
+      quotient), so ``|X − X̂| ≤ 3·eps(|Ŷ| + |Ŷ|ᵀ)`` with the sum's rounding; ``‖X‖₂ ≤
+      max|λ(X̂)| + 8n·eps‖X̂‖_F + 3·eps‖|Ŷ| + |Ŷ|ᵀ‖_F`` (eigvalsh's backward error, Weyl).
+    * Full M: ``‖X‖₂ ≤ ‖K‖₂/λ_min(M)`` with ``‖K − K̂‖ ≤ (n + 2)·eps‖|M||L| + |L|ᵀ|M|‖_F``
+      (matrix-product error bound) and λ_min(M) rounded down by eigvalsh's backward error;
+      sound, and loose by at most the condition number of M.
+    """
+    M = check_metric(metric)
+    L = as_square(L, "interconnection")
+    if L.shape != M.shape:
+        raise ValueError(f"interconnection is {L.shape} but the metric is {M.shape}.")
+    n = len(M)
+    if np.array_equal(M, np.diag(np.diag(M))):
+        r = np.sqrt(np.diag(M))
+        Y = r[:, None] * L / r[None, :]
+        X = Y + Y.T
+        absY = np.abs(Y)
+        lam = float(np.abs(np.linalg.eigvalsh(X)).max())
+        return (
+            lam
+            + 8 * n * _EPS * float(np.linalg.norm(X))
+            + 3 * _EPS * float(np.linalg.norm(absY + absY.T))
+        ) * (1 + 2 * _EPS)
+    K = M @ L + L.T @ M
+    absM, absL = np.abs(M), np.abs(L)
+    k_up = float(np.linalg.norm(K, 2)) * (1 + 8 * n * _EPS) + (n + 2) * _EPS * float(
+        np.linalg.norm(absM @ absL + absL.T @ absM)
+    )
+    lo = float(np.linalg.eigvalsh(M)[0]) - 8 * n * _EPS * float(np.linalg.norm(M))
+    return k_up / lo * (1 + 2 * _EPS)
 
 
 def block_rate(W, M, *, g: float = 1.0, tau: float = 1.0, linear: bool = False):
@@ -171,36 +221,35 @@ def certify_assembly(asm: Assembly) -> CertificateReport:
             )
         )
     M = asm.metric
-    L = asm.interconnection / asm.tau
-    K = M @ L + L.T @ M
-    knorm = float(np.linalg.norm(K, 2))
-    scale = float(np.linalg.norm(M, 2) * np.linalg.norm(L, 2)) + 1e-300
     offs = np.cumsum((0, *asm.sizes))
     blocks_ok = all(r > 0 for r in rates)
     assume = ("each block certified above", "linear interconnection Lx")
-    if knorm <= 1e-10 * scale:
-        # δxᵀKδx ≤ ‖M^-½KM^-½‖ δxᵀMδx: the rounding residual of the skew identity
-        Lc = np.linalg.cholesky(M)
-        X = scipy.linalg.solve_triangular(Lc, K, lower=True)
-        X = scipy.linalg.solve_triangular(Lc, X.T, lower=True)
-        beta = min(rates) - float(np.linalg.norm(X, 2))
+    domain = {"sizes": list(asm.sizes), "tau": asm.tau, "network_level": ["assembly"]}
+    # e ≥ ‖M^-½(ML + LᵀM)M^-½‖₂/τ, rounding included: the stored L is M-skew only up to the
+    # rounding of its parametrization (float32: ~1e-7 relative), and that residual is treated
+    # as a perturbation, δxᵀ(K/τ)δx ≤ e·δxᵀMδx, so MJ + JᵀM ⪯ −(min β_i − e)M.
+    e = skew_residual(asm.interconnection, M) / asm.tau * (1 + 2 * _EPS)
+    beta = min(rates) - e
+    if blocks_ok and min(rates) > e:
         certs.append(
             make(
                 "assembly",
-                blocks_ok and beta > 0,
+                True,
                 beta,
                 "proof",
-                "feedback combination: M L + LᵀM = 0 with M = blockdiag(M_i) (checked to "
-                f"‖·‖ = {knorm:.1e}), so MJ + JᵀM = blockdiag(M_iJ_i + J_iᵀM_i) (Kozachkov et al. "
-                "2022, App. 5.2)",
+                "feedback combination: with M = blockdiag(M_i), MJ + JᵀM = blockdiag(M_iJ_i + "
+                "J_iᵀM_i) + (ML + LᵀM)/τ (Kozachkov et al. 2022, App. 5.2); ML + LᵀM vanishes "
+                "in exact arithmetic and its rounding residual in the stored weights is bounded "
+                f"by e = ‖M^-½(ML + LᵀM)M^-½‖₂/τ ≤ {e:.2g}, so the rate is ≥ min_i β_i − e",
                 "the assembly is contracting in M with rate ≥ margin",
                 assume,
                 metric=M,
-                skew_residual=knorm,
+                skew_residual=e,
                 mode="feedback",
             )
         )
-        return CertificateReport(tuple(certs), {"sizes": list(asm.sizes), "tau": asm.tau})
+        return CertificateReport(tuple(certs), domain)
+    L = asm.interconnection / asm.tau
     p = len(asm.sizes)
     H = np.zeros((p, p))
     roots, iroots = [], []
@@ -213,23 +262,38 @@ def certify_assembly(asm: Assembly) -> CertificateReport:
             Lij = L[offs[i] : offs[i + 1], offs[j] : offs[j + 1]]
             X = roots[i] @ Lij @ iroots[j]
             if i == j:
-                H[i, i] = -rates[i] / 2 + float(np.linalg.eigvalsh(0.5 * (X + X.T))[-1])
+                lam, tol = neg_def_margin(X)  # rounded up by eigvalsh's backward error
+                H[i, i] = -rates[i] / 2 + lam + tol
             else:
                 H[i, j] = float(np.linalg.norm(X, 2)) * (1 + 1e-12)
     c = metzler_diagonal_metric(H) if blocks_ok else None
     if c is None:
+        if blocks_ok:
+            alpha = float(np.linalg.eigvals(H).real.max())
+            why = (
+                f"the comparison matrix H (−β_i/2 + μ_ii on the diagonal, ‖M_i^½L_ijM_j^-½‖ off "
+                f"it) is not Hurwitz (max Re λ(H) = {alpha:.3g}): no metric blockdiag(c_iM_i)"
+            )
+            # how far each method is from holding (both ≤ 0 here): the feedback rate bound
+            # min β_i − e and the comparison system's rate −2·max Re λ(H)
+            margin = max(beta, min(-2 * alpha, 0.0))
+        else:
+            bad = [i for i, r in enumerate(rates) if not r > 0]
+            why = f"block(s) {bad} are not certified, so neither combination applies"
+            margin = min(rates)
         certs.append(
             make(
                 "assembly",
                 False,
-                float("nan"),
+                margin,
                 "proof",
-                "comparison matrix H (−β_i/2 + μ_ii on the diagonal, ‖M_i^½L_ijM_j^-½‖ off it) "
-                "is not Hurwitz or a block fails; no metric of the form blockdiag(c_iM_i)",
-                "not certified",
+                "feedback combination (Kozachkov et al. 2022, App. 5.2: min_i β_i must exceed "
+                f"the skew residual e = {e:.2g}), then the comparison matrix "
+                "(hierarchical/small-gain combination)",
+                f"not certified: {why}",
                 assume,
-                comparison=H,
-                skew_residual=knorm,
+                comparison=H if blocks_ok else None,
+                skew_residual=e,
             )
         )
     else:
@@ -251,6 +315,7 @@ def certify_assembly(asm: Assembly) -> CertificateReport:
                 comparison=H,
                 c=c,
                 mode="comparison",
+                skew_residual=e,
             )
         )
-    return CertificateReport(tuple(certs), {"sizes": list(asm.sizes), "tau": asm.tau})
+    return CertificateReport(tuple(certs), domain)

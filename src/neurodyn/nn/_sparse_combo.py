@@ -25,7 +25,11 @@ Trainable parameters (sparse blocks): ``(n² − pC²)/2 + i·n + n·o + n + o``
   Jacobian ``J = R(I + hWD)``, ``R = ((1 + h)I − hL)⁻¹``. In the metric M,
   ``M^½LM^-½ = S`` is skew (``ML + LᵀM = 0``), so ``(1 + h)I − hS`` is normal with singular
   values ``|1 + h − iωh| ≥ 1 + h``: ``‖R‖_M ≤ 1/(1 + h)`` **whatever the trained B**, and
-  ``‖J‖_M ≤ κ(h) = max_i ‖I + hW_iD_i‖_{M_i} / (1 + h)``, with, per block (P_i = M_i diagonal),
+  ``‖J‖_M ≤ κ(h) = max_i ‖I + hW_iD_i‖_{M_i} / (1 + h)``. The stored L is the rounded result
+  of ``B − M⁻¹BᵀM`` (float32: ``ML + LᵀM`` ~1e-7 relative, not 0), so the certificate uses
+  ``1 + h − he/2`` in place of ``1 + h``, e ≥ ‖M^-½(ML + LᵀM)M^-½‖₂ bounded from the stored
+  weights (:func:`neurodyn.contraction.skew_residual`): B enters only through e. Per block
+  (P_i = M_i diagonal),
   ``‖I + hW_iD_i‖_{M_i} ≤ ‖I + h g P_i^½|W_i|P_i^-½‖₂`` (sparse blocks: zero diagonal, so
   ``|I + hW_iD_i| ≤ I + hg|W_i|`` entrywise) or ``≤ 1 + hg‖Φ_iW_iΦ_i⁻¹‖₂`` (svd blocks,
   ``P_i = Φ_i²``). ``κ(h) < 1`` ⇔ ``JᵀMJ − M ≺ 0`` for every D: the step contracts in M
@@ -124,16 +128,21 @@ def _block_metric(W: np.ndarray, g: float) -> tuple[np.ndarray, str]:
     return p / p.max(), "theorem1"
 
 
-def step_bound(W, metrics, h: float, *, g: float = 1.0, blocks: str = "sparse") -> float:
+def step_bound(
+    W, metrics, h: float, *, g: float = 1.0, blocks: str = "sparse", skew_residual: float = 0.0
+) -> float:
     """κ(h): ``‖J‖_M ≤ κ`` for the IMEX step's Jacobian at every slope pattern and every B.
 
     Args:
         W: the blocks ``(p, C, C)``. metrics: the diagonals of their metrics ``(p, C)``.
         h: dt/τ > 0. g: the slope bound. blocks: ``"sparse"`` (zero-diagonal Theorem-1
             blocks: ``‖I + hgP^½|W|P^-½‖₂``) or ``"svd"`` (``1 + hg‖P^½WP^-½‖₂``).
+        skew_residual: an upper bound e on ``‖M^-½(ML + LᵀM)M^-½‖₂`` (0 for an exactly
+            M-skew L; :func:`neurodyn.contraction.skew_residual` for stored weights).
 
-    Returns ``max_i(block bound)/(1 + h)`` (module docstring for the derivation); the step
-    contracts in ``M = blockdiag(diag(metrics))`` when it is < 1.
+    Returns ``max_i(block bound)/(1 + h − he/2)`` (module docstring for the derivation; the
+    symmetric part of ``M^½LM^-½`` has norm ≤ e/2, so ``σ_min((1 + h)I − hM^½LM^-½) ≥ 1 + h −
+    he/2``); the step contracts in ``M = blockdiag(diag(metrics))`` when it is < 1.
     """
     W = np.asarray(W, dtype=np.float64)
     r = np.sqrt(np.asarray(metrics, dtype=np.float64))
@@ -145,18 +154,19 @@ def step_bound(W, metrics, h: float, *, g: float = 1.0, blocks: str = "sparse") 
         norms = np.linalg.norm(eye + (h * g) * np.abs(X), 2, axis=(1, 2))
     else:
         norms = 1.0 + h * g * np.linalg.norm(X, 2, axis=(1, 2))
-    return float(norms.max() / (1.0 + h))
+    low = 1.0 + h - 0.5 * h * skew_residual
+    return float(norms.max() / low) if low > 0 else float("inf")
 
 
 #: κ must be below 1 by this much to count (float64 rounding of the norms is ~1e-15)
 _KAPPA_TOL = 1e-12
 
 
-def _imex_h_max(W, metrics, g: float, blocks: str, cap: float = 1e6) -> float:
+def _imex_h_max(W, metrics, g: float, blocks: str, e: float = 0.0, cap: float = 1e6) -> float:
     """The largest h with κ(h) < 1 (an interval (0, h_max), module docstring); inf if none."""
 
     def ok(h):
-        return step_bound(W, metrics, h, g=g, blocks=blocks) < 1.0 - _KAPPA_TOL
+        return step_bound(W, metrics, h, g=g, blocks=blocks, skew_residual=e) < 1.0 - _KAPPA_TOL
 
     if ok(cap):
         return float("inf")
@@ -283,14 +293,17 @@ class SparseComboNet(nn.Module):
     def step_certificate(self):
         """Does the step that forward runs contract in the metric M = blockdiag(M_i)?
 
-        ``"imex"``: κ(dt/τ) < 1 (:func:`step_bound`), a proof for every interconnection B, so
-        it holds through training for sparse blocks (frozen) and svd blocks (Theorem 5 keeps
-        κ < 1 for every dt). ``"euler"``: the carry-over bound at the current weights
+        ``"imex"``: κ(dt/τ) < 1 (:func:`step_bound`), a proof in which the interconnection B
+        enters only through the rounding residual e of the stored ``L`` (evidence
+        ``skew_residual``; 0 in exact arithmetic), so it holds through training for sparse
+        blocks (frozen) and svd blocks (Theorem 5 keeps κ < 1 for every dt) while e stays
+        below the margin. ``"euler"``: the carry-over bound at the current weights
         (:func:`neurodyn.contraction.discrete.carry_over`); training B can break it.
 
         Returns a :class:`neurodyn.Certificate` (kind "proof") with evidence ``dt``,
         ``dt_max`` (the largest certified step at these weights) and, for imex, ``kappa``.
         """
+        from neurodyn.contraction._combination import skew_residual
         from neurodyn.contraction._common import make
 
         g, h = self.slope_bound, self.dt / self.tau
@@ -299,19 +312,24 @@ class SparseComboNet(nn.Module):
             P = self.block_metrics.detach().double().cpu().numpy()
         if self.method == "euler":
             return self._euler_certificate(W, P)
-        kappa = step_bound(W, P, h, g=g, blocks=self.blocks_kind)
-        dt_max = self.tau * _imex_h_max(W, P, g, self.blocks_kind)
+        with torch.no_grad():  # the L forward runs, in the model's dtype, copied exactly
+            L = self.interconnection().detach().double().cpu().numpy()
+        # L is M-skew only up to the rounding of B − M⁻¹BᵀM in the model's dtype: bound it
+        e = skew_residual(L, np.diag(P.reshape(-1)))
+        kappa = step_bound(W, P, h, g=g, blocks=self.blocks_kind, skew_residual=e)
+        dt_max = self.tau * _imex_h_max(W, P, g, self.blocks_kind, e)
         ok = kappa < 1.0 - _KAPPA_TOL
         return make(
             "scn_imex_step", ok, 1.0 - kappa, "proof",
-            "‖J‖_M ≤ κ = max_i ‖I + hW_iD_i‖_{M_i}/(1 + h) for the IMEX step "
-            "((1 + h)I − hL)x' = x + h(Wφ(x) + v), h = dt/τ, since M^½LM^-½ is skew "
+            "‖J‖_M ≤ κ = max_i ‖I + hW_iD_i‖_{M_i}/(1 + h − he/2) for the IMEX step "
+            "((1 + h)I − hL)x' = x + h(Wφ(x) + v), h = dt/τ, since M^½LM^-½ is skew up to the "
+            "rounding residual e ≥ ‖M^-½(ML + LᵀM)M^-½‖₂ of the stored weights "
             "(Kozachkov et al. 2022, App. 5.1 discrete condition JᵀMJ − M ≺ 0)",
             f"the IMEX step with dt = {self.dt:g} contracts in M by κ = {kappa:.6g} per step "
-            "for every slope pattern and every interconnection B" if ok else
+            "for every slope pattern (the bound depends on B only through e)" if ok else
             f"not certified at dt = {self.dt:g}: κ = {kappa:.6g} ≥ 1",
             ("0 ≤ φ' ≤ g", "M = blockdiag(diag(block_metrics))"),
-            kappa=kappa, dt=self.dt, dt_max=dt_max, h=h,
+            kappa=kappa, dt=self.dt, dt_max=dt_max, h=h, skew_residual=e,
         )  # fmt: skip
 
     def _euler_certificate(self, W, P):

@@ -193,15 +193,23 @@ class Report:
         self._current.blocks.append(block)
         return self
 
-    def certificate(self, cert: Certificate) -> Report:
+    def certificate(self, cert: Certificate, *, evidence_for: str | None = None) -> Report:
         """A certificate with its verdict (``holds``) and ``kind`` shown first: a failed check
-        reads "does not hold — nothing is concluded", whatever its text says."""
+        reads "does not hold — nothing is concluded", whatever its text says.
+
+        ``evidence_for``: the name of the model-level certificate this one is evidence for
+        (a Sparse Combo Net's ``block0`` for ``assembly``): shown as evidence about a part,
+        and not counted in the page's verdict."""
         if not isinstance(cert, Certificate):
             raise TypeError(f"certificate() takes a Certificate, got {type(cert).__name__}.")
-        self._current.blocks.append({"type": "certificate", **cert.to_dict()})
+        block = {"type": "certificate", **cert.to_dict()}
+        if evidence_for is not None:
+            block["evidence_for"] = str(evidence_for)
+        self._current.blocks.append(block)
         margin = fmt(cert.margin, sign=isinstance(cert.margin, float))
         verdict = "holds" if cert.holds else "does not hold"
-        return self.summarize(f"{cert.name} [{cert.kind}]", f"{verdict} (margin {margin})")
+        part = f" (evidence for {evidence_for})" if evidence_for is not None else ""
+        return self.summarize(f"{cert.name} [{cert.kind}]{part}", f"{verdict} (margin {margin})")
 
     def verdict(self, lead: str, items=(), *, status: str | None = None) -> Report:
         """The page's verdict: ``lead`` (one sentence) and ``items`` (short lines) shown in the
@@ -446,7 +454,13 @@ def _certificate_html(c: dict) -> str:
         f"<div class='cert {cls}'>"
         f"<div><code>{esc(c['name'])}</code> <span class='verdict'>{verdict}</span>"
         f"<span class='kind'>{esc(c['kind'])}: {esc(_KIND_WORDS.get(c['kind'], ''))}</span>"
-        f"</div>{margin_line}"
+        + (
+            f"<span class='kind'>evidence for {esc(c['evidence_for'])}: about one part, not "
+            "the whole model</span>"
+            if c.get("evidence_for")
+            else ""
+        )
+        + f"</div>{margin_line}"
         f"<p class='{'' if holds else 'muted'}'><b>{label}:</b> {esc(text)}</p>"
         f"<p class='small muted'><b>Method:</b> {esc(c['method'])}</p>"
         + (f"<ul class='small muted'>{assumptions}</ul>" if assumptions and reason is None else "")
@@ -480,7 +494,9 @@ def _verdict_summary(sections: list[dict]) -> str:
     and the certificates' verdicts grouped by kind (proof first); not-applicable checks are
     listed apart, in grey, with neither verdict."""
     blocks = [b for s in sections for b in s["blocks"]]
-    certs = [b for b in blocks if b["type"] == "certificate"]
+    found = [b for b in blocks if b["type"] == "certificate"]
+    certs = [c for c in found if not c.get("evidence_for")]  # about the whole model
+    parts = [c for c in found if c.get("evidence_for")]  # about a part: evidence only
     own = [b for b in blocks if b["type"] == "verdict"]
     if not certs and not own:
         return ""
@@ -508,6 +524,15 @@ def _verdict_summary(sections: list[dict]) -> str:
         items.append(
             f"<li class='na'><b>not applicable</b> (the model lacks the structure the check "
             f"needs; see its reason below): {esc(', '.join(na))}</li>"
+        )
+    if parts:
+        held = [c["name"] for c in parts if c["holds"]]
+        failed = [c["name"] for c in parts if not c["holds"]]
+        words = [f"holds: {', '.join(held)}"] * bool(held)
+        words += [f"does not hold: {', '.join(failed)}"] * bool(failed)
+        items.append(
+            "<li><b>evidence</b> (certificates of parts, e.g. one block; not counted in the "
+            f"verdict): {esc('; '.join(words))}</li>"
         )
     if certs:
         proofs = [c for c in certs if c["kind"] == "proof" and c["holds"]]

@@ -5,9 +5,13 @@ JSON-able numbers for the epoch's history row plus the full result object:
 
 * ``certificate`` — :func:`neurodyn.contraction.certify` of the body (Kozachkov et al. 2022,
   Theorems 1–5 and the Sparse-Combo-Net assembly of Sec. 3; Erichson et al. 2021 for the
-  Lipschitz RNN). Row keys: ``cert_applicable``, ``cert_holds``, ``cert_proven``, ``cert_kind``,
-  ``cert_name``, ``cert_margin``, ``cert_proofs`` (names of the proofs that hold); where
-  ``certify`` does not support the body (``nn.LSTM``, ``nn.GRU``, ``nn.RNN``, coRNN, LEM,
+  Lipschitz RNN). The verdict is the network's: only certificates about the whole model count
+  (:func:`neurodyn.contraction.network_certificates`: a Sparse Combo Net's ``assembly``; every
+  certificate of a CT-RNN or Lipschitz RNN); a Sparse Combo Net's per-block proofs are
+  evidence, listed apart. Row keys: ``cert_applicable``, ``cert_holds``, ``cert_proven``,
+  ``cert_kind``, ``cert_name``, ``cert_margin``, ``cert_proofs`` (names of the network-level
+  proofs that hold), ``cert_evidence`` (names of the part proofs that hold: an SCN's blocks);
+  where ``certify`` does not support the body (``nn.LSTM``, ``nn.GRU``, ``nn.RNN``, coRNN, LEM,
   antisymmetric RNN) ``cert_applicable`` is False and ``cert_reason`` says why.
 * ``spectra`` — for a Lipschitz RNN (a body with matrices ``A`` and ``W``, Erichson et al.
   2021, eq. 1 and 9): ``A_max_re`` = max Re λ(A) and ``W_max_re`` = max Re λ(W). Prop. 2 of
@@ -128,11 +132,13 @@ def _fl(v) -> float:
 def certificate_row(body: nn.Module, lmi: str = "auto"):
     """``(row, report)``: the certificate summary of ``body`` and its ``CertificateReport``.
 
-    The summary is the best certificate that holds, preferring a proof, then a sampled check,
-    then a heuristic (the paper's condition, never a guarantee); where none holds, the proof
-    closest to holding (largest finite margin). ``report`` is None when not applicable.
+    The summary is the best network-level certificate that holds (module docstring), preferring
+    a proof, then a sampled check, then a heuristic (the paper's condition, never a guarantee);
+    where none holds, the network-level proof closest to holding (largest finite margin). A
+    certificate about one part (an SCN block) is never the summary, whatever it says.
+    ``report`` is None when not applicable.
     """
-    from neurodyn.contraction import certify
+    from neurodyn.contraction import certify, network_certificates
 
     try:
         with torch.no_grad():
@@ -140,7 +146,7 @@ def certificate_row(body: nn.Module, lmi: str = "auto"):
     except TypeError as err:
         reason = str(err).split(" Supported:")[0]
         return {"cert_applicable": False, "cert_reason": reason}, None
-    certs = list(rep)
+    certs, parts = network_certificates(rep)
     row = {"cert_applicable": True}
     best = None
     for kind in ("proof", "sampled", "heuristic"):
@@ -158,6 +164,7 @@ def certificate_row(body: nn.Module, lmi: str = "auto"):
         cert_name=best.name,
         cert_margin=_fl(best.margin),
         cert_proofs=[c.name for c in certs if c.proven],
+        cert_evidence=[c.name for c in parts if c.proven],
     )
     return row, rep
 
