@@ -44,3 +44,24 @@ def interrupt_at(config: dict) -> list[dict]:
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(5)  # the KeyboardInterrupt arrives here
     return work(config)
+
+
+def _write_pid(path: Path) -> None:
+    """This process's pid into ``path``, atomically (a reader never sees an empty file)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(str(os.getpid()))
+    os.replace(tmp, path)
+
+
+def victim(config: dict) -> list[dict]:
+    """:func:`work`, after writing this worker's pid to ``<config["pids"]>/<a>-<seed>.pid``. The
+    job a == config["victim"], seed 0 also writes ``victim.pid`` and then sleeps config["hold"]
+    seconds (default 60) so the test can SIGKILL its process; when ``victim.pid`` is there
+    already (the rerun) it just works."""
+    pids = Path(config["pids"])
+    _write_pid(pids / f"{config['a']}-{config['seed']}.pid")
+    mark = pids / "victim.pid"
+    if config["a"] == config.get("victim") and int(config["seed"]) == 0 and not mark.exists():
+        _write_pid(mark)
+        time.sleep(float(config.get("hold", 60.0)))
+    return work(config)

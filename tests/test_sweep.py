@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -13,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from neurodyn import sweep
@@ -20,6 +23,7 @@ from neurodyn.sweep._store import job_file
 
 TESTS = Path(__file__).resolve().parent
 JOB = "_sweep_jobs:work"
+SRC = TESTS.parent / "src"
 
 
 @pytest.fixture
@@ -95,10 +99,124 @@ def test_failure_is_recorded_and_rerun_finds_every_job_once(tmp_path):
 def test_a_killed_worker_is_a_failure_and_the_others_finish(tmp_path):
     s = sweep.run(_cfg(die=2, sleep=0.05), tmp_path, workers=2, progress=False)
     assert (s.ok, s.failed) == (4, 2)
-    assert all(e.startswith("WorkerDied") for e in s.failures.values())
+    assert all(
+        e.startswith("WorkerDied: worker process died (exit code 3)") for e in s.failures.values()
+    )
     df = sweep.read(tmp_path)
     assert set(df.loc[df["status"] == "failed", "a"]) == {2}
     assert (_counts(tmp_path).sort_values().to_list()) == [1, 1, 3, 3, 3, 3]
+
+
+def kill_when_written(path: Path, sig=signal.SIGKILL, deadline=120.0) -> list[int]:
+    """In a background thread: wait for ``path`` (a pid, written by _sweep_jobs.victim), then
+    send ``sig`` to that pid. Returns the list that receives the killed pid."""
+    killed: list[int] = []
+
+    def kill():
+        end = time.monotonic() + deadline
+        while not path.exists():
+            if time.monotonic() > end:
+                return
+            time.sleep(0.02)
+        pid = int(path.read_text())
+        os.kill(pid, sig)
+        killed.append(pid)
+
+    threading.Thread(target=kill, daemon=True).start()
+    return killed
+
+
+def victim_config(pids: Path, **kw) -> dict:
+    """6 jobs (a ∈ {1, 2, 3} × 2 seeds); job a=2, seed 0 holds still until the test kills it."""
+    pids.mkdir(exist_ok=True)
+    cfg = {"job": "_sweep_jobs:victim", "victim": 2, "pids": str(pids), "sleep": 0.2}
+    return {**_cfg(), **cfg, **kw}
+
+
+def test_a_sigkilled_worker_is_recorded_as_failed_and_the_rest_finish(tmp_path):
+    # a real SIGKILL of the pool process running job a=2, seed 0, while another job runs beside
+    # it: that one job is a failure naming the signal and the dead pid; the job the pool lost
+    # beside it is rerun (not failed), so are the queued ones, on a fresh pool; a rerun
+    # completes the killed job. (Before: every job in flight was rerun and nothing recorded.)
+    out, pids = tmp_path / "store", tmp_path / "pids"
+    cfg = victim_config(pids)
+    killed = kill_when_written(pids / "victim.pid")
+    s = sweep.run(cfg, out, workers=2, timeout=120, progress=False)
+    assert len(killed) == 1
+    assert (s.ok, s.failed) == (5, 1), s.failures
+    (err,) = s.failures.values()
+    assert err.startswith("WorkerDied: worker process died (signal 9, SIGKILL)")
+    df = sweep.read(out)
+    bad = df[df["status"] == "failed"]
+    assert (bad["a"].to_list(), bad["seed"].to_list(), bad["pid"].to_list()) == ([2], [0], killed)
+    assert sorted(_counts(out)) == [1, 3, 3, 3, 3, 3]  # 5 finished jobs, 3 rows each
+    s = sweep.run(cfg, out, workers=2, timeout=120, progress=False)
+    assert (s.skipped, s.ok, s.failed) == (5, 1, 0)
+    assert _counts(out).to_list() == [3] * 6
+
+
+def test_a_sigkilled_driver_leaves_whole_files_and_no_workers_and_a_rerun_resumes(tmp_path):
+    # `neurodyn sweep` itself SIGKILLed once 2 jobs are stored: every stored file is whole, its
+    # pool workers end within seconds (before: they waited on their queue for ever), and a rerun
+    # runs exactly the jobs not stored
+    out, pids = tmp_path / "store", tmp_path / "pids"
+    pids.mkdir()
+    config = tmp_path / "sweep.yaml"
+    config.write_text(
+        f"job: '_sweep_jobs:victim'\npids: '{pids}'\nsleep: 0.3\nseeds: [0, 1]\n"
+        "grid:\n  a: [1, 2, 3]\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(TESTS)])}
+    cmd = "from neurodyn.cli import main; main()"
+    args = ["sweep", str(config), "--out", str(out), "--workers", "2", "--no-progress"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", cmd, *args],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        end = time.monotonic() + 120
+        while len(list(out.glob("config_hash=*/part-0.parquet"))) < 2:
+            assert proc.poll() is None and time.monotonic() < end
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=10) == -signal.SIGKILL
+        workers = {int(f.read_text()) for f in pids.glob("*.pid")}
+        assert workers and proc.pid not in workers
+        end = time.monotonic() + 20
+        while [p for p in workers if _running(p)] and time.monotonic() < end:
+            time.sleep(0.1)
+        assert not [p for p in workers if _running(p)], "orphaned workers still run"
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        for pid in {int(f.read_text()) for f in pids.glob("*.pid")}:
+            if _running(pid):  # this test's own orphans, where the assertion above failed
+                os.kill(pid, signal.SIGKILL)
+    files = list(out.glob("config_hash=*/part-0.parquet"))
+    assert 2 <= len(files) < 6
+    assert all(pq.read_table(f).num_rows == 3 for f in files)  # whole, or not there
+    assert ds.dataset(out).count_rows() == 3 * len(files)
+    s = sweep.run(config, out, workers=2, progress=False)
+    assert (s.skipped, s.ok, s.failed) == (len(files), 6 - len(files), 0)
+    assert _counts(out).to_list() == [3] * 6
+
+
+def _running(pid: int) -> bool:
+    """Process ``pid`` exists and is not a zombie (Linux /proc; elsewhere os.kill(pid, 0))."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except FileNotFoundError:
+        if os.path.isdir("/proc/self"):
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_a_job_past_its_timeout_is_a_failure(tmp_path):

@@ -12,6 +12,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import shutil
+import signal
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -23,7 +26,7 @@ from neurodyn._core._files import claim_folder
 from neurodyn.sweep._config import DEFAULT_JOB, config_hash, expand, load_config
 from neurodyn.sweep._jobs import check_train_configs
 from neurodyn.sweep._store import statuses, unify, write_job, write_manifest
-from neurodyn.sweep._worker import execute, failure_rows
+from neurodyn.sweep._worker import execute, execute_marked, failure_rows, watch_driver
 
 __all__ = ["BACKENDS", "SweepSummary", "run"]
 
@@ -54,9 +57,13 @@ class SweepSummary:
     failures: dict[str, str] = field(default_factory=dict)
 
 
-def _lost(item, job: str, why: str) -> list[dict]:
+def _lost(item, job: str, why: str, pid: int | None = None) -> list[dict]:
+    """The failure row the driver writes for a job it lost: ``pid`` is the worker process that
+    ran it (None where not known; never the driver's own)."""
     h, cfg = item
-    return failure_rows(h, job, cfg, why)
+    rows = failure_rows(h, job, cfg, why)
+    rows[0]["pid"] = None if pid is None else int(pid)
+    return rows
 
 
 def _run_sequential(items, job, emit, *, timeout, threads, **_):
@@ -75,35 +82,96 @@ def _context():
     return ctx
 
 
-def _kill(pool: cf.ProcessPoolExecutor) -> None:
-    """Stop a pool now: terminate its processes (a hung or timed-out job included)."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    for p in procs:
+def _kill(pool: cf.ProcessPoolExecutor) -> dict[int, int | None]:
+    """Stop a pool now: terminate its processes (a hung or timed-out job included). Returns
+    pid → exit code of each process as it ended by itself or by SIGTERM (None: it had to be
+    SIGKILLed here)."""
+    procs = dict(getattr(pool, "_processes", None) or {})
+    for p in procs.values():
         if p.is_alive():
             p.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
+    codes: dict[int, int | None] = {}
+    for pid, p in procs.items():
         p.join(timeout=5)
+        codes[pid] = p.exitcode
         if p.is_alive():
             p.kill()
             p.join(timeout=5)
+    return codes
+
+
+def _died(pid: int, code: int) -> str:
+    """The error text of a job whose worker process ended with exit code ``code``."""
+    hint = ""
+    if code < 0:
+        try:
+            how = f"signal {-code}, {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"signal {-code}"
+        if -code == signal.SIGKILL:
+            hint = " (kill -9 or the out-of-memory killer: see dmesg)"
+    else:
+        how, hint = f"exit code {code}", " (os._exit, or a crash in native code)"
+    return (
+        f"WorkerDied: worker process died ({how}) while running this job, pid {pid}{hint}; "
+        "a rerun retries it"
+    )
+
+
+def _running(marks: Path) -> dict[str, int]:
+    """config hash → pid of the jobs whose mark (:func:`execute_marked`) is in ``marks``."""
+    running = {}
+    for f in marks.iterdir():
+        h, _, pid = f.name.rpartition(".")
+        if pid.isdigit():
+            running[h] = int(pid)
+    return running
+
+
+def _deaths(broken, running: dict[str, int], codes) -> dict[str, tuple[int, int]]:
+    """Which of the ``broken`` jobs (their futures lost with the pool) ran in a process that
+    died: config hash → (pid, exit code), from the marks of the ``running`` jobs and the exit
+    codes :func:`_kill` saw. A process the pool itself stopped after the death ended by
+    SIGTERM; one that ended by SIGTERM from elsewhere cannot be told from it (its job is then
+    not in the result, and is rerun)."""
+    found = {}
+    for h, _cfg in broken:
+        pid = running.get(h)
+        code = codes.get(pid) if pid is not None else None
+        if code is not None and code != -signal.SIGTERM:
+            found[h] = (pid, code)
+    return found
+
+
+def _pool(workers: int, ctx) -> cf.ProcessPoolExecutor:
+    """A pool whose workers end themselves when this driver process dies (watch_driver)."""
+    return cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=watch_driver, initargs=(os.getpid(),)
+    )
 
 
 def _run_pool(items, job, emit, *, workers, timeout, threads, **_):
     """A process pool (forkserver or spawn: no fork of a threaded driver) with at most
-    ``workers`` jobs in flight, so every submitted job is a running one.
+    ``workers`` jobs in flight, so every submitted job is a running one (the rest wait in the
+    driver's queue, never inside the pool).
 
-    A worker that dies (os._exit, a signal, out of memory) breaks the whole pool and every job in
-    flight with it. The pool is restarted; with one job in flight that job is recorded as
-    failed, with several they are rerun one at a time ("suspects"), so only the job that kills
-    its worker again is recorded and the others finish normally. A job past ``timeout`` is
-    recorded as timed out and the pool is restarted to stop it (the others in flight are rerun).
+    A worker that dies (SIGKILL, os._exit, out of memory) breaks the whole pool and every job in
+    flight with it. The pool is restarted and the sweep goes on. Each job leaves a mark (its
+    hash and its worker's pid) while it runs, so the job(s) whose process died are recorded as
+    failed with the signal or exit code (``WorkerDied: worker process died (signal 9, SIGKILL)
+    ...``); the other jobs in flight, whose workers the pool stopped, are rerun. When no dead
+    process can be matched to a job (e.g. a worker ended by SIGTERM from outside, which looks
+    like the pool's own stop) the lost jobs are rerun one at a time ("suspects"), so only the
+    job that kills its worker again is recorded. A job past ``timeout`` is recorded as timed out
+    and the pool is restarted to stop it (the others in flight are rerun).
     """
     queue = deque(items)
     suspects: set[str] = set()
     inflight: dict[cf.Future, tuple] = {}
     ctx = _context()
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    marks = Path(tempfile.mkdtemp(prefix="neurodyn-sweep-"))
+    pool = _pool(workers, ctx)
     try:
         while queue or inflight:
             while queue and len(inflight) < workers:
@@ -111,12 +179,12 @@ def _run_pool(items, job, emit, *, workers, timeout, threads, **_):
                     break  # a suspect runs alone
                 item = queue.popleft()
                 try:
-                    fut = pool.submit(execute, job, item[1], item[0], threads)
+                    fut = pool.submit(execute_marked, str(marks), job, item[1], item[0], threads)
                 except BrokenProcessPool:  # a job in flight killed its worker since the wait
                     queue.appendleft(item)
                     if not inflight:
                         _kill(pool)
-                        pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+                        pool = _pool(workers, ctx)
                     break
                 inflight[fut] = (item, time.monotonic())
             done, _ = cf.wait(list(inflight), timeout=POLL, return_when=cf.FIRST_COMPLETED)
@@ -144,26 +212,39 @@ def _run_pool(items, job, emit, *, workers, timeout, threads, **_):
                         broken.append(item)
                     else:
                         emit(item, outcome)
-            _kill(pool)
+            codes, running = _kill(pool), _running(marks)
             for fut in late:
                 item, _t0 = inflight.pop(fut)
-                emit(item, _lost(item, job, f"TimeoutError: the job ran past timeout={timeout} s"))
+                why = f"TimeoutError: the job ran past timeout={timeout} s"
+                emit(item, _lost(item, job, why, pid=running.get(item[0])))
             requeue = [item for item, _t0 in inflight.values()]
             inflight.clear()
-            if len(broken) == 1:
-                why = "the worker process died while running this job (os._exit, a signal, "
+            dead = _deaths(broken, running, codes)
+            for item in broken:
+                if item[0] in dead:
+                    suspects.discard(item[0])
+                    pid, code = dead[item[0]]
+                    emit(item, _lost(item, job, _died(pid, code), pid=pid))
+            broken = [item for item in broken if item[0] not in dead]
+            if len(broken) == 1 and not dead:
+                why = "worker process died while running this job (os._exit, a signal, "
                 why += "out of memory or a crash)"
                 if broken[0][0] in suspects:
                     why += "; it was rerun alone and died again"
                 suspects.discard(broken[0][0])
-                emit(broken[0], _lost(broken[0], job, f"WorkerDied: {why}"))
+                pid = running.get(broken[0][0])
+                emit(broken[0], _lost(broken[0], job, f"WorkerDied: {why}", pid=pid))
             elif broken:
-                suspects.update(item[0] for item in broken)
+                if not dead:  # nobody to blame: find the culprit by rerunning them alone
+                    suspects.update(item[0] for item in broken)
                 requeue = broken + requeue
+            for f in marks.iterdir():  # every worker is gone: their marks are stale
+                f.unlink(missing_ok=True)
             queue.extendleft(reversed(requeue))
-            pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            pool = _pool(workers, ctx)
     finally:
         _kill(pool)
+        shutil.rmtree(marks, ignore_errors=True)
 
 
 def _any_suspect(inflight, suspects) -> bool:

@@ -34,6 +34,27 @@ def _ray():
     return ray
 
 
+def _lost(ray, item, job: str, err) -> list[dict]:
+    """The failure row of a task the driver lost (``err``: Ray's exception, or the reason).
+    Where it ran is not known here, so ``host``, ``pid`` and ``node`` are None (not the
+    driver's)."""
+    if isinstance(err, BaseException):
+        text = f"{type(err).__name__}: {' '.join(str(err).split())[:2000]}"
+        died = tuple(
+            getattr(ray.exceptions, n)
+            for n in ("WorkerCrashedError", "NodeDiedError")
+            if hasattr(ray.exceptions, n)  # NodeDiedError is newer than Ray 2.9
+        )
+        if isinstance(err, died):
+            text = f"WorkerDied: the Ray worker process died while running this job ({text}); "
+            text += "a rerun retries it"
+    else:
+        text = str(err)
+    rows = failure_rows(item[0], job, item[1], text)
+    rows[0].update(host=None, pid=None, node=None)
+    return rows
+
+
 def run_ray(items, job, emit, *, workers, timeout, threads, address=None, **_):
     """Run ``items`` as Ray tasks, ``emit``-ing each one's rows (see the module docstring).
 
@@ -64,9 +85,7 @@ def run_ray(items, job, emit, *, workers, timeout, threads, address=None, **_):
                 try:
                     rows = ray.get(ref, timeout=60)
                 except ray.exceptions.RayError as err:  # the worker died, the task was lost
-                    name = type(err).__name__
-                    text = " ".join(str(err).split())[:2000]
-                    rows = failure_rows(item[0], job, item[1], f"{name}: {text}")
+                    rows = _lost(ray, item, job, err)
                 emit(item, rows)
             now = time.monotonic()
             for ref in [r for r, (_, t0) in pending.items() if now - t0 > timeout]:
@@ -74,7 +93,7 @@ def run_ray(items, job, emit, *, workers, timeout, threads, address=None, **_):
                 ray.cancel(ref, force=True)
                 why = f"TimeoutError: the Ray task did not finish within timeout={timeout} s "
                 why += "of its submission (it ran too long or never started)"
-                emit(item, failure_rows(item[0], job, item[1], why))
+                emit(item, _lost(ray, item, job, why))
     except BaseException:
         for ref in list(pending):
             ray.cancel(ref, force=True)

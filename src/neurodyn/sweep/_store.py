@@ -39,6 +39,7 @@ _CORE_TYPES = {
     "finished_at": "string",
     "host": "string",
     "pid": "int64",
+    "node": "string",
 }
 
 

@@ -8,14 +8,25 @@ import datetime
 import importlib
 import os
 import socket
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from neurodyn.sweep._config import canonical_json
 
-__all__ = ["CORE_COLUMNS", "TIMING_COLUMNS", "execute", "failure_rows", "import_job"]
+__all__ = [
+    "CORE_COLUMNS",
+    "TIMING_COLUMNS",
+    "execute",
+    "execute_marked",
+    "failure_rows",
+    "import_job",
+    "watch_driver",
+]
 
 #: columns every row has, whatever the job function returns
 CORE_COLUMNS = (
@@ -31,9 +42,10 @@ CORE_COLUMNS = (
     "finished_at",
     "host",
     "pid",
+    "node",
 )
 #: the core columns that differ between two runs of the same job (excluded when comparing)
-TIMING_COLUMNS = ("seconds", "finished_at", "host", "pid")
+TIMING_COLUMNS = ("seconds", "finished_at", "host", "pid", "node")
 _TRACEBACK_TAIL = 4000
 
 
@@ -66,6 +78,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _node() -> str:
+    """Where this process runs: the Ray node id inside a Ray worker (or a driver connected to
+    Ray; two nodes on one host differ by it), else the host name."""
+    ray = sys.modules.get("ray")  # never imported here: only a Ray process has it loaded
+    if ray is not None and ray.is_initialized():
+        return str(ray.get_runtime_context().get_node_id())
+    return socket.gethostname()
+
+
 def _meta(h: str, job: str, config: Mapping, seconds: float) -> dict:
     return {
         "config_hash": h,
@@ -76,6 +97,7 @@ def _meta(h: str, job: str, config: Mapping, seconds: float) -> dict:
         "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "host": socket.gethostname(),
         "pid": os.getpid(),
+        "node": _node(),
     }
 
 
@@ -138,3 +160,49 @@ def execute(job: str, config: dict, h: str, threads: int | None = 1) -> list[dic
         {**meta, "status": "ok", "row": i, "error": None, "traceback": None, **_plain(dict(r))}
         for i, r in enumerate(rows)
     ]
+
+
+def execute_marked(marks: str, job: str, config: dict, h: str, threads: int | None = 1):
+    """:func:`execute` in a pool worker, with the empty file ``marks/<h>.<pid>`` present while
+    the job runs: when a worker dies, the driver reads the marks left behind to know which job
+    the dead process was running (a process pool does not say)."""
+    mark = Path(marks) / f"{h}.{os.getpid()}"
+    mark.touch()
+    try:
+        return execute(job, config, h, threads)
+    finally:
+        mark.unlink(missing_ok=True)
+
+
+def _alive_token(pid: int):
+    """Something that stays equal while process ``pid`` lives and changes once it has ended:
+    its start time from /proc (Linux; a zombie counts as ended, and a reused pid has another
+    start time), else whether ``os.kill(pid, 0)`` finds it. None: the process is gone."""
+    if os.path.isdir("/proc/self"):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            return None
+        return None if fields[0] in (b"Z", b"X") else fields[19]
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):  # PermissionError: the pid is another's now
+        return None
+    return True
+
+
+def watch_driver(pid: int, period: float = 1.0) -> None:
+    """Pool initializer: a daemon thread that ends this worker (``os._exit``) within ``period``
+    seconds of the driver process ``pid`` ending — SIGKILLed, crashed — so no orphaned worker
+    goes on computing, and holding memory, for a result nobody will collect (a pool worker
+    waits on its task queue forever otherwise, as it holds both ends of that pipe)."""
+    token = _alive_token(pid)
+
+    def watch() -> None:
+        while _alive_token(pid) == token:
+            time.sleep(period)
+        os._exit(1)
+
+    if token is not None:
+        threading.Thread(target=watch, name="neurodyn-sweep-watch-driver", daemon=True).start()
