@@ -97,7 +97,7 @@ def test_lyapunov_command_refuses_pickles_unless_told(tmp_path):
 def test_load_recurrent_module_infers_architecture(tmp_path):
     import torch
 
-    from neurodyn.cli._load import load_recurrent_module
+    from neurodyn.io import load_recurrent_module
 
     cases = [
         (torch.nn.GRU(2, 5, num_layers=3, bias=False), "gru"),

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from neurodyn.data import TASKS, load, task_options
+from neurodyn.data import TASKS, load, task_kind, task_options
 from neurodyn.data import _sequences as seq
 
 
@@ -62,18 +62,23 @@ EXPECTED = {
     "mnist5k-rows": (28, 28, 5000, (0.0, 1.0)),
     "mnist5k-pixels": (784, 1, 5000, (0.0, 1.0)),
     "mnist5k-pixels-permuted": (784, 1, 5000, (0.0, 1.0)),
+    "mnist5k-t98": (98, 8, 5000, (0.0, 1.0)),
 }
+#: the long-memory tasks (tests/test_data_memory.py): name -> F
+OTHER_KINDS = {n: 2 if n.startswith("adding") else 10 for n in TASKS if n not in EXPECTED}
 
 #: cheap options, for the tests that only need the task's construction, not its full size
 SMALL = {
     "digits-noise-padded": {"length": 40},
     "mnist1d": {"num_samples": 200},
     "mnist1d-permuted": {"num_samples": 200},
+    **{n: {"num_samples": 50} for n in OTHER_KINDS},
 }
 
 
 def test_every_task_has_an_expected_row():
-    assert set(EXPECTED) == set(TASKS)
+    assert set(EXPECTED) == {n for n in TASKS if task_kind(n) == "classification"}
+    assert all(n.startswith(("adding", "copy")) for n in OTHER_KINDS)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -101,12 +106,14 @@ def test_shapes_split_sizes_and_value_ranges(name):
 
 
 def _clear_caches():
-    for f in vars(seq).values():
+    from neurodyn.data import _memory
+
+    for f in [*vars(seq).values(), *vars(_memory).values()]:
         if hasattr(f, "cache_clear"):
             f.cache_clear()
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", [*sorted(EXPECTED), "adding", "copy"])
 def test_same_options_same_tensors_even_when_rebuilt_other_seed_other_split(name):
     opts = SMALL.get(name, {})
     a = load(name, "val", seed=4, **opts)
@@ -287,4 +294,5 @@ def test_every_task_loads_with_the_network_cut_and_never_calls_the_mnist1d_downl
     _clear_caches()  # read every source again, under the guard
     for name in sorted(TASKS):
         ds = load(name, "test", seed=0, **SMALL.get(name, {}))
-        assert len(ds) > 0 and ds.input_size == EXPECTED[name][1] and torch.isfinite(ds.x).all()
+        F = EXPECTED[name][1] if name in EXPECTED else OTHER_KINDS[name]
+        assert len(ds) > 0 and ds.input_size == F and torch.isfinite(ds.x).all()

@@ -1,5 +1,5 @@
 """The shared model loader, through ``neurodyn lyapunov`` (which existed before it) and
-``neurodyn.cli._load``: every case of issue 12 item 2 that crashed or misled, each a single clear
+``neurodyn.io``: every case of issue 12 item 2 that crashed or misled, each a single clear
 line on stderr with exit code 2, or the right numbers."""
 
 from __future__ import annotations
@@ -113,7 +113,8 @@ def test_inputs_holding_a_dict(tmp_path):
 
 def test_out_at_an_existing_file_and_folders(tmp_path):
     """--out at a file used to be a FileExistsError traceback. A report folder is overwritten;
-    a non-empty folder that holds no report is refused (user files are never mixed in)."""
+    a non-empty folder that neurodyn did not write is refused (user files are never mixed in).
+    tests/test_outputs.py checks the rule for every command."""
     torch.save(torch.nn.GRU(2, 3).state_dict(), tmp_path / "g.pt")
     (tmp_path / "file.txt").write_text("x")
     line = _one_clean_line(_lyap(tmp_path / "g.pt", *SHORT, "--out", tmp_path / "file.txt"))
@@ -121,12 +122,11 @@ def test_out_at_an_existing_file_and_folders(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep")
-    assert "holds no neurodyn report" in _one_clean_line(
+    assert "folder neurodyn did not write" in _one_clean_line(
         _lyap(tmp_path / "g.pt", *SHORT, "--out", mine)
     )
     out = tmp_path / "rep"  # an earlier report folder is overwritten
-    out.mkdir()
-    (out / "lyapunov.json").write_text("{}")
+    assert _lyap(tmp_path / "g.pt", "--steps", 10, "--warmup", 5, "--out", out).exit_code == 0
     assert _lyap(tmp_path / "g.pt", *SHORT, "--out", out).exit_code == 0
     assert json.loads((out / "lyapunov.json").read_text())["steps"] == 20
 
@@ -153,7 +153,7 @@ def test_text_file_is_not_a_torch_file(tmp_path):
 def test_lstm_with_projection_is_explained(tmp_path):
     """An LSTM with proj_size used to be read with the wrong hidden size and a wrong
     explanation; now it is rebuilt as what it is and the map says why it is not supported."""
-    from neurodyn.cli._load import load_recurrent_module
+    from neurodyn.io import load_recurrent_module
 
     lstm = torch.nn.LSTM(2, 5, proj_size=3)
     torch.save(lstm.state_dict(), tmp_path / "p.pt")
@@ -191,7 +191,7 @@ def test_warmup_longer_than_the_inputs(tmp_path):
 def test_archives_are_rebuilt_and_checked(tmp_path):
     """TorchScript and torch.export archives: the kind is read from the archive, and the
     rebuilt module gives the archive's outputs."""
-    from neurodyn.cli._load import load_model
+    from neurodyn.io import load_model
 
     torch.manual_seed(0)
     mlp = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.LeakyReLU(0.2), torch.nn.Linear(8, 3))
@@ -226,8 +226,7 @@ def test_archives_are_rebuilt_and_checked(tmp_path):
 
 
 def test_arch_spec_is_parsed_strictly(tmp_path):
-    from neurodyn.cli._arch import parse_arch
-    from neurodyn.cli._load import load_model
+    from neurodyn.io import load_model, parse_arch
 
     assert parse_arch("2-64-Tanh-64-leaky_relu-2") == [2, 64, "Tanh", 64, "LeakyReLU", 2]
     for spec, msg in (("2-64-tanhh-2", "token 3 ('tanhh')"), ("2--2", "token 2 is empty"),

@@ -261,6 +261,42 @@ def test_spectrum_plot_shows_minus_infinite_exponents_and_says_so(tmp_path):
     fig.savefig(tmp_path / "spectrum.png")
 
 
+def test_result_plot_draws_the_exponents_and_needs_nothing_from_neurodyn_plot():
+    """``LyapunovResult.plot()`` draws from the result's own package (its figure code takes plain
+    arrays), so it works without :mod:`neurodyn.plot` loaded, and draws the analytic exponents
+    λ_i = ln|a_i| of a diagonal linear map at their values: after a 60-step warm-up the frame is
+    aligned with the axes to ~2⁻⁶⁰, so in float64 they hold to rounding (1e-12)."""
+    import math
+    import subprocess
+    import sys
+
+    from neurodyn.lyapunov import lyapunov_spectrum
+    from neurodyn.systems import LinearMap
+
+    A = torch.diag(torch.tensor([0.5, 0.25], dtype=torch.float64))
+    res = lyapunov_spectrum(
+        LinearMap(A), steps=20, warmup=60, h0=torch.ones(3, 2, dtype=torch.float64)
+    )
+    fig = res.plot(title="diag(0.5, 0.25)", label="run 1")
+    ax = fig.axes[0]
+    (line,) = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert list(line.get_xdata()) == [1, 2]
+    assert line.get_ydata() == pytest.approx([math.log(0.5), math.log(0.25)], abs=1e-12)
+    assert ax.get_title() == "diag(0.5, 0.25)" and "nats / unit time" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["run 1"]
+    target = Figure().subplots()
+    assert res.plot(ax=target) is target.figure and target.lines
+    code = (
+        "import sys, torch\n"
+        "from neurodyn.lyapunov import lyapunov_spectrum\n"
+        "from neurodyn.systems import LinearMap\n"
+        "res = lyapunov_spectrum(LinearMap(torch.eye(2) * 0.5), steps=5, h0=torch.ones(2, 2))\n"
+        "assert res.plot().axes, 'no axes drawn'\n"
+        "assert 'neurodyn.plot' not in sys.modules, 'LyapunovResult.plot() loaded neurodyn.plot'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 # --------------------------------------------------------------------------- above 2-D (issue 12)
 
 

@@ -44,7 +44,8 @@ def test_write_produces_strict_json_html_and_pngs(tmp_path):
     rep.section("B").figure(_small_figure(), "b.png", "caption b", wide=True)
     body = rep.write(tmp_path / "out", json_name="r.json")
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png", "index.html", "r.json"]
+    names = ["a.png", "b.png", "index.html", "r.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".neurodyn.json", *names]
     on_disk = _strict((out / "r.json").read_text())
     assert on_disk == body
     assert on_disk["lam"] == [0.1, "-inf"] and on_disk["bad"] == "nan"

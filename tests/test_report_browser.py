@@ -75,6 +75,50 @@ def report_dir(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def report_dir_3d(tmp_path_factory):
+    """A 3-D map's page: its eigenvalue cloud and projected portrait are single figures."""
+    from neurodyn.report import analyze
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    out = tmp_path_factory.mktemp("report3d")
+    analyze(net.double(), [(-3, 3)] * 3, out, samples=200, fixed_point_seeds=16,
+            attractor_samples=20, steps=30, warmup=5)  # fmt: skip
+    return out
+
+
+ALONE_JS = """
+return Array.from(document.querySelectorAll('figure.alone img')).map(i => ({
+  src: i.getAttribute('src'), shown: i.getBoundingClientRect().width,
+  css: Number(i.getAttribute('width')), natural: i.naturalWidth,
+  page: document.documentElement.clientWidth}));
+"""
+
+
+def test_single_figures_are_not_stretched(report_dir_3d):
+    """Above 2-D a section holds one figure: it is shown at its size in inches (96 CSS px per
+    inch, the PNG at 150 dpi), not stretched to the page's width, and not blurred by it."""
+    with tempfile.TemporaryDirectory(prefix="nd-chromium-") as profile:
+        driver = _driver(profile)
+        try:
+            driver.get((report_dir_3d / "index.html").as_uri())
+            seen = {}
+            for width in (1280, 400):
+                driver.set_window_size(width, 1000)
+                seen[width] = driver.execute_script(ALONE_JS)
+        finally:
+            driver.quit()
+    wide = seen[1280]
+    assert sorted(f["src"] for f in wide) == ["eigenvalues.png", "phase_portrait.png"], wide
+    for f in wide:
+        assert abs(f["shown"] - f["css"]) <= 1, f  # its own size
+        assert f["shown"] < 0.7 * f["page"], f  # not the page's width
+        assert f["natural"] >= 1.5 * f["shown"], f  # ≥ 1.5 image px per CSS px: sharp
+    for f in seen[400]:  # a narrow window: shrunk to fit, never wider than the page
+        assert f["shown"] <= f["page"], f
+
+
 def test_report_renders_in_chromium(report_dir):
     """One Chromium session, the page at 1280 and at 600 CSS pixels wide."""
     shots = Path(os.environ.get("NEURODYN_SCREENSHOTS") or tempfile.mkdtemp(prefix="nd-shots-"))

@@ -113,3 +113,17 @@ def test_rnn_large_learning_rate_moves_the_top_lyapunov_exponent(digits, seed):
     assert max(abs(v - small[0]) for v in small) < 0.05
     assert max(large[1:]) - large[0] > 0.3
     assert max(large) < 0.2
+
+
+def test_weights_gone_nan_are_recorded_by_the_monitor_not_raised():
+    """A model whose weights became NaN mid-training: the Lyapunov monitor records why the
+    spectrum was not computed (naming the parameter) instead of stopping the run."""
+    import torch
+
+    from neurodyn.train._monitors import lyapunov_row
+
+    gru = torch.nn.GRU(2, 4, batch_first=True)
+    with torch.no_grad():
+        gru.weight_hh_l0[0, 0] = float("nan")
+    row, res = lyapunov_row(gru, torch.randn(3, 20, 2), k=2)
+    assert res is None and "weight_hh_l0" in row["le_error"] and "NaN" in row["le_error"]

@@ -3,8 +3,9 @@
 The handful of names a user needs first; everything else lives in the subpackages
 (``neurodyn.systems``, ``neurodyn.pwa``, ``neurodyn.dynamics``, ``neurodyn.lyapunov``,
 ``neurodyn.stability``, ``neurodyn.activations``, ``neurodyn.nn``, ``neurodyn.plot``,
-``neurodyn.report``, ``neurodyn.zoo``, ``neurodyn.testing``). The ones not imported here load on
-first use, so ``import neurodyn`` stays light while ``neurodyn.plot.phase_portrait`` just works.
+``neurodyn.report``, ``neurodyn.zoo``, ``neurodyn.testing``, ``neurodyn.io``). The ones not
+imported here load on first use, so ``import neurodyn`` stays light while
+``neurodyn.plot.phase_portrait`` (or ``neurodyn.load_model``) just works.
 
 Example:
     >>> import torch, neurodyn
@@ -13,6 +14,7 @@ Example:
     >>> report = neurodyn.certify(net, [(-6, 6), (-6, 6)])     # proofs and sampled checks
     >>> found = neurodyn.attractors(net, box=[(-6, 6), (-6, 6)], samples=50, steps=100, window=100)
     >>> back = neurodyn.load_result(found.to_dict())           # any result, back from JSON
+    >>> # neurodyn.load_model("net.pt", arch="2-64-tanh-2")     # a saved model, any format
 """
 
 import importlib
@@ -33,6 +35,7 @@ _LAZY = (
     "contraction",
     "data",
     "errors",
+    "io",
     "nn",
     "plot",
     "report",
@@ -46,7 +49,13 @@ _LAZY = (
 )
 
 
+#: Top-level names loaded on first use, with the subpackage that defines them.
+_LAZY_NAMES = {"load_model": "neurodyn.io"}
+
+
 def __getattr__(name: str):
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
     if name in _LAZY:
         try:
             return importlib.import_module(f"neurodyn.{name}")
@@ -57,7 +66,7 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *_LAZY, *_LAZY_NAMES})
 
 
 __all__ = [
@@ -77,6 +86,7 @@ __all__ = [
     "fixed_points",
     "linear_regions",
     "linearize",
+    "load_model",
     "load_result",
     "lyapunov_spectrum",
     "norm2",

@@ -5,7 +5,14 @@ and certificates, ``neurodyn.errors``)."""
 
 from neurodyn._core._box import Box
 from neurodyn._core._certificate import CERTIFICATE_KINDS, Certificate, CertificateReport
-from neurodyn._core._errors import DivergenceError, NeurodynError
+from neurodyn._core._errors import (
+    DivergenceError,
+    InputError,
+    LoadError,
+    NeurodynError,
+    OutputExistsError,
+    OutputPathError,
+)
 from neurodyn._core._json import dump_json, from_json_float, json_float, to_jsonable
 from neurodyn._core._progress import Progress, bar_columns, notify, rich_progress
 from neurodyn._core._provenance import provenance
@@ -25,7 +32,11 @@ __all__ = [
     "Certificate",
     "CertificateReport",
     "DivergenceError",
+    "InputError",
+    "LoadError",
     "NeurodynError",
+    "OutputExistsError",
+    "OutputPathError",
     "Progress",
     "bar_columns",
     "dump_json",

@@ -31,8 +31,7 @@ from torch import Tensor, nn
 
 from neurodyn._core import register_result, tensor_from_json, tensor_to_json, to_jsonable
 from neurodyn.lyapunov import lyapunov_spectrum
-from neurodyn.systems import as_map
-from neurodyn.systems._map import complete_map
+from neurodyn.systems import as_map, complete_map
 
 __all__ = [
     "AlignmentResult",

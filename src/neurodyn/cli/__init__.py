@@ -15,7 +15,7 @@ from neurodyn.cli import (
     _commands,  # noqa: F401  (registers analyze, lyapunov and sweep)
     _train,  # noqa: F401  (registers train and robustness)
 )
-from neurodyn.cli._app import app, clean_errors, console
+from neurodyn.cli._app import app, clean_errors, console, print_summary
 from neurodyn.cli._app import stages as _stages
 
 __all__ = ["app", "main"]
@@ -47,14 +47,21 @@ def _main(
 @clean_errors
 def demo(
     out: Annotated[
-        Path, typer.Option(help="Folder for report.json, the PNGs and index.html.")
+        Path,
+        typer.Option(
+            help="Folder for report.json, the PNGs and index.html: new, empty or a neurodyn "
+            "report folder (replaced); anything else is refused."
+        ),
     ] = Path("neurodyn-report"),
     resolution: Annotated[
         int, typer.Option(min=11, help="Grid points per axis for the A*(x) maps.")
     ] = 201,
 ) -> None:
     """Analyse the built-in 2-D example network and write a report folder."""
+    from neurodyn._core._files import claim_folder
     from neurodyn.report import phase_plane_report
+
+    claim_folder(out, "report", what="--out")
     from neurodyn.zoo import demo_net
 
     with _stages() as progress:
@@ -64,39 +71,26 @@ def demo(
             resolution=resolution,
             title="neurodyn demo: bistable 2-D tanh network (neurodyn.zoo.demo_net)",
             stage=progress,
-        ).write(out)
+        )
+        report.write(out)
     _print_summary(report)
     console.print(f"Report written to [bold]{out / 'index.html'}[/bold]")
 
 
-def _print_summary(report: dict) -> None:
-    from neurodyn.report import fmt, fmt_vector
-
-    aff = report["affine_form"]["spectral_radius"]
-    tol = max(report["fixed_points"]["tol"], 1e-4)
-    table = Table(title=report["title"], show_lines=False)
-    table.add_column("quantity")
-    table.add_column("value")
-    table.add_row("attractor type", report["attractor"]["kind"])
-    for p in report["fixed_points"]["points"]:
-        table.add_row(
-            "fixed point",
-            f"{fmt_vector(p['x'], tol)}  {p['kind']}  ρ(J) = {fmt(p['spectral_radius'])}",
-        )
-    table.add_row("max ρ(A*(x)) on grid", fmt(aff["max"]))
-    table.add_row("fraction of grid with ρ > 1", fmt(aff["fraction_above_1"], 1e-3))
-    for c in report["certificates"]["certificates"]:
-        verdict = "holds" if c["holds"] else "does not hold"
-        margin = fmt(c["margin"], sign=isinstance(c["margin"], float))
-        table.add_row(escape(f"{c['name']} [{c['kind']}]"), f"{verdict} (margin {margin})")
-    console.print(table)
+def _print_summary(report) -> None:
+    """The summary the report gives (:meth:`neurodyn.report.Report.summary`) as a rich table."""
+    print_summary(report.summary(), console)
 
 
 @app.command("paper-figures")
 @clean_errors
 def paper_figures(
     out: Annotated[
-        Path, typer.Option(help="Folder for fig2.png … fig8.png, paper_figures.json, index.html.")
+        Path,
+        typer.Option(
+            help="Folder for fig2.png … fig8.png, paper_figures.json, index.html: new, empty or "
+            "a neurodyn report folder (replaced); anything else is refused."
+        ),
     ] = Path("neurodyn-paper-figures"),
     resolution: Annotated[
         int, typer.Option(min=11, help="Grid points per axis over the box [−6, 6]².")
@@ -104,8 +98,10 @@ def paper_figures(
 ) -> None:
     """Regenerate Drgoňa et al., Spectral analysis, Figs. 2–8 from the zoo and check the
     paper's claims."""
+    from neurodyn._core._files import claim_folder
     from neurodyn.reproduce import paper_figures as build_figures
 
+    claim_folder(out, "report", what="--out")
     with _stages() as progress:
         report = build_figures(out, resolution=resolution, progress=progress)
     table = Table(title=f"{report['title']} ({report['seconds']:.1f} s)", show_lines=True)

@@ -1,5 +1,5 @@
 """``neurodyn lyapunov`` and ``neurodyn analyze``: a user's saved model through the shared
-loader (:mod:`neurodyn.cli._load`) into a report."""
+loader (:func:`neurodyn.io.load_model`) into a report."""
 
 from __future__ import annotations
 
@@ -12,7 +12,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from neurodyn.cli._app import app, bar, clean_errors, console, parse_box, write_json
+from neurodyn._core import InputError
+from neurodyn.cli._app import (
+    app,
+    bar,
+    check_json,
+    clean_errors,
+    console,
+    parse_box,
+    print_summary,
+    write_json,
+)
 
 __all__ = ["analyze", "lyapunov", "sweep"]
 
@@ -21,7 +31,11 @@ _MODEL_HELP = (
     "state dict (with --arch for a feedforward net), a checkpoint dict (with --key), or, with "
     "--unsafe-load, a pickled module."
 )
-_JSON_HELP = "Also write the report's JSON here; '-' prints it to stdout (and nothing else)."
+_JSON_HELP = (
+    "Also write the report's JSON here; '-' prints it to stdout (and nothing else). A new "
+    "file, or a JSON file neurodyn wrote (replaced); any other existing file, or a folder, is "
+    "refused before the work starts."
+)
 
 Kind = Annotated[
     str,
@@ -52,8 +66,9 @@ InputsKey = Annotated[
 Out = Annotated[
     Path | None,
     typer.Option(
-        help="Folder for index.html, the JSON and the PNGs (an existing report folder is "
-        "overwritten; a file or a non-empty non-report folder is refused)."
+        help="Folder for index.html, the JSON and the PNGs: a new or empty folder, or a "
+        "neurodyn report folder (replaced whole). A file, a folder of yours or another kind of "
+        "neurodyn output (a train run, a sweep store) is refused before the work starts."
     ),
 ]
 
@@ -79,7 +94,7 @@ def _drive(
     """
     import torch
 
-    from neurodyn.cli._load import LoadError, load_inputs
+    from neurodyn.io import LoadError, load_inputs
 
     if x_file is None:
         batch = 8 if batch is None else batch
@@ -156,8 +171,9 @@ def lyapunov(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Folder for lyapunov.json, index.html and the plots (an existing "
-            "report folder is overwritten; a file is refused)."
+            help="Folder for lyapunov.json, index.html and the plots: a new or empty "
+            "folder, or a neurodyn report folder (replaced whole). A file, a folder of yours or "
+            "another kind of neurodyn output is refused before the work starts."
         ),
     ] = None,
     json: Annotated[str | None, typer.Option("--json", help=_JSON_HELP)] = None,
@@ -165,18 +181,30 @@ def lyapunov(
 ) -> None:
     """Lyapunov spectrum of a saved recurrent model driven by Gaussian (or given) inputs."""
 
-    from neurodyn.cli._load import check_out_dir, load_model
+    from neurodyn.cli._load import check_out_dir
+    from neurodyn.io import LoadError, load_model
     from neurodyn.lyapunov import lyapunov_spectrum
-    from neurodyn.report import lyapunov_report, provenance
+    from neurodyn.report import dtype_digits, lyapunov_report, provenance
     from neurodyn.systems import as_map
 
     con = _console(json)
     if out is not None:
         check_out_dir(out)
-    loaded = load_model(model, kind=kind, prefix=prefix, key=key, unsafe=unsafe_load)
+    check_json(json, out)
+    try:
+        loaded = load_model(model, kind=kind, prefix=prefix, key=key, unsafe=unsafe_load)
+    except LoadError as err:
+        if not (err.needs or "").startswith("--arch"):
+            raise
+        name = " (name each ? with an activation, e.g. tanh)" if "?" in err.needs else ""
+        raise LoadError(
+            f"{model} holds a state dict of a feedforward net, not a recurrent module: neurodyn "
+            "lyapunov takes an nn.RNN/LSTM/GRU (or cell). For the Lyapunov exponents of a "
+            f"feedforward map x_(t+1) = f(x_t) run neurodyn analyze {model} {err.needs}{name}."
+        ) from None
     module = loaded.module
     if loaded.kind == "feedforward":
-        raise ValueError(
+        raise InputError(
             f"{model} holds a feedforward {type(module).__name__}, not a recurrent module; "
             "use neurodyn analyze for it."
         )
@@ -191,7 +219,7 @@ def lyapunov(
         )
     _print_spectrum(res, f, con)
     title = f"Lyapunov spectrum of {type(module).__name__} ({model.name})"
-    rep = lyapunov_report(res, title=title)
+    rep = lyapunov_report(res, title=title, max_digits=dtype_digits(loaded.saved_dtype))
     rep.data["inputs"] = used
     rep.data["provenance"] = provenance(
         model=loaded.to_dict(),
@@ -306,13 +334,15 @@ def analyze(
     """Analyse your own model: a square feedforward net as x_{t+1} = f(x_t) over a box (affine
     form, spectra, certificates, fixed points, attractors, basins, Lyapunov exponents), a
     recurrent one by its Lyapunov spectrum. Writes a report (--out) and/or JSON (--json)."""
-    from neurodyn.cli._load import check_out_dir, load_model
+    from neurodyn.cli._load import check_out_dir
+    from neurodyn.io import load_model
     from neurodyn.report import analyze as run_analysis
     from neurodyn.report import provenance
 
     con = _console(json)
     if out is not None:
         check_out_dir(out)
+    check_json(json, out)
     loaded = load_model(model, arch=arch, key=key, prefix=prefix, kind=kind, unsafe=unsafe_load)
     _notes(loaded, con)
     net = loaded.module
@@ -323,7 +353,7 @@ def analyze(
     options: dict = {"warmup": warmup, "k": k}
     if loaded.kind == "feedforward":
         if inputs is not None:
-            raise ValueError("--inputs drives a recurrent model; a feedforward map has none.")
+            raise InputError("--inputs drives a recurrent model; a feedforward map has none.")
         from neurodyn.report._analyze import _feedforward_map
 
         dim = _feedforward_map(net)[1]
@@ -333,7 +363,7 @@ def analyze(
                     "batch": batch or 8}  # fmt: skip
     else:
         if box is not None:
-            raise ValueError("--box is for feedforward maps; a recurrent model is driven by "
+            raise InputError("--box is for feedforward maps; a recurrent model is driven by "
                              "inputs (--inputs or Gaussian, --input-std).")  # fmt: skip
         from neurodyn.systems import as_map
 
@@ -343,7 +373,8 @@ def analyze(
                          input_std, default_steps=300)  # fmt: skip
         con.print(f"inputs: {escape(used)}")
         pairs = None
-        options |= {"inputs": x, "lstm_state": lstm_state, "input_std": input_std}
+        options |= {"inputs": x, "inputs_description": used, "lstm_state": lstm_state,
+                    "input_std": input_std}  # fmt: skip
     prov = provenance(model=loaded.to_dict(), command=sys.argv, options=given, seed=seed)
     with bar("analysing", con) as (progress, stage):
         rep = run_analysis(
@@ -356,42 +387,9 @@ def analyze(
         else:
             body = rep.to_dict()
     write_json(body, json, None)
-    _print_analysis(rep.data, con)
+    print_summary(rep.summary(), con)
     if out is not None:
         con.print(f"Report written to [bold]{out / 'index.html'}[/bold]")
-
-
-def _print_analysis(data: dict, con: Console) -> None:
-    from neurodyn.report import fmt, fmt_vector
-
-    table = Table(title=escape(f"{data['model']['module']}: {data['model']['kind']}"))
-    table.add_column("quantity")
-    table.add_column("value")
-    aff = data.get("affine_form")
-    if aff:
-        r = aff["spectral_radius"]
-        table.add_row("ρ(A*(x)) over the box", f"{fmt(r['min'])} … {fmt(r['max'])} "
-                      f"(> 1 on {fmt(100 * r['fraction_above_1'], 0.5)} %)")  # fmt: skip
-    fps = data.get("fixed_points")
-    if fps:
-        for p in fps["points"][:6]:
-            table.add_row("fixed point", f"{fmt_vector(p['x'], 1e-4)} {p['kind']}")
-        if len(fps["points"]) > 6:
-            table.add_row("", f"… {len(fps['points']) - 6} more")
-    if data.get("attractor"):
-        table.add_row("attractor type", data["attractor"]["kind"])
-    for c in (data.get("certificates") or {}).get("certificates", []):
-        verdict = "holds" if c["holds"] else "does not hold"
-        table.add_row(escape(f"{c['name']} [{c['kind']}]"), verdict)
-    lyap = data.get("lyapunov") or {}
-    if "exponents" in lyap:
-        table.add_row("λ_max (nats/step)", fmt(lyap["max"], lyap["stderr"][0], sign=True))
-        table.add_row("#positive exponents", str(lyap["n_positive"]))
-    elif "error" in lyap:
-        table.add_row("Lyapunov exponents", escape(lyap["error"]))
-    con.print(table)
-    for line in data.get("not_done", []):
-        con.print(f"[dim]not done:[/dim] {escape(line)}")
 
 
 @app.command()
@@ -404,7 +402,13 @@ def sweep(
             "-> list of values); see docs/sweep.md."
         ),
     ],
-    out: Annotated[Path, typer.Option(help="The store directory (created; rerun to resume).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="The store directory: new, empty, or a store of an earlier run (continued). "
+            "A file, a folder of yours or another kind of neurodyn output is refused."
+        ),
+    ],
     ray: Annotated[
         bool, typer.Option("--ray", help="Run the jobs on Ray (neurodyn[ray]).")
     ] = False,
@@ -428,7 +432,9 @@ def sweep(
     go on, Ctrl-C loses nothing that finished.
     """
     from neurodyn import sweep as _sweep
+    from neurodyn._core._files import claim_folder
 
+    claim_folder(out, "sweep-store", what="--out")
     backend = "ray" if ray or address else "sequential" if sequential else "local"
     try:
         s = _sweep.run(

@@ -14,12 +14,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from neurodyn.cli._app import app, clean_errors, console, stages, write_json
+from neurodyn._core import InputError
+from neurodyn.cli._app import app, check_json, clean_errors, console, stages, write_json
 
 __all__ = ["parse_options", "robustness", "train"]
 
-#: files that mark a folder as a ``neurodyn train`` run (or a report) that may be written into
-_RUN_MARKERS = ("trainer.pt", "history.json", "last.pt", "index.html", "report.json")
 #: the fit options the command sets; where neither the command line nor a resumed run gives
 #: one, ``neurodyn.train.fit``'s own default is used (read from its signature, so they agree)
 _FIT_KEYS = ("epochs", "lr", "batch_size", "optimizer", "schedule", "clip", "weight_decay",
@@ -37,7 +36,7 @@ def _fit_defaults() -> dict:
 
 def _check_name(what: str, value: str, valid) -> None:
     if value not in valid:
-        raise ValueError(f"unknown {what} {value!r}; valid {what}s: {', '.join(valid)}.")
+        raise InputError(f"unknown {what} {value!r}; valid {what}s: {', '.join(valid)}.")
 
 
 def _value(text: str):
@@ -63,24 +62,22 @@ def parse_options(items: list[str] | None) -> dict:
         key, sep, text = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise ValueError(
+            raise InputError(
                 f"--option {item!r} is not key=value (e.g. --option beta_a=0.8 for the "
                 "Lipschitz RNN; values are read as JSON numbers, true/false or strings)."
             )
         if key in out:
-            raise ValueError(f"--option {key} is given twice.")
+            raise InputError(f"--option {key} is given twice.")
         out[key] = _value(text.strip())
     return out
 
 
 def _check_run_dir(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is an existing file; --out takes a folder for the run.")
-    if out.is_dir() and any(out.iterdir()) and not any((out / m).exists() for m in _RUN_MARKERS):
-        raise ValueError(
-            f"--out {out} is a non-empty folder that holds no neurodyn run; pick a new or empty "
-            "folder (an existing run folder is continued with --resume)."
-        )
+    """A new or empty folder, or a ``neurodyn train`` run folder (docs/cli.md, "Output
+    paths"); anything else is refused before the data is loaded."""
+    from neurodyn._core._files import claim_folder
+
+    claim_folder(out, "train-run", what="--out")
 
 
 def _saved_run(out: Path) -> dict | None:
@@ -100,7 +97,7 @@ def _resolve(given, saved, name: str, default=None):
     if saved is _MISSING:
         return default if given is None else given
     if given is not None and given != saved:
-        raise ValueError(
+        raise InputError(
             f"--{name} {given!r} differs from the run being resumed ({saved!r}); drop --{name} "
             "(the saved value is used) or pass a new --out."
         )
@@ -126,7 +123,9 @@ def train(
         Path,
         typer.Option(
             help="Run folder: last.pt, best.pt, trainer.pt, history.json, then the report "
-            "(index.html, report.json, PNGs). A folder holding a run needs --resume."
+            "(index.html, report.json, PNGs). New or empty; a folder holding a run needs "
+            "--resume; a file, a folder of yours or another kind of neurodyn output (a report "
+            "folder, a sweep store) is refused before training starts."
         ),
     ],
     model: Annotated[
@@ -221,11 +220,11 @@ def train(
     from neurodyn.train import MODELS, OPTIMIZERS, run
 
     if hidden_size is not None and params is not None:
-        raise ValueError("--hidden-size and --params are mutually exclusive; give one of them.")
+        raise InputError("--hidden-size and --params are mutually exclusive; give one of them.")
     _check_run_dir(out)
     saved = _saved_run(out) if out.is_dir() else None
     if saved is not None and not resume:
-        raise ValueError(
+        raise InputError(
             f"--out {out} already holds a training run (epoch {saved['epoch']}); pass --resume "
             "to continue it (raise --epochs to train longer) or choose a new --out."
         )
@@ -243,7 +242,7 @@ def train(
     model = _resolve(model, old(smodel.get("name")), "model")
     task = _resolve(task, old(stask.get("name")), "task")
     if model is None or task is None:
-        raise ValueError(
+        raise InputError(
             "give --model NAME and --task NAME (or --resume with an --out that holds a run); "
             f"models: {', '.join(MODELS)}; tasks: {', '.join(TASKS)}."
         )
@@ -265,10 +264,10 @@ def train(
             fit[key] = value
     if schedule is not None:
         if schedule.lower() not in ("none", "cosine", "step"):
-            raise ValueError(f"--schedule {schedule!r}: use none, cosine or step.")
+            raise InputError(f"--schedule {schedule!r}: use none, cosine or step.")
         fit["schedule"] = None if schedule.lower() == "none" else schedule.lower()
     if fit["optimizer"] not in OPTIMIZERS:
-        raise ValueError(f"--optimizer {fit['optimizer']!r}: use one of {', '.join(OPTIMIZERS)}.")
+        raise InputError(f"--optimizer {fit['optimizer']!r}: use one of {', '.join(OPTIMIZERS)}.")
     if monitors is None:
         mon = sopts.get("monitors", "default") if saved is not None else "default"
     else:
@@ -277,7 +276,7 @@ def train(
 
     epochs_n = fit.pop("epochs")
     if saved is not None and epochs_n < saved["epoch"]:
-        raise ValueError(
+        raise InputError(
             f"--epochs {epochs_n} is below the {saved['epoch']} epochs {out} already holds; "
             f"pass --epochs {saved['epoch']} or more (or a new --out)."
         )
@@ -318,10 +317,11 @@ def _print_train_summary(res, out: Path, con: Console) -> None:
                                   f"{m.get('parameters')} parameters)"))  # fmt: skip
     table.add_row("task", escape(str(t.get("name"))))
     table.add_row("epochs", f"{last['epoch']} ({_stopped_text(res)})")
-    if res.best_val_acc is not None:
-        table.add_row("best val acc", f"{fmt(res.best_val_acc)} (epoch {res.best_epoch})")
+    short, key = ("MSE", "mse") if res.metric == "mse" else ("acc", "accuracy")
+    if res.best_val is not None:
+        table.add_row(f"best val {short}", f"{fmt(res.best_val)} (epoch {res.best_epoch})")
     if res.test is not None:
-        table.add_row("test acc", fmt(res.test["accuracy"]))
+        table.add_row(f"test {short}", fmt(res.test[key]))
     certs = [r for r in res.history if "cert_applicable" in r]
     if certs:
         r = certs[-1]
@@ -365,12 +365,12 @@ def _load(path: Path):
 
     hint = "give DIR/best.pt or DIR/last.pt of a run folder written by neurodyn train --out."
     if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path} is not a checkpoint written by neurodyn train (not a "
+        raise InputError(f"{path} is not a checkpoint written by neurodyn train (not a "
                          f"torch.save zip archive); {hint}")  # fmt: skip
     try:
         return load_model(path)
     except (pickle.UnpicklingError, EOFError, RuntimeError) as err:
-        raise ValueError(f"{path} is not a checkpoint written by neurodyn train "
+        raise InputError(f"{path} is not a checkpoint written by neurodyn train "
                          f"({' '.join(str(err).split())}); {hint}") from None  # fmt: skip
 
 
@@ -398,7 +398,10 @@ def robustness(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Report folder (index.html, report.json, noise.png, landscape.png)."),
+        typer.Option(
+            help="Report folder (index.html, report.json, noise.png, landscape.png): new, empty "
+            "or a neurodyn report folder (replaced); anything else is refused before the work."
+        ),
     ] = None,
     hessian: Annotated[
         bool, typer.Option("--hessian/--no-hessian", help="Hessian metrics and landscape.")
@@ -413,7 +416,9 @@ def robustness(
     json: Annotated[
         str | None,
         typer.Option(
-            "--json", help="Also write the JSON here; '-' prints it to stdout (and nothing else)."
+            "--json",
+            help="Also write the JSON here; '-' prints it to stdout (and nothing else). A new "
+            "file or a JSON file neurodyn wrote; anything else is refused before the work.",
         ),
     ] = None,
 ) -> None:
@@ -431,8 +436,9 @@ def robustness(
     con = Console(stderr=True) if json == "-" else console
     if out is not None:
         check_out_dir(out)
+    check_json(json, out)
     if split not in ("train", "val", "test"):
-        raise ValueError(f"--split {split!r}: use test, val or train.")
+        raise InputError(f"--split {split!r}: use test, val or train.")
     path = _checkpoint(checkpoint)
     model, meta = _load(path)
     prov = dict(meta.get("provenance") or {})
@@ -441,7 +447,7 @@ def robustness(
     if task is None:
         task = trained.get("name")
         if task is None:
-            raise ValueError(f"{path} does not record its task; pass --task NAME (one of "
+            raise InputError(f"{path} does not record its task; pass --task NAME (one of "
                              f"{', '.join(TASKS)}).")  # fmt: skip
     _check_name("task", task, TASKS)
     seed = (0 if trained_seed is None else int(trained_seed)) if seed is None else seed
@@ -455,7 +461,7 @@ def robustness(
     body = model.body
     n_classes = model.readout.out_features if model.readout is not None else body.output_size
     if ds.input_size != body.input_size or ds.num_classes > n_classes:
-        raise ValueError(
+        raise InputError(
             f"{path} holds a model for {body.input_size} features per step and {n_classes} "
             f"classes, but task {task} has {ds.input_size} and {ds.num_classes}; pass the "
             f"--task it was trained on ({trained.get('name') or 'not recorded'})."

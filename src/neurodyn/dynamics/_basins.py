@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from neurodyn._core import Box, notify, register_result, tensor_from_json, tensor_to_json
+from neurodyn._core._validate import prepare_model
 from neurodyn.dynamics._attractor_results import AttractorsResult, fraction_summary
 from neurodyn.dynamics._common import as_box, check_states, escaped, state_dtype
 from neurodyn.dynamics._fixed_points import FixedPointsResult
@@ -205,7 +206,9 @@ def basins(
             (``with neurodyn.rich_progress("basins") as bar: basins(..., progress=bar)``).
 
     Raises:
-        ValueError: a box of the wrong dimension; bad ``dims``; starts of the wrong shape.
+        ValueError: a box of the wrong dimension; bad ``dims``; starts of the wrong shape, empty
+            or non-finite; a NaN/inf parameter (named). float16 / bfloat16 modules run as a
+            float32 copy (with a warning).
         TypeError: starts not in the map's dtype / device.
 
     Example:
@@ -217,6 +220,7 @@ def basins(
         >>> res.kinds, res.fractions()["attractor_0"]
         (('fixed_point',), 1.0)
     """
+    map, starts = prepare_model(map, starts, what="basins")
     f = complete_map(map)
     dtype, device = state_dtype(f)
     box = None
@@ -231,7 +235,7 @@ def basins(
             raise ValueError("samples=... needs a box to draw from (low, high or a Box).")
         starts, sampled = box.sample(samples, seed=seed, dtype=dtype, device=device), True
     if starts is not None:
-        check_states(f, starts, "starts")
+        check_states(f, starts, "starts", allow_empty=False)
         pts = starts
     else:
         if box is None:

@@ -7,6 +7,7 @@ import torch
 from torch import Tensor
 
 from neurodyn._core import Box
+from neurodyn._core._validate import check_batch
 from neurodyn.systems import MapBase
 from neurodyn.systems._map import require_dtype
 
@@ -76,15 +77,16 @@ def state_dtype(f: MapBase) -> tuple[torch.dtype, torch.device | None]:
     raise errors[0]
 
 
-def check_states(f: MapBase, x0: Tensor, what: str = "x0") -> None:
-    """``x0`` must be ``(B, n)``, finite, and in the map's dtype / device (clear errors)."""
+def check_states(f: MapBase, x0: Tensor, what: str = "x0", *, allow_empty: bool = True) -> None:
+    """``x0`` must be ``(B, n)``, finite (the message names the rows that are not), in the map's
+    dtype / device, and with ``B ≥ 1`` unless ``allow_empty`` (clear errors)."""
     dim = f.dim
     if not isinstance(x0, Tensor) or x0.ndim != 2 or x0.shape[1] != dim:
         shape = tuple(x0.shape) if isinstance(x0, Tensor) else type(x0).__name__
         raise ValueError(f"{what} must have shape (B, {dim}), got {shape}.")
     require_dtype(f, x0, what)
-    if not bool(torch.isfinite(x0).all()):
-        raise ValueError(f"{what} contains NaN or inf.")
+    if x0.shape[0] or not allow_empty:
+        check_batch(x0, what)
 
 
 def escaped(x: Tensor, bound: float) -> Tensor:

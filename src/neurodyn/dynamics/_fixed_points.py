@@ -15,6 +15,7 @@ from neurodyn._core import (
     tensor_from_json,
     tensor_to_json,
 )
+from neurodyn._core._validate import prepare_model
 from neurodyn.dynamics._common import as_box, check_states, state_dtype
 from neurodyn.systems import complete_map
 
@@ -177,7 +178,9 @@ def fixed_points(
             e.g. :func:`neurodyn.rich_progress`.
 
     Raises:
-        ValueError: neither seeds nor a box, a box of the wrong dimension, n > 3 for a grid.
+        ValueError: neither seeds nor a box, a box of the wrong dimension, n > 3 for a grid,
+            a NaN/inf parameter (named). float16 / bfloat16 modules run as a float32 copy
+            (with a warning).
         TypeError: seeds not in the map's dtype / device.
 
     Example:
@@ -188,6 +191,7 @@ def fixed_points(
         >>> [round(v, 6) for v in res.points[-1].x.tolist()]
         [0.631354, 0.189406]
     """
+    map, seeds = prepare_model(map, seeds, what="fixed_points")
     f = complete_map(map)
     if seeds is None:
         box = as_box(low, high, f.dim)

@@ -19,6 +19,7 @@ from scipy.sparse.csgraph import connected_components
 from torch import Tensor
 
 from neurodyn._core import Box, notify
+from neurodyn._core._validate import prepare_model
 from neurodyn.dynamics._attractor_results import Attractor, AttractorsResult
 from neurodyn.dynamics._common import check_states, escaped, state_dtype
 from neurodyn.dynamics._fixed_points import fixed_points
@@ -360,7 +361,9 @@ def attractors(
         multiplier), ``labels`` per start, ``fractions()`` and, for sampled starts, ``stderr()``.
 
     Raises:
-        ValueError: neither starts nor a box; a box or starts of the wrong dimension.
+        ValueError: neither starts nor a box; a box or starts of the wrong dimension; empty or
+            non-finite starts; a NaN/inf parameter (named). float16 / bfloat16 modules run as a
+            float32 copy (with a warning).
         TypeError: starts not in the map's dtype / device.
 
     Example:
@@ -370,6 +373,7 @@ def attractors(
         >>> [a.kind for a in res], res.fractions()["attractor_0"]
         (['chaotic'], 1.0)
     """
+    map, starts = prepare_model(map, starts, what="attractors")
     f = complete_map(map)
     sampled = starts is None
     if starts is None:
@@ -380,7 +384,7 @@ def attractors(
             raise ValueError(f"the box has {box.dim} dimensions but the map has dim {f.dim}.")
         dtype, device = state_dtype(f)
         starts = box.sample(samples, seed=seed, dtype=dtype, device=device)
-    check_states(f, starts, "starts")
+    check_states(f, starts, "starts", allow_empty=False)
     if isinstance(cell_size, int | float):
         cell_size = (float(cell_size),) * f.dim
     if cell_size is not None and (len(cell_size) != f.dim or any(not c > 0 for c in cell_size)):

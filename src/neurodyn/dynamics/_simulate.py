@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from neurodyn._core import register_result, tensor_from_json, tensor_to_json
+from neurodyn._core._validate import prepare_model
 from neurodyn.dynamics._common import check_states, escaped
 from neurodyn.systems import complete_map
 
@@ -69,9 +70,11 @@ def simulate(map, x0: Tensor, steps: int, *, bound: float = 1e6) -> Trajectory:
         bound: escape radius; a state with ‖x‖₂ > bound counts as diverged and is frozen.
 
     Raises:
-        ValueError: ``x0`` not ``(B, n)`` or not finite; ``steps < 1``.
+        ValueError: ``x0`` not ``(B, n)`` or not finite; ``steps < 1``; a NaN/inf parameter
+            (named). float16 / bfloat16 modules run as a float32 copy (with a warning).
         TypeError: ``x0`` not in the map's dtype / device (names both and the fix).
     """
+    map, x0 = prepare_model(map, x0, what="simulate")
     f = complete_map(map)
     check_states(f, x0)
     if steps < 1:

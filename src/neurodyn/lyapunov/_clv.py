@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from neurodyn._core import DivergenceError
+from neurodyn._core._validate import check_batch, prepare_model
 from neurodyn.lyapunov._qr import qr
 from neurodyn.systems import TangentMap, complete_map
 from neurodyn.systems._tangent import few_threads
@@ -94,7 +95,11 @@ def covariant_lyapunov_vectors(
 
     Raises:
         DivergenceError: non-finite tangent dynamics (with the step).
+        ValueError: wrong shapes, an empty batch, NaN/inf in ``inputs`` / ``h0`` (naming batch
+            rows and time steps) or in a parameter (naming it). float16 / bfloat16 modules run
+            as a float32 copy (with a warning).
     """
+    map, inputs, h0 = prepare_model(map, inputs, h0, what="covariant_lyapunov_vectors")
     f = complete_map(map)
     n = f.dim
     kt = f.tangent_dim
@@ -107,13 +112,19 @@ def covariant_lyapunov_vectors(
     input_size = f.input_size
     if input_size is not None:
         if inputs is None or inputs.ndim != 3 or inputs.shape[1] < total:
-            raise ValueError(f"inputs must have shape (B, ≥{total}, {input_size}).")
+            raise ValueError(
+                f"inputs must have shape (B, ≥{total}, {input_size}) (warmup + steps + transient "
+                f"= {warmup} + {steps} + {transient}), got "
+                f"{None if inputs is None else tuple(inputs.shape)}."
+            )
+        check_batch(inputs, "inputs", time_axis=1)
         if h0 is None:
             h0 = torch.zeros(inputs.shape[0], n, dtype=inputs.dtype, device=inputs.device)
     elif h0 is None:
         raise ValueError("an autonomous map needs h0 of shape (B, n).")
     if h0.ndim != 2 or h0.shape[1] != n:
         raise ValueError(f"h0 must have shape (B, {n}), got {tuple(h0.shape)}.")
+    check_batch(h0, "h0")
     batch = h0.shape[0]
 
     tm = TangentMap(f, k, t_on=1)

@@ -21,6 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from neurodyn._core import register_result, tensor_from_json, tensor_to_json, to_jsonable
+from neurodyn._core._validate import check_batch, invalid_input, prepare_model
 from neurodyn.lyapunov._qr import QR_METHODS, qr
 from neurodyn.systems import TangentMap, complete_map
 from neurodyn.systems._map import require_dtype
@@ -169,11 +170,23 @@ class LyapunovResult:
             interrupted=bool(d.get("interrupted", False)),
         )
 
-    def plot(self, **kwargs):
-        """Spectrum with error bars (see :func:`neurodyn.plot.lyapunov_spectrum_plot`)."""
-        from neurodyn.plot import lyapunov_spectrum_plot
+    def plot(self, *, ax=None, title: str | None = None, label=None):
+        """The spectrum with ±2 standard errors and its statistics, as a matplotlib Figure
+        (the same figure as :func:`neurodyn.plot.lyapunov_spectrum_plot`); ``ax`` to draw into,
+        ``label`` for a legend entry."""
+        from neurodyn.lyapunov._plot import spectrum_figure
 
-        return lyapunov_spectrum_plot(self, **kwargs)
+        return spectrum_figure(
+            self.exponents,
+            self.stderr,
+            stats=self.stats(),
+            base=self.base,
+            batch=self.per_sample.shape[0],
+            steps=self.steps,
+            ax=ax,
+            title=title,
+            label=label,
+        )
 
 
 def _stderr(per_sample: Tensor, block_logs: Tensor | None, block_time: Tensor | None) -> Tensor:
@@ -241,6 +254,7 @@ def _plan(map, inputs, h0, *, k, steps, warmup, t_on, qr_method, batch_first) ->
     if not isinstance(warmup, int) or warmup < 0:
         raise ValueError(f"warmup must be a non-negative int, got {warmup!r}.")
     first = _resolve_batch_first(map, batch_first)
+    map, inputs, h0 = prepare_model(map, inputs, h0, what="lyapunov_spectrum")
     f = complete_map(map)
     n, input_size = f.dim, f.input_size
     if input_size is not None:
@@ -254,11 +268,24 @@ def _plan(map, inputs, h0, *, k, steps, warmup, t_on, qr_method, batch_first) ->
             raise ValueError(
                 f"inputs must have shape {layout.format(input_size)}, got {_shape(inputs)}."
             )
+        check_batch(inputs, "inputs", time_axis=1 if first else 0)
         if not first:
             inputs = inputs.transpose(0, 1)  # a view: (B, T, F)
         require_dtype(f, inputs, "inputs")
         batch, total = inputs.shape[0], inputs.shape[1]
         if steps is None:
+            read = f"read as {'(B, T, F)' if first else '(T, B, F)'}"
+            if total == 0:
+                raise invalid_input(
+                    f"inputs have no time steps (shape {tuple(inputs.shape)}, {read}): pass "
+                    "sequences of at least one step."
+                )
+            if warmup >= total:
+                raise invalid_input(
+                    f"warmup = {warmup} is not below the {total} time steps of inputs ({read}), "
+                    f"so no step is left to accumulate: pass warmup < {total} (e.g. "
+                    f"warmup={total // 2}) or longer inputs."
+                )
             steps = total - warmup
         if warmup + steps > total:
             raise ValueError(
@@ -289,6 +316,7 @@ def _plan(map, inputs, h0, *, k, steps, warmup, t_on, qr_method, batch_first) ->
     if not h0.is_floating_point():
         raise TypeError(f"states and inputs must be floating point, got {h0.dtype}.")
     require_dtype(f, h0, "h0")
+    check_batch(h0, "h0")
     if inputs is not None and h0.dtype != inputs.dtype:
         raise TypeError(f"h0 is {h0.dtype} but inputs are {inputs.dtype}: pass both in one dtype.")
     if not isinstance(steps, int) or steps < 1:
@@ -440,7 +468,10 @@ def lyapunov_spectrum(
     Raises:
         ValueError: wrong shapes, k > n, too few steps for ``t_on``, a missing ``h0``/``steps``
             for an autonomous map, a batch mismatch between ``inputs`` and ``h0`` (naming
-            ``batch_first`` when the layout looks swapped).
+            ``batch_first`` when the layout looks swapped), ``warmup`` not below the inputs'
+            length, an empty batch, NaN/inf in ``inputs`` / ``h0`` (naming the batch rows and
+            time steps) or in a parameter (naming it). float16 / bfloat16 modules run as a
+            float32 copy (with a warning).
         DivergenceError: (a ``ValueError``) a NaN/inf in the state (``what="state"``) or in the
             tangent vectors between QRs (``what="tangent"``: lower ``t_on``), with the steps.
         TypeError: ``h0`` / ``inputs`` not in the map's dtype or device (names both and the fix).

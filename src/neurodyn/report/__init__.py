@@ -7,7 +7,8 @@
 :func:`analyze` is a user's model to a report in one call (``neurodyn analyze``), with
 :func:`provenance` in its JSON; :func:`train_report` is the report of a training run
 (``neurodyn train``) and :func:`robustness_report` that of a robustness evaluation
-(``neurodyn robustness``); :func:`fmt` rounds every number a person reads.
+(``neurodyn robustness``); :func:`fmt` rounds every number a person reads (at most
+:func:`dtype_digits` significant digits of the model's weights).
 """
 
 from neurodyn._core import provenance
@@ -18,10 +19,10 @@ from neurodyn.report._analyze import (
     analyze,
     default_box,
 )
-from neurodyn.report._format import fmt, fmt_pm, fmt_vector
+from neurodyn.report._format import dtype_digits, fmt, fmt_pm, fmt_vector
 from neurodyn.report._lyapunov import add_lyapunov, lyapunov_report
 from neurodyn.report._phase_plane import PhasePlane, phase_plane, phase_plane_report
-from neurodyn.report._report import Report, Section, render_html
+from neurodyn.report._report import Report, Section, Summary, render_html
 from neurodyn.report._robustness import robustness_report
 from neurodyn.report._train import history_rows, train_report
 
@@ -32,9 +33,11 @@ __all__ = [
     "PhasePlane",
     "Report",
     "Section",
+    "Summary",
     "add_lyapunov",
     "analyze",
     "default_box",
+    "dtype_digits",
     "fmt",
     "fmt_pm",
     "fmt_vector",

@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from neurodyn._core import Box, DivergenceError, eigvals, norm2, spectral_radius
+from neurodyn._core import Box, DivergenceError, InputError, eigvals, norm2, spectral_radius
 from neurodyn._core import provenance as _provenance
-from neurodyn.report._format import fmt, fmt_pm, fmt_vector
+from neurodyn.report._format import dtype_digits, fmt, fmt_pm, fmt_vector
 from neurodyn.report._lyapunov import add_lyapunov
 from neurodyn.report._report import Report, panel
 
@@ -62,6 +62,10 @@ class Analysis:
         progress: ``progress(done, total)`` of the long loops (a bar), or None.
         cache: results one section leaves for another (``fixed_points``, ``trajectories``).
         not_done: one sentence per part that was skipped, with the reason.
+        max_digits: the most significant digits a number on the page shows: what the weights
+            carry (:func:`~neurodyn.report.dtype_digits` of the dtype they were saved in, 3
+            for float16), None for no cap; :meth:`fmt`, :meth:`fmt_pm` and
+            :meth:`fmt_vector` apply it.
     """
 
     net: nn.Module
@@ -74,10 +78,21 @@ class Analysis:
     progress: Callable[[int, int], None] | None = None
     cache: dict = field(default_factory=dict)
     not_done: list[str] = field(default_factory=list)
+    max_digits: int | None = None
 
     @property
     def dtype(self) -> torch.dtype:
         return next(self.net.parameters()).dtype
+
+    def fmt(self, value, uncertainty=None, **kw) -> str:
+        """:func:`~neurodyn.report.fmt` with at most :attr:`max_digits` significant digits."""
+        return fmt(value, uncertainty, max_digits=self.max_digits, **kw)
+
+    def fmt_pm(self, value, error, **kw) -> str:
+        return fmt_pm(value, error, max_digits=self.max_digits, **kw)
+
+    def fmt_vector(self, values, tol=None, **kw) -> str:
+        return fmt_vector(values, tol, max_digits=self.max_digits, **kw)
 
     def sample(self, count: int) -> torch.Tensor:
         """``count`` points drawn uniformly in the box (seeded), in the net's dtype."""
@@ -96,7 +111,7 @@ def affine_section(a: Analysis, rep: Report) -> None:
     a.stage("pointwise-affine form A*(x)")
     res = a.options["resolution"]
     if a.dim <= 2:
-        xs, ys = a.box.axes(res, dtype=a.dtype)
+        axes = a.box.axes(res, dtype=a.dtype)  # one axis for a 1-D map, two for a 2-D one
         pts = a.box.grid(res, dtype=a.dtype)
         how = f"{res}×{res} grid" if a.dim == 2 else f"{res}-point grid"
     else:
@@ -120,15 +135,19 @@ def affine_section(a: Analysis, rep: Report) -> None:
     }
     rep.data["affine_form"] = stats
     r = stats["spectral_radius"]
-    pct = fmt(100 * r["fraction_above_1"], 0.5)
+    pct = a.fmt(100 * r["fraction_above_1"], 0.5)
     rep.section("Pointwise-affine form").text(
-        f"A*(x) over {how} in the box: spectral radius ρ(A*(x)) from {fmt(r['min'])} to "
-        f"{fmt(r['max'])} (mean {fmt(r['mean'])}), above 1 on {pct} % "
-        f"of the points, largest at x = {fmt_vector(r['argmax'], 1e-3)}; ‖A*(x)‖₂ from "
-        f"{fmt(stats['norm2']['min'])} to {fmt(stats['norm2']['max'])}. ρ > 1 somewhere does "
+        f"A*(x) over {how} in the box: spectral radius ρ(A*(x)) from {a.fmt(r['min'])} to "
+        f"{a.fmt(r['max'])} (mean {a.fmt(r['mean'])}), above 1 on {pct} % "
+        f"of the points, largest at x = {a.fmt_vector(r['argmax'], 1e-3)}; ‖A*(x)‖₂ from "
+        f"{a.fmt(stats['norm2']['min'])} to {a.fmt(stats['norm2']['max'])}. ρ > 1 somewhere does "
         "not by itself mean instability (see the certificates)."
     )
+    rep.summarize(
+        "ρ(A*(x)) over the box", f"{a.fmt(r['min'])} … {a.fmt(r['max'])} (> 1 on {pct} %)"
+    )
     if a.dim == 2:
+        xs, ys = axes
         rep.figure(
             lambda: plot.spectral_radius_map(
                 xs, ys, rho.reshape(len(ys), len(xs)), ax=panel(), title="ρ(A*(x))"
@@ -206,15 +225,26 @@ def fixed_points_section(a: Analysis, rep: Report) -> None:
     rep.section("Fixed points").text(
         f"{len(fps)} fixed point{'s' if len(fps) != 1 else ''} ({counts}) from "
         f"{_seeding(a, seeds)}; {sum(inside)} inside the box (Newton residual ≤ "
-        f"{fmt(fps.tol)}; coordinates shown to 10⁻⁴, all digits in the JSON); kind from the "
+        f"{a.fmt(fps.tol)}; coordinates shown to 10⁻⁴, all digits in the JSON); kind from the "
         "eigenvalues of the Jacobian at x̄."
     )
+    for p in fps.points[:6]:
+        rep.summarize("fixed point", f"{a.fmt_vector(p.x.tolist(), 1e-4)} {p.kind}")
+    if len(fps.points) > 6:
+        rep.summarize("", f"… {len(fps.points) - 6} more")
+    if not fps.points:
+        rep.summarize("fixed points", "none found")
     if fps.points:
         tol = max(fps.tol, 1e-4)
         coord = "x̄" if a.dim <= 4 else f"x̄ (first 4 of {a.dim})"
         rep.table(
             [
-                [fmt_vector(p.x.tolist(), tol), p.kind, float(p.eigenvalues.abs().max()), inside[i]]
+                [
+                    a.fmt_vector(p.x.tolist(), tol),
+                    p.kind,
+                    float(p.eigenvalues.abs().max()),
+                    inside[i],
+                ]
                 for i, p in enumerate(fps.points[:50])
             ],
             columns=[coord, "kind", "ρ(J(x̄))", "in box"],
@@ -253,9 +283,9 @@ def attractor_section(a: Analysis, rep: Report) -> None:
         rows = [
             [
                 k, att.kind, att.period if att.period is not None else "—",
-                fmt(att.multiplier) if att.multiplier is not None else "—",
-                fmt(att.lyapunov) if att.lyapunov is not None else "—",
-                fmt_pm(fr[f"attractor_{k}"], se.get(f"attractor_{k}", 0.0)),
+                a.fmt(att.multiplier) if att.multiplier is not None else "—",
+                a.fmt(att.lyapunov) if att.lyapunov is not None else "—",
+                a.fmt_pm(fr[f"attractor_{k}"], se.get(f"attractor_{k}", 0.0)),
             ]
             for k, att in enumerate(found.attractors)
         ]  # fmt: skip
@@ -268,21 +298,68 @@ def attractor_section(a: Analysis, rep: Report) -> None:
         )
         if rows:
             sec.table(rows, ["#", "kind", "period", "multiplier", "λ₁", "basin fraction"])
+        rep.summarize("attractors", _attractors_line(found, fr, se))
         if fr["divergent"] or fr["other"]:
             sec.text(
-                f"{fmt(100 * fr['divergent'], 0.5)} % of the starts diverged; "
-                f"{fmt(100 * fr['other'], 0.5)} % were not resolved within the window."
+                f"{a.fmt(100 * fr['divergent'], 0.5)} % of the starts diverged; "
+                f"{a.fmt(100 * fr['other'], 0.5)} % were not resolved within the window."
             )
         return
     a.stage("attractor type")
     with torch.no_grad():
         att = classify_attractor(a.net, a.box)
     rep.data["attractor"] = att.to_dict()
+    rep.summarize("attractor type", att.kind)
     ev = att.evidence
     rep.section("Attractor").text(
         f"Attractor type over the box: {att.kind} (from {ev.get('trajectories')} trajectories, "
         f"{ev.get('transient')} transient + {ev.get('window')} recorded steps; "
-        f"{fmt(100 * ev.get('fraction_divergent', 0.0), 0.5)} % diverged)."
+        f"{a.fmt(100 * ev.get('fraction_divergent', 0.0), 0.5)} % diverged)."
+    )
+
+
+def _attractors_line(found, fr: dict, se: dict) -> str:
+    """``2 found: fixed point (62 ± 2 %), cycle of period 2 (38 ± 2 %)`` (the first 4)."""
+    parts = []
+    for k, att in enumerate(found.attractors[:4]):
+        what = att.kind.replace("_", " ")
+        if att.kind == "cycle" and att.period:
+            what += f" of period {att.period}"
+        share = fmt_pm(100 * fr[f"attractor_{k}"], 100 * se.get(f"attractor_{k}", 0.0))
+        parts.append(f"{what} ({share} %)")
+    more = f", … {len(found) - 4} more" if len(found) > 4 else ""
+    return f"{len(found)} found" + (": " + ", ".join(parts) + more if parts else "")
+
+
+def _graph_1d(a: Analysis, rep: Report) -> None:
+    """n = 1: the graph of f with the diagonal and cobweb paths of a few starts (fixed points
+    are where the graph meets the diagonal)."""
+    from neurodyn.dynamics import simulate
+
+    lo, hi = a.box.pairs[0]
+    with torch.no_grad():
+        xs = torch.linspace(lo, hi, 400, dtype=a.dtype).unsqueeze(1)
+        ys = a.net(xs)
+        traj = simulate(a.net, torch.linspace(lo, hi, 5, dtype=a.dtype)[1:-1].unsqueeze(1), 30)
+
+    def draw():
+        ax = panel()
+        ax.plot(xs[:, 0], ys[:, 0], color="C0", label="f(x)")
+        ax.plot([lo, hi], [lo, hi], color="0.5", lw=0.8, ls="--", label="x")
+        for path in traj.states[:, :, 0]:
+            twice = path.clamp(lo, hi).repeat_interleave(2)  # (x0,x0) → (x0,x1) → (x1,x1) …
+            px, py = twice[:-1], twice[1:]
+            ax.plot(px, py, color="C1", lw=0.7, alpha=0.8)
+        ax.set(xlabel="$x_t$", ylabel="$x_{t+1}$", title="Graph of f and cobweb paths")
+        ax.legend(loc="best", fontsize="small")
+        return ax.figure
+
+    rep.section("Graph of the map")
+    rep.figure(
+        draw,
+        "phase_portrait.png",
+        "x_{t+1} = f(x_t) over the box with the diagonal x_{t+1} = x_t (fixed points are where "
+        "they cross) and cobweb paths of 30 steps from 3 starts (clipped to the box).",
     )
 
 
@@ -308,6 +385,9 @@ def phase_plane_section(a: Analysis, rep: Report) -> None:
     from neurodyn import plot
     from neurodyn.dynamics import basins, simulate
 
+    if a.dim == 1:
+        _graph_1d(a, rep)
+        return
     if a.dim != 2:
         _projected_portrait(a, rep)
         return
@@ -354,6 +434,7 @@ def map_lyapunov_section(a: Analysis, rep: Report) -> None:
         )  # fmt: skip
     except DivergenceError as err:
         rep.data["lyapunov"] = {"error": str(err)}
+        rep.summarize("Lyapunov exponents", f"not computed: {err}")
         rep.section("Lyapunov spectrum").text(
             f"Not computed: trajectories from the box diverge ({err})."
         )
@@ -374,7 +455,8 @@ def map_lyapunov_section(a: Analysis, rep: Report) -> None:
 
 
 def recurrent_lyapunov_section(a: Analysis, rep: Report) -> None:
-    """The Lyapunov spectrum of the driven map under Gaussian (or given) inputs."""
+    """The Lyapunov spectrum of the driven map under Gaussian (or given) inputs, and what
+    λ_max says in the page's verdict box."""
     from neurodyn.lyapunov import lyapunov_spectrum
 
     x = a.options.get("inputs")
@@ -383,9 +465,9 @@ def recurrent_lyapunov_section(a: Analysis, rep: Report) -> None:
         gen = torch.Generator().manual_seed(a.seed)
         size = (a.options["batch"], warmup + a.options["steps"], a.map.input_size)
         x = a.options["input_std"] * torch.randn(*size, generator=gen, dtype=a.dtype)
-        drive = f"Gaussian inputs (std {fmt(a.options['input_std'])}, seed {a.seed})"
+        drive = f"Gaussian inputs (std {a.fmt(a.options['input_std'])}, seed {a.seed})"
     else:
-        drive = "the given inputs"
+        drive = a.options.get("inputs_description") or "the given inputs"
     k = a.options.get("k") or min(a.dim, RECURRENT_K)
     a.stage("Lyapunov spectrum")
     res = lyapunov_spectrum(
@@ -393,13 +475,15 @@ def recurrent_lyapunov_section(a: Analysis, rep: Report) -> None:
         steps=x.shape[1] - warmup, progress=a.progress,
     )  # fmt: skip
     rep.data["lyapunov"] = {**res.to_dict(), "inputs": drive}
-    add_lyapunov(rep, res)
+    rep.summarize("inputs", drive)
     part = "all" if k == a.dim else f"the {k} leading"
-    rep.text(
-        f"Driven by {drive}: {x.shape[0]} sequences of {x.shape[1]} steps; {part} of the "
+    rep.text(  # in the section open before (the model's): what was run, then the spectrum
+        f"Inputs: {drive}; {x.shape[0]} sequences of {x.shape[1]} steps each ({warmup} "
+        f"warm-up + {x.shape[1] - warmup} accumulated). The spectrum below is {part} of the "
         f"{a.dim} exponents of the state (h, and c for an LSTM)"
         + ("." if k == a.dim else " (option k / --k for more; each costs a tangent vector).")
     )
+    add_lyapunov(rep, res, verdict=True, max_digits=a.max_digits)
 
 
 FEEDFORWARD_SECTIONS: tuple[Callable[[Analysis, Report], None], ...] = (
@@ -426,6 +510,7 @@ _DEFAULTS = {
     "t_on": 1,
     "k": None,
     "inputs": None,
+    "inputs_description": None,
 }
 
 
@@ -473,7 +558,9 @@ def analyze(
             n > 2, 4000), ``fixed_point_seeds`` (256), ``basin_resolution`` (121), ``steps``
             (300), ``warmup`` (100), ``batch`` (8), ``k`` (all for a feedforward map, the leading
             :data:`RECURRENT_K` = 10 for a recurrent one), ``t_on`` (1), ``input_std``
-            (1.0), ``inputs`` (a ``(B, T, input_size)`` tensor), ``lstm_state`` ("hc").
+            (1.0), ``inputs`` (a ``(B, T, input_size)`` tensor), ``inputs_description``
+            (what ``inputs`` are, in words for the page, e.g. "8 sequences of Gaussian
+            inputs (std 1, seed 0)"; default "the given inputs"), ``lstm_state`` ("hc").
 
     Returns:
         The :class:`Report`; ``report.data`` holds the numbers (``model``, ``box``,
@@ -483,6 +570,8 @@ def analyze(
     Raises:
         ValueError: a feedforward net whose input and output widths differ (not a map), a box
             of the wrong dimension, an unknown option.
+        OutputExistsError: ``out`` is a file, a folder neurodyn did not write, or another kind
+            of neurodyn output (checked before any work).
 
     Example:
         >>> import torch
@@ -496,7 +585,11 @@ def analyze(
 
     unknown = sorted(set(options) - set(_DEFAULTS))
     if unknown:
-        raise ValueError(f"analyze: unknown option(s) {unknown}; known: {sorted(_DEFAULTS)}.")
+        raise InputError(f"analyze: unknown option(s) {unknown}; known: {sorted(_DEFAULTS)}.")
+    if out is not None:  # before any work (Report.write checks it again)
+        from neurodyn._core._files import claim_folder
+
+        claim_folder(out, "report", what="analyze: out")
     opts = {**_DEFAULTS, **options}
     recurrent = _is_recurrent(net)
     if recurrent:
@@ -506,7 +599,7 @@ def analyze(
             f = as_map(net)
         dim, the_box = f.dim, None
         if box is not None:
-            raise ValueError(
+            raise InputError(
                 "analyze: a box is for feedforward maps; a recurrent module is driven by inputs "
                 "(options inputs=, input_std=)."
             )
@@ -514,23 +607,31 @@ def analyze(
         f, dim = _feedforward_map(net)
         the_box = default_box(dim) if box is None else Box.coerce(box)
         if the_box.dim != dim:
-            raise ValueError(
+            raise InputError(
                 f"analyze: the box has {the_box.dim} (low, high) pairs but the map has {dim} "
                 "dimensions."
             )
     a = Analysis(net, f, dim, the_box, opts, seed, stage, progress)
+    saved = ((provenance or {}).get("model") or {}).get("saved_dtype")
+    caps = [d for d in (dtype_digits(saved), dtype_digits(a.dtype)) if d is not None]
+    a.max_digits = min(caps, default=None)
     name = type(net).__name__
     rep = Report(
-        title or f"neurodyn analyze: {name} ({dim}-D {'recurrent' if recurrent else 'map'})"
+        title or f"neurodyn analyze: {name} ({dim}-D {'recurrent' if recurrent else 'map'})",
+        max_digits=a.max_digits,
     )
-    shown_opts = {k: v for k, v in opts.items() if k != "inputs"}
+    shown_opts = {k: v for k, v in opts.items() if k not in ("inputs", "inputs_description")}
     rep.data["provenance"] = provenance or _provenance(options=shown_opts, seed=seed)
+    kind = "recurrent" if recurrent else "feedforward map x_{t+1} = f(x_t)"
+    rep.summary_title = f"{name}: {kind}"
     rep.data["model"] = {
         "module": name,
-        "kind": "recurrent" if recurrent else "feedforward map x_{t+1} = f(x_t)",
+        "kind": kind,
         "dim": dim,
         "dtype": str(a.dtype).replace("torch.", ""),
         "parameters": sum(p.numel() for p in net.parameters()),
+        "saved_dtype": saved or str(a.dtype).replace("torch.", ""),
+        "shown_digits": a.max_digits,
     }
     if the_box is not None:
         rep.data["box"] = {"low": list(the_box.low), "high": list(the_box.high),
@@ -539,6 +640,8 @@ def analyze(
     for section in sections or (RECURRENT_SECTIONS if recurrent else FEEDFORWARD_SECTIONS):
         section(a, rep)
     rep.data["not_done"] = list(a.not_done)
+    for line in a.not_done:
+        rep.summary_note(f"not done: {line}")
     if a.not_done:
         rep.section("Not done")
         for line in a.not_done:
@@ -557,10 +660,10 @@ def _feedforward_map(net: nn.Module):
     layers = parse_network(net)
     affine = [la for la in layers if isinstance(la, AffineLayer)]
     if not affine:
-        raise ValueError("analyze: the network has no nn.Linear layer.")
+        raise InputError("analyze: the network has no nn.Linear layer.")
     n_in, n_out = affine[0].weight.shape[1], affine[-1].weight.shape[0]
     if n_in != n_out:
-        raise ValueError(
+        raise InputError(
             f"analyze: the network maps {n_in} inputs to {n_out} outputs; x_{{t+1}} = f(x_t) "
             "needs as many outputs as inputs (a recurrent model goes through neurodyn "
             "lyapunov, or analyze a square part of the net)."
@@ -586,4 +689,9 @@ def _model_text(data: dict, box: Box | None, default: bool) -> str:
     model = (data.get("provenance") or {}).get("model") or {}
     for note in model.get("notes", []):
         text += f" Note: {note}."
+    if m["shown_digits"] is not None and m["shown_digits"] <= 6:
+        text += (
+            f" Numbers on this page are shown to at most {m['shown_digits']} significant digits, "
+            f"what {m['saved_dtype']} weights carry; every digit is in the JSON."
+        )
     return text

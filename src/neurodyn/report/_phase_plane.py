@@ -263,6 +263,15 @@ def phase_plane_report(
         f"{fmt_vector(stats['argmax'], 1e-3)}, min {fmt(stats['min'])}; fraction with ρ > 1: "
         f"{fmt(stats['fraction_above_1'], 1e-3)}."
     )
+    tol = max(pp.fixed_points.tol, 1e-4)
+    rep.summarize("attractor type", pp.attractor.kind)
+    for p in rep.data["fixed_points"]["points"]:
+        rep.summarize(
+            "fixed point",
+            f"{fmt_vector(p['x'], tol)}  {p['kind']}  ρ(J) = {fmt(p['spectral_radius'])}",
+        )
+    rep.summarize("max ρ(A*(x)) on grid", fmt(stats["max"]))
+    rep.summarize("fraction of grid with ρ > 1", fmt(stats["fraction_above_1"], 1e-3))
     rep.section("Fixed points").table(
         [
             [p["x"][0], p["x"][1], p["kind"], p["spectral_radius"]]

@@ -21,7 +21,7 @@ from neurodyn.report._format import fmt
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FIGSIZE", "Report", "Section", "panel"]
+__all__ = ["FIGSIZE", "Report", "Section", "Summary", "not_applicable", "panel"]
 
 #: Every figure a report draws itself has this size (inches), so the page's panels match.
 FIGSIZE = (6.0, 4.8)
@@ -41,6 +41,18 @@ class _Figure:
     caption: str
     dpi: int
     wide: bool
+    block: dict
+
+
+#: CSS pixels per inch: a figure is shown at its size in inches (its PNG has dpi/96 pixels per
+#: CSS pixel, so it stays sharp on a high-density screen instead of being stretched).
+_CSS_DPI = 96
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's IHDR chunk."""
+    head = path.read_bytes()[:24]
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
 @dataclass
@@ -49,6 +61,18 @@ class Section:
 
     title: str
     blocks: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a command prints in the terminal about a :class:`Report` (:meth:`Report.summary`):
+    a titled table of ``(quantity, value)`` rows in plain text, then ``notes`` (one line each).
+    The sections that compute a number add its row (:meth:`Report.summarize`), so a report of
+    any shape has the summary it knows how to print, and a printer needs no key of ``data``."""
+
+    title: str
+    rows: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 class Report:
@@ -64,6 +88,11 @@ class Report:
         data: numbers written at the top level of the JSON file (any nesting of dicts, lists,
             numbers, strings, tensors or objects with ``to_dict()``); add more with
             ``report.data[key] = value``.
+        max_digits: tables on the page show at most this many significant digits (e.g.
+            :func:`neurodyn.report.dtype_digits` of the model's weights); None: no cap. The
+            JSON keeps every digit.
+        kind: the kind of output folder it is written as (docs/cli.md, "Output paths"):
+            ``"report"``, or ``"train-run"`` for the report inside a training run's folder.
 
     Example:
         >>> import tempfile, json, pathlib
@@ -79,17 +108,29 @@ class Report:
         ...     written = report.write(tmp)
         ...     files = sorted(p.name for p in pathlib.Path(tmp).iterdir())
         ...     on_disk = json.loads((pathlib.Path(tmp) / "report.json").read_text())
-        >>> files
-        ['index.html', 'line.png', 'report.json']
+        >>> files  # .neurodyn.json marks the folder as a neurodyn report (may be overwritten)
+        ['.neurodyn.json', 'index.html', 'line.png', 'report.json']
         >>> on_disk["rho_max"], on_disk["sections"][0]["blocks"][1]["rows"][1]
         (0.93, [2, '-inf'])
     """
 
-    def __init__(self, title: str, *, data: dict | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        data: dict | None = None,
+        max_digits: int | None = None,
+        kind: str = "report",
+    ) -> None:
         self.title = str(title)
+        self.kind = kind
         self.data: dict = dict(data or {})
+        self.max_digits = max_digits
         self.sections: list[Section] = [Section("")]
         self._figures: list[_Figure] = []
+        self.summary_title: str | None = None  # the terminal table's title (default: title)
+        self._summary_rows: list[tuple[str, str]] = []
+        self._summary_notes: list[str] = []
 
     # ------------------------------------------------------------------ building
 
@@ -158,6 +199,20 @@ class Report:
         if not isinstance(cert, Certificate):
             raise TypeError(f"certificate() takes a Certificate, got {type(cert).__name__}.")
         self._current.blocks.append({"type": "certificate", **cert.to_dict()})
+        margin = fmt(cert.margin, sign=isinstance(cert.margin, float))
+        verdict = "holds" if cert.holds else "does not hold"
+        return self.summarize(f"{cert.name} [{cert.kind}]", f"{verdict} (margin {margin})")
+
+    def verdict(self, lead: str, items=(), *, status: str | None = None) -> Report:
+        """The page's verdict: ``lead`` (one sentence) and ``items`` (short lines) shown in the
+        box at the top of the page, with the certificates' verdicts when there are any.
+        ``status`` (``"pass"``, ``"fail"`` or None) colours the lead."""
+        if status not in ("pass", "fail", None):
+            raise ValueError(f"verdict status must be 'pass', 'fail' or None, got {status!r}.")
+        self._current.blocks.append(
+            {"type": "verdict", "lead": str(lead), "items": [str(i) for i in items],
+             "status": status}
+        )  # fmt: skip
         return self
 
     def figure(
@@ -166,13 +221,16 @@ class Report:
         name: str,
         caption: str = "",
         *,
-        dpi: int = 120,
+        dpi: int = 150,
         wide: bool = False,
     ) -> Report:
         """A matplotlib figure, saved as ``name`` (a ``.png`` file name) by :meth:`write` at
-        ``dpi``; ``wide`` gives it the page's full width (multi-panel figures). ``fig`` may be a
-        function of no arguments returning the figure: it is drawn only when the report is
-        written (a report that is only read as JSON draws nothing).
+        ``dpi`` and shown at its size in inches (96 CSS pixels per inch, at most the page's
+        width), never stretched: 150 dpi gives 1.6 image pixels per CSS pixel, sharp when a
+        browser zooms or a screen is denser. Figures in a row share the page two to a row;
+        ``wide`` gives one a row of its own (multi-panel figures). ``fig`` may be a function
+        of no arguments returning the figure: it is drawn only when the report is written (a
+        report that is only read as JSON draws nothing).
 
         Raises:
             ValueError: ``name`` not a plain ``.png`` file name, or already used.
@@ -181,11 +239,26 @@ class Report:
             raise ValueError(f"figure name must be a plain file name ending in .png, got {name!r}.")
         if any(f.name == name for f in self._figures):
             raise ValueError(f"figure name {name!r} is already used in this report.")
-        self._figures.append(_Figure(fig, name, str(caption), int(dpi), bool(wide)))
-        self._current.blocks.append(
-            {"type": "figure", "file": name, "caption": str(caption), "wide": bool(wide)}
-        )
+        block = {"type": "figure", "file": name, "caption": str(caption), "wide": bool(wide)}
+        self._figures.append(_Figure(fig, name, str(caption), int(dpi), bool(wide), block))
+        self._current.blocks.append(block)
         return self
+
+    def summarize(self, quantity: str, value: str) -> Report:
+        """Add a row to the terminal summary (:meth:`summary`); ``value`` already rounded."""
+        self._summary_rows.append((str(quantity), str(value)))
+        return self
+
+    def summary_note(self, text: str) -> Report:
+        """Add a line printed after the summary table (e.g. what was not done, and why)."""
+        self._summary_notes.append(str(text))
+        return self
+
+    def summary(self) -> Summary:
+        """The terminal summary: the rows and notes the sections added, in order
+        (a certificate adds its verdict row by itself, :meth:`certificate`)."""
+        title = self.summary_title if self.summary_title is not None else self.title
+        return Summary(title, tuple(self._summary_rows), tuple(self._summary_notes))
 
     # ------------------------------------------------------------------ writing
 
@@ -195,28 +268,63 @@ class Report:
         return [f.name for f in self._figures]
 
     def to_dict(self) -> dict:
-        """The JSON content: ``title``, the ``data`` entries, ``sections`` and ``figures``."""
-        body = {"title": self.title, **self.data}
+        """The JSON content: ``neurodyn_output`` (``"report"``: the mark by which neurodyn
+        knows the file as its own and may overwrite it), ``title``, the ``data`` entries,
+        ``sections`` and ``figures``."""
+        body = {"neurodyn_output": "report", "title": self.title, **self.data}
         body["sections"] = [{"title": s.title, "blocks": s.blocks} for s in self.sections]
         body["figures"] = self.figure_names
         return to_jsonable(body)
 
     def write(self, out_dir: str | Path, *, json_name: str = "report.json") -> dict:
-        """Write ``index.html``, ``json_name`` and the PNGs into ``out_dir`` (created).
+        """Write ``index.html``, ``json_name`` and the PNGs into ``out_dir`` (created), and the
+        folder's marker ``.neurodyn.json``.
+
+        ``out_dir`` may be new, empty, or a folder neurodyn wrote as the same :attr:`kind`
+        (:func:`neurodyn._core._files.claim_folder`); there the earlier report is replaced
+        whole: its files that this report does not write again are removed, other files are
+        left alone.
 
         Returns:
             The JSON content as written (:meth:`to_dict`).
+
+        Raises:
+            OutputExistsError: ``out_dir`` is a file, a non-empty folder neurodyn did not write,
+                another kind of neurodyn output, or holds a file of this report's names that
+                the earlier report there did not write (nothing is written then).
         """
-        out = Path(out_dir)
+        from neurodyn._core._files import claim_folder, mark_folder, report_files
+
+        if Path(json_name).name != json_name or not json_name.endswith(".json"):
+            raise ValueError(
+                f"json_name must be a plain file name ending in .json, got {json_name!r}."
+            )
+        out = claim_folder(out_dir, self.kind, what="Report.write: out_dir")
+        old = report_files(out) if out.is_dir() else set()
+        names = [*self.figure_names, json_name, "index.html"]
+        clash = [n for n in names if (out / n).exists() and n not in old]
+        if clash:
+            from neurodyn._core import OutputExistsError
+
+            raise OutputExistsError(
+                f"Report.write: {out} holds {', '.join(clash)}, which no earlier neurodyn "
+                "report there wrote; move them away or choose another folder."
+            )
         out.mkdir(parents=True, exist_ok=True)
         from matplotlib.figure import Figure as _MplFigure
 
         for f in self._figures:
             fig = f.fig if isinstance(f.fig, _MplFigure) else f.fig()
             fig.savefig(out / f.name, dpi=f.dpi, bbox_inches="tight")
+            w, h = _png_size(out / f.name)
+            f.block["size"] = [round(w * _CSS_DPI / f.dpi), round(h * _CSS_DPI / f.dpi)]
         body = self.to_dict()
         dump_json(body, out / json_name)
-        (out / "index.html").write_text(render_html(self.title, body["sections"], json_name))
+        page = render_html(self.title, body["sections"], json_name, max_digits=self.max_digits)
+        (out / "index.html").write_text(page)
+        mark_folder(out, self.kind, report_files=names)
+        for stale in old - set(names):
+            (out / stale).unlink(missing_ok=True)
         return body
 
 
@@ -231,10 +339,12 @@ td, th { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-ali
 th { background: #f6f8fa; } caption { caption-side: bottom; color: #555; font-size: 0.9em; }
 .gallery { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { flex: 0 0 calc(50% - 0.5em); margin: 0; min-width: 0; }
-figure.wide { flex-basis: 100%; }
 figure img { display: block; width: 100%; aspect-ratio: 4 / 3; object-fit: contain;
              background: #fff; }
-figure.wide img { aspect-ratio: auto; }
+figure.alone { flex: 0 1 auto; max-width: 100%; }
+figure.wide { flex-basis: 100%; }
+figure.alone img, figure.wide img { width: auto; max-width: 100%; height: auto;
+                                    aspect-ratio: auto; }
 figcaption { font-size: 0.88em; color: #555; }
 table { display: block; max-width: 100%; overflow-x: auto; }
 .summary { border: 1px solid #ccc; background: #f6f8fa; padding: 0.6em 1em; margin: 1em 0; }
@@ -243,8 +353,10 @@ table { display: block; max-width: 100%; overflow-x: auto; }
 code { overflow-wrap: anywhere; } p, li { overflow-wrap: anywhere; }
 .cert { border: 1px solid #ccc; border-left: 6px solid #999; padding: 0.5em 1em; margin: 0.8em 0; }
 .cert.pass { border-left-color: #1a7f37; } .cert.fail { border-left-color: #cf222e; }
+.cert.na { border-left-color: #999; }
 .verdict { font-weight: bold; font-size: 1.05em; }
 .pass .verdict { color: #1a7f37; } .fail .verdict { color: #cf222e; }
+.na .verdict, .summary .na { color: #666; }
 .kind { display: inline-block; padding: 0 0.5em; border-radius: 0.8em; background: #eee;
         font-size: 0.85em; margin-left: 0.5em; }
 .muted { color: #666; } .small { font-size: 0.88em; }
@@ -270,15 +382,26 @@ _KIND_WORDS = {
 }
 
 
-def _cell(v: Any, uncertainty=None) -> str:
+def not_applicable(cert: dict) -> str | None:
+    """Why a certificate (as in :meth:`Certificate.to_dict`) does not apply, or None when it
+    does: a check whose structure is absent (a non-square weight, W ≠ Wᵀ, …) fails with a
+    conclusion that starts "not applicable"; it is shown as such, not as a failed check."""
+    text = str(cert.get("conclusion", ""))
+    if cert.get("holds") or not text.lower().startswith("not applicable"):
+        return None
+    reason = text[len("not applicable") :].lstrip(" :—-")
+    return reason[:1].upper() + reason[1:] if reason else "its structure is absent."
+
+
+def _cell(v: Any, uncertainty=None, max_digits: int | None = None) -> str:
     if isinstance(v, list):
-        return "(" + ", ".join(_cell(x, uncertainty) for x in v) + ")"
+        return "(" + ", ".join(_cell(x, uncertainty, max_digits) for x in v) + ")"
     if isinstance(uncertainty, str):
         uncertainty = None
-    return fmt(v, uncertainty)
+    return fmt(v, uncertainty, max_digits=max_digits)
 
 
-def _table_html(block: dict) -> str:
+def _table_html(block: dict, max_digits: int | None = None) -> str:
     esc = html.escape
     columns = block["columns"]
     head = "".join(f"<th>{esc(c)}</th>" for c in columns)
@@ -292,7 +415,10 @@ def _table_html(block: dict) -> str:
 
     rows = "".join(
         (f"<tr class='{st}'>" if st else "<tr>")
-        + "".join(f"<td>{esc(_cell(v, unc(r, p)))}</td>" for v, p in zip(r, precision, strict=True))
+        + "".join(
+            f"<td>{esc(_cell(v, unc(r, p), max_digits))}</td>"
+            for v, p in zip(r, precision, strict=True)
+        )
         + "</tr>"
         for r, st in zip(block["rows"], status, strict=True)
     )
@@ -303,50 +429,71 @@ def _table_html(block: dict) -> str:
 def _certificate_html(c: dict) -> str:
     esc = html.escape
     holds = bool(c["holds"])
+    reason = not_applicable(c)
     margin = c["margin"]
     margin = fmt(margin, sign=isinstance(margin, float))
-    verdict = "✔ holds" if holds else "✘ does not hold — nothing is concluded from this check"
-    # a failing certificate's text says what was found (certify words it from the verdict)
-    label = "Conclusion" if holds else "Finding"
+    if reason is not None:
+        cls, verdict, label = "na", "— not applicable", "Why"
+        text, margin_line = reason, ""
+    else:
+        cls = "pass" if holds else "fail"
+        verdict = "✔ holds" if holds else "✘ does not hold — nothing is concluded from this check"
+        # a failing certificate's text says what was found (certify words it from the verdict)
+        label = "Conclusion" if holds else "Finding"
+        text, margin_line = c["conclusion"], f"<div class='small'>margin {esc(margin)}</div>"
     assumptions = "".join(f"<li>{esc(a)}</li>" for a in c.get("assumptions", []))
     return (
-        f"<div class='cert {'pass' if holds else 'fail'}'>"
+        f"<div class='cert {cls}'>"
         f"<div><code>{esc(c['name'])}</code> <span class='verdict'>{verdict}</span>"
         f"<span class='kind'>{esc(c['kind'])}: {esc(_KIND_WORDS.get(c['kind'], ''))}</span>"
-        f"</div><div class='small'>margin {esc(margin)}</div>"
-        f"<p class='{'' if holds else 'muted'}'><b>{label}:</b> {esc(c['conclusion'])}</p>"
+        f"</div>{margin_line}"
+        f"<p class='{'' if holds else 'muted'}'><b>{label}:</b> {esc(text)}</p>"
         f"<p class='small muted'><b>Method:</b> {esc(c['method'])}</p>"
-        + (f"<ul class='small muted'>{assumptions}</ul>" if assumptions else "")
+        + (f"<ul class='small muted'>{assumptions}</ul>" if assumptions and reason is None else "")
         + "</div>"
     )
 
 
 def _figures_html(blocks: list[dict]) -> str:
+    """Two figures to a row at one size; a figure alone in its gallery, or ``wide``, at its
+    size in inches (``size``, CSS pixels, recorded by :meth:`Report.write`) or the page's
+    width when that is smaller, never stretched beyond it."""
     esc = html.escape
 
-    def cls(b: dict) -> str:
-        return " class='wide'" if b.get("wide") or len(blocks) == 1 else ""
-
-    return (
-        "<div class='gallery'>"
-        + "".join(
-            f"<figure{cls(b)}><img src='{esc(b['file'])}' alt='{esc(b['file'])}'>"
+    def figure(b: dict) -> str:
+        size = b.get("size")
+        cls = "wide" if b.get("wide") else "alone" if len(blocks) == 1 else ""
+        attrs = f" width='{size[0]}' height='{size[1]}'" if size and cls else ""
+        style = f" style='max-width: min(100%, {size[0]}px)'" if size and cls == "alone" else ""
+        klass = f" class='{cls}'" if cls else ""
+        return (
+            f"<figure{klass}{style}>"
+            f"<img src='{esc(b['file'])}' alt='{esc(b['file'])}'{attrs}>"
             f"<figcaption>{esc(b['caption'])}</figcaption></figure>"
-            for b in blocks
         )
-        + "</div>"
-    )
+
+    return "<div class='gallery'>" + "".join(figure(b) for b in blocks) + "</div>"
 
 
 def _verdict_summary(sections: list[dict]) -> str:
-    """The certificates' verdicts at the top of the page, grouped by kind (proof first)."""
-    certs = [b for s in sections for b in s["blocks"] if b["type"] == "certificate"]
-    if not certs:
+    """The box at the top of the page: the report's own verdict lines (:meth:`Report.verdict`)
+    and the certificates' verdicts grouped by kind (proof first); not-applicable checks are
+    listed apart, in grey, with neither verdict."""
+    blocks = [b for s in sections for b in s["blocks"]]
+    certs = [b for b in blocks if b["type"] == "certificate"]
+    own = [b for b in blocks if b["type"] == "verdict"]
+    if not certs and not own:
         return ""
     esc = html.escape
-    items = []
+    leads, items = [], []
+    for v in own:
+        cls = {"pass": " class='pass'", "fail": " class='fail'"}.get(v.get("status"), "")
+        leads.append(f"<span{cls}>{esc(v['lead'])}</span>")
+        items += [f"<li>{esc(i)}</li>" for i in v.get("items", [])]
+    applicable = [c for c in certs if not_applicable(c) is None]
+    na = [c["name"] for c in certs if not_applicable(c) is not None]
     for kind in ("proof", "sampled", "heuristic"):
-        of_kind = [c for c in certs if c["kind"] == kind]
+        of_kind = [c for c in applicable if c["kind"] == kind]
         if not of_kind:
             continue
         held = [c["name"] for c in of_kind if c["holds"]]
@@ -357,23 +504,38 @@ def _verdict_summary(sections: list[dict]) -> str:
         if failed:
             words.append(f"<span class='fail'>does not hold: {esc(', '.join(failed))}</span>")
         items.append(f"<li><b>{kind}</b> ({esc(_KIND_WORDS[kind])}): {'; '.join(words)}</li>")
-    proofs = [c for c in certs if c["kind"] == "proof" and c["holds"]]
-    lead = (
-        f"{len(proofs)} proof certificate{'s' if len(proofs) != 1 else ''} "
-        "hold" + ("s" if len(proofs) == 1 else "")
-        if proofs
-        else "No proof certificate holds: nothing is guaranteed for every state"
-    )
+    if na:
+        items.append(
+            f"<li class='na'><b>not applicable</b> (the model lacks the structure the check "
+            f"needs; see its reason below): {esc(', '.join(na))}</li>"
+        )
+    if certs:
+        proofs = [c for c in certs if c["kind"] == "proof" and c["holds"]]
+        lead = (
+            f"{len(proofs)} proof certificate{'s' if len(proofs) != 1 else ''} "
+            "hold" + ("s" if len(proofs) == 1 else "")
+            if proofs
+            else "No proof certificate holds: nothing is guaranteed for every state"
+        )
+        leads.append(f"{esc(lead)}.")
+    foot = "<span class='small muted'>Details under Certificates below.</span>" if certs else ""
     return (
-        f"<div class='summary'><b>Verdict.</b> {esc(lead)}.<ul>{''.join(items)}</ul>"
-        "<span class='small muted'>Details under Certificates below.</span></div>"
+        f"<div class='summary'><b>Verdict.</b> {' '.join(leads)}<ul>{''.join(items)}</ul>"
+        f"{foot}</div>"
     )
 
 
-def render_html(title: str, sections: list[dict], json_name: str = "report.json") -> str:
+def render_html(
+    title: str,
+    sections: list[dict],
+    json_name: str = "report.json",
+    *,
+    max_digits: int | None = None,
+) -> str:
     """The HTML page of a report's ``sections`` (as in :meth:`Report.to_dict`): the verdict
-    summary of its certificates first, then the sections; consecutive figures share one
-    gallery."""
+    box first (the report's verdict and its certificates'), then the sections; consecutive
+    figures share one gallery; table numbers show at most ``max_digits`` significant
+    digits."""
     esc = html.escape
     parts: list[str] = []
     for s in sections:
@@ -390,7 +552,7 @@ def render_html(title: str, sections: list[dict], json_name: str = "report.json"
             if b["type"] == "text":
                 parts.append(f"<p>{esc(b['text'])}</p>")
             elif b["type"] == "table":
-                parts.append(_table_html(b))
+                parts.append(_table_html(b, max_digits))
             elif b["type"] == "certificate":
                 parts.append(_certificate_html(b))
     return _PAGE.format(

@@ -55,15 +55,19 @@ def robustness_report(result: RobustnessResult, *, title: str | None = None) -> 
 
     row = r.row()
     attacks = [k for k in row if k.startswith("PGD")]
+    h = r.hessian
+    kappa = _kappa_words(h) if h is not None else row["kappa"]
     rep.section("Table-3 row (Erichson et al. 2021, Table 3)")
     rep.table(
         [[row["model"], row["clean"], *(row[a] for a in attacks), row["lambda_max"],
-          row["trace"], row["trace_stderr"], row["kappa"]]],
+          row["trace"], row["trace_stderr"], kappa]],
         columns=["model", "clean acc", *(f"{a} acc" for a in attacks), "λ_max(H)", "tr(H)",
                  "± s.e.", "κ(H)"],
         precision=[None, None, *(None for _ in attacks), None, "± s.e.", None, None],
         caption="Accuracies as fractions; NaN where not computed (--no-hessian, no attacks). "
-        "κ(H) = λ_max/λ_min as the paper defines it (negative when H is indefinite).",
+        "κ(H) = λ_max/λ_min as the paper defines it, for H positive definite (a minimum); "
+        "where λ_min ≤ 0 θ is not at a minimum and κ is not a condition number, so none is "
+        "shown (the JSON keeps the ratio).",
     )  # fmt: skip
 
     if r.noise:
@@ -94,7 +98,6 @@ def robustness_report(result: RobustnessResult, *, title: str | None = None) -> 
                      "clean acc", "acc under attack", "loss under attack"],
         )  # fmt: skip
 
-    h = r.hessian
     rep.section("Hessian of the loss (Erichson et al. 2021, Sec. 6.4, eq. 21–22)")
     if h is None:
         rep.text("Not computed (--no-hessian).")
@@ -106,7 +109,7 @@ def robustness_report(result: RobustnessResult, *, title: str | None = None) -> 
             ["loss L(θ) (nats per sequence)", h.loss],
             ["λ_max (Lanczos)", h.lambda_max],
             ["λ_min (Lanczos)", h.lambda_min],
-            ["κ(H) = λ_max/λ_min", h.kappa],
+            ["κ(H) = λ_max/λ_min", _kappa_words(h)],
             ["largest |λ| (power iteration)", f"{fmt(h.power_lambda)} "
              f"({h.power_iterations} iterations)"],
             ["tr(H) (Hutchinson)", f"{fmt(h.trace, h.trace_stderr)} ± "
@@ -116,6 +119,14 @@ def robustness_report(result: RobustnessResult, *, title: str | None = None) -> 
         caption="λ_max and tr(H) measure sharpness: smaller means the loss changes less when "
         "the weights are perturbed.",
     )  # fmt: skip
+    if h.lambda_min <= 0:
+        rep.text(
+            f"λ_min = {fmt(h.lambda_min)} ≤ 0: the Hessian is not positive definite, so the "
+            "trained θ is not at a minimum of the loss on this batch (a saddle, a flat "
+            "direction, or training not converged). κ(H) = λ_max/λ_min "
+            f"(= {fmt(h.kappa)} here) measures conditioning only at a minimum, so it is not "
+            "reported as one; λ_max and tr(H) still measure the curvature."
+        )
     if h.landscape is not None:
         rep.figure(
             lambda: landscape_figure(
@@ -129,3 +140,12 @@ def robustness_report(result: RobustnessResult, *, title: str | None = None) -> 
             wide=True,
         )  # fmt: skip
     return rep
+
+
+def _kappa_words(h) -> float | str:
+    """κ(H) where it is a condition number (λ_min > 0), else why it is not one."""
+    if h.lambda_min > 0:
+        return h.kappa
+    if h.lambda_min == h.lambda_min:  # not NaN
+        return f"none: λ_min = {fmt(h.lambda_min)} ≤ 0, not at a minimum"
+    return h.kappa

@@ -37,6 +37,8 @@ def history_rows(history: list[dict]) -> tuple[list[str], list[list]]:
     did not apply, no certificate columns when it never did; a monitor that did not run that
     epoch: None). Values are the history's own."""
     cols = list(_BASE)
+    if any("train_mse" in r for r in history):  # a regression task: MSE, not accuracy
+        cols = [(c.replace("acc", "MSE"), k.replace("acc", "mse")) for c, k in cols]
     for name, key in _MONITORS:
         if any(key in r for r in history):
             cols.append((name, key))
@@ -112,7 +114,7 @@ def train_report(result: TrainResult, *, title: str | None = None) -> Report:
         ...     body = train_report(res).write(tmp)
         ...     names = sorted(p.name for p in pathlib.Path(tmp).iterdir())
         >>> names
-        ['history.png', 'index.html', 'report.json']
+        ['.neurodyn.json', 'history.png', 'index.html', 'report.json']
         >>> body["history"][1]["val_acc"] == res.history[1]["val_acc"]
         True
     """
@@ -134,7 +136,8 @@ def train_report(result: TrainResult, *, title: str | None = None) -> Report:
     }
     if cert is None:
         data["final_certificate_reason"] = cert_reason
-    rep = Report(title, data=data)
+    # written into the run's folder beside the checkpoints: a report of the train-run kind
+    rep = Report(title, data=data, kind="train-run")
     hist = result.history
     last = hist[-1] if hist else {}
 
@@ -142,6 +145,8 @@ def train_report(result: TrainResult, *, title: str | None = None) -> Report:
     rep.section("Summary")
     spec = MODELS.get(name)
     test = result.test or {}
+    mse = getattr(result, "metric", "accuracy") == "mse"
+    metric, mkey = ("MSE", "mse") if mse else ("accuracy", "accuracy")
     stopped = {
         "completed": f"completed all {options.get('epochs')} epochs",
         "early_stopping": f"early stopping (patience {options.get('patience')}); the final "
@@ -161,10 +166,11 @@ def train_report(result: TrainResult, *, title: str | None = None) -> Report:
          f"{options.get('clip') or 'none'}, weight decay {options.get('weight_decay')}"],
         ["seed", prov.get("seed")],
         ["epochs", f"{last.get('epoch', 0)} ({stopped})"],
-        ["best validation accuracy", result.best_val_acc],
+        [f"best validation {metric}", result.best_val_mse if mse else result.best_val_acc],
         ["best epoch", result.best_epoch],
-        ["test accuracy", test.get("accuracy")],
-        ["test loss (nats per sequence)", test.get("loss")],
+        [f"test {metric}", test.get(mkey)],
+        [f"test loss ({(prov.get('objective') or {}).get('loss', 'nats per sequence')})",
+         test.get("loss")],
     ]  # fmt: skip
     if prov.get("resumed_at_epoch"):
         rows.append(["resumed after epochs", ", ".join(map(str, prov["resumed_at_epoch"]))])
@@ -176,7 +182,9 @@ def train_report(result: TrainResult, *, title: str | None = None) -> Report:
     rep.section("Training history")
     cols, rows = history_rows(hist)
     best = [
-        "good" if r["epoch"] == result.best_epoch and r.get("val_acc") is not None else None
+        "good"
+        if r["epoch"] == result.best_epoch and r.get("val_mse" if mse else "val_acc") is not None
+        else None
         for r in hist
     ]
     rep.table(rows, columns=cols, status=best,
@@ -216,9 +224,12 @@ def train_report(result: TrainResult, *, title: str | None = None) -> Report:
         )  # fmt: skip
         for c in cert:
             rep.certificate(c)
-    if test:
+    if test and mse:
+        rep.section("Test MSE").text(f"{fmt(test['mse'])} on the test split of {task_name}.")
+    elif test:
         rep.section("Test accuracy").text(
             f"{fmt(100 * test['accuracy'], digits=4)} % on the test split of {task_name} "
-            f"(loss {fmt(test['loss'])} nats per sequence)."
+            f"(loss {fmt(test['loss'])} nats per "
+            f"{'step' if model.get('kind') == 'sequence-classification' else 'sequence'})."
         )
     return rep

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from neurodyn import plot
+from neurodyn._core._files import claim_folder
 from neurodyn.report import PhasePlane, Report
 from neurodyn.reproduce._claims import (
     BOX,
@@ -262,15 +263,18 @@ def paper_figures(
     ``index.html`` into ``out``; returns the JSON content.
 
     Args:
-        out: output folder (created).
+        out: output folder (created): new, empty or a neurodyn report folder (replaced).
         resolution: grid points per axis for the A*(x) maps, eigenvalue clouds and histograms.
         progress: called with a short description before each step.
 
     Raises:
         ValueError: ``resolution`` < 2.
+        OutputExistsError: ``out`` is a file, a folder neurodyn did not write, or another kind
+            of neurodyn output (checked before any work).
     """
     if resolution < 2:
         raise ValueError(f"resolution must be at least 2, got {resolution}.")
+    claim_folder(out, "report", what="paper_figures: out")  # before the figures are drawn
     # every batch here is tiny (≤ 15k 2×2 matrices, 64 trajectories): intra-op threads only
     # add synchronisation, which on a loaded machine slows classify_attractor 10–30×
     threads = torch.get_num_threads()

@@ -43,6 +43,7 @@ import torch
 from torch import Tensor, nn
 
 from neurodyn._core import Box, CertificateReport, Progress, notify
+from neurodyn._core._validate import check_batch, prepare_model
 from neurodyn.pwa import AffineLayer, linearize, parse_network
 from neurodyn.stability._bounds import layer_bounds
 from neurodyn.stability._dissipativity import dissipativity, equilibrium_bounds
@@ -102,7 +103,8 @@ def certify(
         ties by the first drawn point, else the lexicographically smallest grid point.
 
     Raises:
-        ValueError: no ``nn.Linear`` layer, or a bad domain (see :func:`sample_domain`);
+        ValueError: no ``nn.Linear`` layer, a NaN/inf parameter (named), or a bad domain (see
+            :func:`sample_domain`; empty or non-finite points are named);
             with ``exact=True``: a domain that is not a box, a smooth activation (A*(x) varies
             continuously, so there is no finite set of regions to maximise over), or a
             piecewise-linear activation whose pieces miss (0, σ(0)) (Hardtanh: A*(x) varies
@@ -115,6 +117,9 @@ def certify(
         >>> [c.name for c in report][:2]
         ['theorem6_necessary', 'theorem6_sufficient']
     """
+    net, domain, equilibria = prepare_model(net, domain, equilibria, what="certify")
+    if isinstance(domain, Tensor) and domain.ndim == 2:
+        check_batch(domain, "domain")
     layers = parse_network(net)
     affine = [layer for layer in layers if isinstance(layer, AffineLayer)]
     if not affine:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -99,5 +101,8 @@ def worst_index(values: Tensor, pts: Tensor, n_random: int) -> int:
 
 
 def fmt_point(x: Tensor) -> str:
-    """A point as ``(x₀, x₁, …)`` with 4 significant digits, for conclusions."""
-    return "(" + ", ".join(f"{v:.4g}" for v in x.tolist()) + ")"
+    """A point as ``(x₀, x₁, …)`` with 4 significant digits, for conclusions; a coordinate
+    below 10⁻¹² of the largest (a grid's rounding, e.g. −8.3e-17 for 0) is written 0."""
+    vals = [float(v) for v in x.reshape(-1).tolist()]
+    scale = max((abs(v) for v in vals if math.isfinite(v)), default=0.0)
+    return "(" + ", ".join("0" if abs(v) <= 1e-12 * scale else f"{v:.4g}" for v in vals) + ")"

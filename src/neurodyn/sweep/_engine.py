@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from neurodyn._core._files import claim_folder
 from neurodyn.sweep._config import config_hash, expand, load_config
 from neurodyn.sweep._store import statuses, unify, write_job, write_manifest
 from neurodyn.sweep._worker import execute, failure_rows
@@ -197,7 +198,8 @@ def run(
     Args:
         config: a YAML / TOML file or a dict (:mod:`neurodyn.sweep._config`: fixed parameters,
             ``grid``, ``seeds``, optional ``sample`` and ``job``).
-        out: the store directory (created; :mod:`neurodyn.sweep._store`).
+        out: the store directory (created; :mod:`neurodyn.sweep._store`): new, empty, or a
+            store of an earlier run (known by its ``_sweep.json``), which is continued.
         backend: ``"local"`` (a process pool, default), ``"sequential"`` (in this process) or
             ``"ray"`` (``pip install 'neurodyn[ray]'``; see :mod:`neurodyn.sweep._ray`).
         workers: parallel jobs (default: ``os.cpu_count()``; on an existing Ray cluster, its
@@ -217,6 +219,8 @@ def run(
 
     Raises:
         ValueError: an unknown backend, a non-positive ``workers`` or ``timeout``, a bad config.
+        OutputExistsError: ``out`` is a file, a non-empty folder that is no sweep store, or
+            another kind of neurodyn output (checked before anything runs).
     """
     t_start = time.perf_counter()
     if address is not None:
@@ -227,9 +231,9 @@ def run(
         raise ValueError(f"timeout must be a finite number of seconds > 0, got {timeout!r}.")
     if workers is not None and int(workers) < 1:
         raise ValueError(f"workers must be ≥ 1, got {workers}.")
+    out = claim_folder(out, "sweep-store", what="sweep: out")
     raw = load_config(config)
     job, configs = expand(raw)
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     keyed = [(config_hash(c, job), c) for c in configs]
     write_manifest(out, {"job": job, "config": raw, "jobs": {h: c for h, c in keyed}, "format": 1})

@@ -42,8 +42,9 @@ def train_job(config: dict) -> list[dict]:
 
     Returns:
         Rows with ``epoch``, ``fraction``, ``spectrum`` (list, k values, descending),
-        ``spectrum_k``, ``lambda_max``, ``train_loss``, ``val_loss``, ``val_acc``, and on the
-        last row ``test_loss`` / ``test_acc`` of the trained model.
+        ``spectrum_k``, ``lambda_max``, ``train_loss``, ``val_loss``, ``val_acc``, ``val_mse``
+        (None where the task's metric is the other one), and on the last row ``test_loss`` /
+        ``test_acc`` / ``test_mse`` of the trained model.
     """
     from neurodyn.data import load
     from neurodyn.lyapunov import lyapunov_spectrum
@@ -96,13 +97,16 @@ def train_job(config: dict) -> list[dict]:
                 "train_loss": _num(h.get("train_loss")),
                 "val_loss": _num(h.get("val_loss")),
                 "val_acc": _num(h.get("val_acc")),
+                "val_mse": _num(h.get("val_mse")),
                 "test_loss": None,
                 "test_acc": None,
+                "test_mse": None,
             }
         )
     if rows and result.test:
         rows[-1]["test_loss"] = _num(result.test.get("loss"))
         rows[-1]["test_acc"] = _num(result.test.get("accuracy"))
+        rows[-1]["test_mse"] = _num(result.test.get("mse"))
     return rows
 
 

@@ -1,9 +1,10 @@
 """Systems as Maps: the Map contract, adapters from torch modules, reference systems."""
 
+from neurodyn.systems._as_map import as_map, complete_map
 from neurodyn.systems._feedforward import FeedforwardMap
 from neurodyn.systems._flow import FLOW_SCHEMES, FlowMap
 from neurodyn.systems._frozen import FrozenInput
-from neurodyn.systems._map import CallableMap, Map, MapBase, ModuleMap, as_map, complete_map
+from neurodyn.systems._map import CallableMap, Map, MapBase, ModuleMap
 from neurodyn.systems._reference import Henon, LinearMap, Logistic, Lorenz, Rossler
 from neurodyn.systems._tangent import TangentBlock, TangentMap
 from neurodyn.systems._torch_rnn import TorchRNNMap

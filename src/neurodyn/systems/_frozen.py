@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from neurodyn.systems._map import MapBase, complete_map
+from neurodyn.systems._as_map import complete_map
+from neurodyn.systems._map import MapBase
 
 __all__ = ["FrozenInput"]
 

@@ -20,7 +20,8 @@ import torch
 from torch import Tensor
 
 from neurodyn._core import DivergenceError
-from neurodyn.systems._map import MapBase, complete_map
+from neurodyn.systems._as_map import complete_map
+from neurodyn.systems._map import MapBase
 
 __all__ = ["SMALL_PROBLEM", "TangentBlock", "TangentMap", "check_finite", "few_threads"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from neurodyn._core._validate import held_dtype
 from neurodyn.systems import MapBase, complete_map
 
 __all__ = ["MAP_CHECKS", "check_map"]
@@ -40,6 +41,44 @@ def _close(got: Tensor, want: Tensor, atol: float) -> tuple[bool, float]:
     return ok, float(err.max()) if err.numel() else 0.0
 
 
+def _computes_in(m: MapBase, held: torch.dtype | None, seed: int) -> torch.dtype | None:
+    """The dtype a map without a declared one computes in: None where it follows the state
+    (one probe step in the other float dtype than the tensors it holds returns that dtype),
+    else the dtype of the tensors it holds."""
+    if held not in (torch.float32, torch.float64):
+        return held
+    other = torch.float32 if held == torch.float64 else torch.float64
+    h, x = _default_inputs(m, 1, seed, other)
+    try:
+        with torch.no_grad():
+            follows = m.step(h, x).dtype == other
+    except (RuntimeError, TypeError):
+        follows = False
+    return None if follows else held
+
+
+def _check_follows(m: MapBase, h: Tensor, x: Tensor | None) -> None:
+    """A map that declares no dtype and holds no tensors must compute in the state's dtype."""
+    other = torch.float32 if h.dtype != torch.float32 else torch.float64
+    fix = (
+        f"declare the dtype it computes in (a class attribute dtype = {h.dtype}; states are "
+        f"then built in it) or make step/jacobian follow h.dtype"
+    )
+    try:
+        with torch.no_grad():
+            xo = None if x is None else x.to(other)
+            got = (m.step(h.to(other), xo).dtype, m.jacobian(h.to(other), xo).dtype)
+    except (RuntimeError, TypeError) as err:
+        _fail(
+            m,
+            "dtype",
+            f"the map declares no dtype, so it must follow the state's, but for a {other} state "
+            f"step/jacobian raised {type(err).__name__} ({err}): {fix}.",
+        )
+    if got != (other, other):
+        _fail(m, "dtype", f"for a {other} state step/jacobian returned {got}: {fix}.")
+
+
 def check_map(
     map,
     h: Tensor | None = None,
@@ -61,8 +100,11 @@ def check_map(
     * ``"rows"``: rows of a batch are independent: ``step`` and ``jacobian`` of each row alone
       equal the batched rows (to 64 ε relative).
     * ``"dtype"``: outputs are in the state's dtype and on its device, and in the map's declared
-      ``dtype`` when it has one; a map that follows its input is also run in the other float
-      dtype (float32 / float64).
+      ``dtype`` when it has one. A map that declares none but holds tensors of one dtype
+      (module parameters, tensor attributes: a float64 weight matrix) and does not follow a
+      state in the other float dtype (one probe step tells) computes in the dtype it holds: it
+      is checked there, like a declared one. Any other map without a declared dtype must follow
+      its input: it is checked in float64 and also run in float32.
     * ``"fused"``: ``step_and_jacobian(h, x)`` equals ``step`` + ``jacobian`` (exactly when
       ``fused_exact``, else to 64 ε), also when given an ``out=`` buffer (filled with NaN
       first, so a map that reads it or leaves it half-written fails).
@@ -71,7 +113,8 @@ def check_map(
         map: anything :func:`neurodyn.as_map` accepts (a plain class with ``dim``, ``step`` and
             ``jacobian`` is enough).
         h: ``(B, n)`` states to check at (default: ``batch`` rows of 0.5·N(0, 1), seeded, in
-            the map's dtype or float64).
+            the map's declared dtype, else the dtype it holds and computes in (see ``"dtype"``),
+            else float64).
         x: ``(B, input_size)`` inputs for a driven map (default: N(0, 1) rows, seeded).
         atol: tolerance of the Jacobian check, relative to 1 + |J| (default 1e-10 in float64,
             1e-4 in float32 — rounding-aware: each float32 operation carries ~6e-8 relative
@@ -106,17 +149,28 @@ def check_map(
     if unknown:
         raise ValueError(f"skip takes names from {MAP_CHECKS}, got {sorted(unknown)}.")
     m = complete_map(map)
+    held = None if m.dtype is not None else _computes_in(m, held_dtype(map), seed)
     if h is None:
-        h, x_default = _default_inputs(m, batch, seed, m.dtype or torch.float64)
+        h, x_default = _default_inputs(m, batch, seed, m.dtype or held or torch.float64)
         x = x_default if x is None else x
     elif x is None and m.input_size is not None:
         x = _default_inputs(m, h.shape[0], seed, h.dtype)[1].to(h.device)
     if atol is None:
         atol = 1e-10 if h.dtype == torch.float64 else 1e-4
     B, k = h.shape[0], m.tangent_dim
-    with torch.no_grad():
-        s = m.step(h, x)
-        J = m.jacobian(h, x)
+    try:
+        with torch.no_grad():
+            s = m.step(h, x)
+            J = m.jacobian(h, x)
+    except (RuntimeError, TypeError) as err:
+        if held is None or h.dtype == held:
+            raise
+        _fail(
+            m,
+            "dtype",
+            f"step/jacobian raised {type(err).__name__} ({err}) for a {h.dtype} state; the map "
+            f"holds {held} tensors: pass h in {held}, or declare dtype = {held} on the map.",
+        )
     if s.shape != (B, m.dim):
         _fail(m, "shape", f"step returned {tuple(s.shape)}, expected {(B, m.dim)}.")
     if J.shape != (B, k, k):
@@ -167,13 +221,8 @@ def check_map(
                 )
             if m.dtype is not None and out.dtype != m.dtype:
                 _fail(m, "dtype", f"{name} returned {out.dtype}; the map declares {m.dtype}.")
-        if m.dtype is None:
-            other = torch.float32 if h.dtype != torch.float32 else torch.float64
-            with torch.no_grad():
-                xo = None if x is None else x.to(other)
-                got = (m.step(h.to(other), xo).dtype, m.jacobian(h.to(other), xo).dtype)
-            if got != (other, other):
-                _fail(m, "dtype", f"for a {other} state step/jacobian returned {got}.")
+        if m.dtype is None and held is None:
+            _check_follows(m, h, x)
 
     if "fused" not in skip:
         tol = 0.0 if fused_exact else 64 * torch.finfo(h.dtype).eps

@@ -1,10 +1,13 @@
-"""Train and compare sequence classifiers: models by name, a trainer with stability monitors.
+"""Train and compare sequence models: models by name, a trainer with stability monitors.
 
 * :func:`build_model` / :data:`MODELS`: ``nn.LSTM``, ``nn.GRU``, ``nn.RNN`` and neurodyn's cells
   (antisymmetric, coRNN, LEM, Lipschitz, noisy, CT-RNN, Sparse Combo Nets) as
-  :class:`SequenceClassifier`, at a hidden size or a target parameter count;
+  :class:`SequenceClassifier`, at a hidden size or a target parameter count, for a task kind
+  (classification, regression, a label per step), with ``init_scale=p`` drawing the recurrent
+  weights (:func:`recurrent_weights`) from U[−p, p];
   :func:`save_model` / :func:`load_model` keep one in a file that says what it is.
-* :func:`fit` / :func:`run` / :func:`evaluate` and :class:`TrainResult`: a trainer (Adam/SGD,
+* :func:`fit` / :func:`run` / :func:`evaluate` and :class:`TrainResult`: a trainer (loss and
+  metric from the task's kind: cross-entropy and accuracy, or MSE; Adam/SGD,
   schedules, clipping, early stopping, seeds) with checkpoints that resume exactly and
   stability monitors (:class:`Monitors`: contraction certificates, A/W spectra of the
   Lipschitz RNN, the LE spectrum over training); :func:`plot_history` draws a history.
@@ -20,18 +23,21 @@ Example:
 
 from neurodyn.train._fit import OPTIMIZERS, SCHEDULES, TrainResult, evaluate, fit, run
 from neurodyn.train._models import (
+    INIT_SCALE_RANGES,
     MODELS,
     ModelSpec,
     SequenceClassifier,
     build_model,
     count_parameters,
     load_model,
+    recurrent_weights,
     save_model,
 )
 from neurodyn.train._monitors import Monitors
 from neurodyn.train._plot import history_table, plot_history, plot_lyapunov_training
 
 __all__ = [
+    "INIT_SCALE_RANGES",
     "MODELS",
     "OPTIMIZERS",
     "SCHEDULES",
@@ -47,6 +53,7 @@ __all__ = [
     "load_model",
     "plot_history",
     "plot_lyapunov_training",
+    "recurrent_weights",
     "run",
     "save_model",
 ]

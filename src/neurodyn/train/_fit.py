@@ -1,18 +1,24 @@
-"""A small, honest trainer for sequence classification: :func:`fit`, :func:`run`, :func:`evaluate`.
+"""A small, honest trainer for sequence tasks: :func:`fit`, :func:`run`, :func:`evaluate`.
 
-Cross-entropy on the logits of a :class:`~neurodyn.train.SequenceClassifier` (any module
-``model(x (B, T, F)) -> logits (B, C)`` works), Adam or SGD with momentum, a per-epoch learning
-rate schedule, gradient clipping by global norm, early stopping on validation accuracy,
+The loss and metric follow the task's kind (:mod:`neurodyn.train._objective`): cross-entropy and
+accuracy on the logits of a :class:`~neurodyn.train.SequenceClassifier` (any module
+``model(x (B, T, F)) -> logits (B, C)`` works) for classification, per step for
+sequence-classification (the copy task), mean squared error for regression (the adding
+problem). Adam or SGD with momentum, a per-epoch learning
+rate schedule, gradient clipping by global norm, early stopping on the validation metric,
 stability monitors (:mod:`neurodyn.train._monitors`) and checkpoints after every epoch that
 ``resume=True`` continues from exactly (same batches, same losses).
 
 Checkpoint folder (``out=``), each file written atomically (temporary file + ``os.replace``):
 
 * ``last.pt`` — the model after the last finished epoch (:func:`~neurodyn.train.save_model`);
-* ``best.pt`` — the model at the best validation accuracy so far (same format);
+* ``best.pt`` — the model at the best validation metric so far (same format);
 * ``trainer.pt`` — optimizer and scheduler state, the torch and shuffling RNG states, the epoch,
   the early-stopping counters and the history (plain values and tensors only);
-* ``history.json`` — provenance and one row per epoch (strict JSON).
+* ``history.json`` — provenance and one row per epoch (strict JSON);
+* ``.neurodyn.json`` — the marker that makes it a training run's folder: ``out`` must be new,
+  empty, or such a folder (an older one is known by its ``history.json``); anything else is
+  refused with ``OutputExistsError`` before training starts (docs/cli.md, "Output paths").
 
 All ``.pt`` files load with ``torch.load(weights_only=True)``: no code is unpickled.
 """
@@ -26,14 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import nn
 
 from neurodyn._core import dump_json, register_result
-from neurodyn._core._files import atomic_write
+from neurodyn._core._files import atomic_write, claim_folder, mark_folder
 from neurodyn.errors import DivergenceError
 from neurodyn.train._models import MODELS, SequenceClassifier, count_parameters, save_model
 from neurodyn.train._monitors import resolve_monitors, run_monitors
+from neurodyn.train._objective import data as _data
+from neurodyn.train._objective import dtype_of as _dtype
+from neurodyn.train._objective import evaluate, objective
 
 __all__ = ["OPTIMIZERS", "SCHEDULES", "TrainResult", "evaluate", "fit", "run"]
 
@@ -59,55 +67,6 @@ def _plain(obj):
     return json.loads(json.dumps(obj, default=str))
 
 
-def _data(ds, dtype) -> tuple[Tensor, Tensor]:
-    x, y = getattr(ds, "x", None), getattr(ds, "y", None)
-    if not isinstance(x, Tensor) or not isinstance(y, Tensor):
-        raise TypeError(
-            f"expected a dataset with tensors .x (N, T, F) and .y (N,) (a "
-            f"neurodyn.data.SequenceDataset from neurodyn.data.load), got {type(ds).__name__}."
-        )
-    if x.dim() != 3 or y.dim() != 1 or len(x) != len(y) or len(y) == 0:
-        raise ValueError(
-            f"dataset needs x (N, T, F) and y (N,) with N ≥ 1, got {tuple(x.shape)}, "
-            f"{tuple(y.shape)}."
-        )
-    return x.to(dtype), y.long()
-
-
-def _dtype(model: nn.Module) -> torch.dtype:
-    p = next(iter(model.parameters()), None)
-    return torch.float32 if p is None else p.dtype
-
-
-def evaluate(model: nn.Module, dataset, batch_size: int = 256) -> dict:
-    """Mean cross-entropy and accuracy of ``model`` on ``dataset`` (in eval mode, no grad).
-
-    Args:
-        model: ``model(x (B, T, F)) -> logits (B, C)``.
-        dataset: a :class:`~neurodyn.data.SequenceDataset` (or any object with ``x`` and ``y``).
-        batch_size: sequences per forward pass (memory only; the result does not depend on it
-            beyond float rounding).
-
-    Returns:
-        ``{"loss": float (nats per sequence), "accuracy": float in [0, 1]}``. The model's
-        train/eval mode is restored afterwards.
-    """
-    x, y = _data(dataset, _dtype(model))
-    was = model.training
-    model.eval()
-    total, correct = 0.0, 0
-    try:
-        with torch.no_grad():
-            for i in range(0, len(y), int(batch_size)):
-                logits = model(x[i : i + batch_size])
-                yb = y[i : i + batch_size]
-                total += float(F.cross_entropy(logits, yb, reduction="sum"))
-                correct += int((logits.argmax(1) == yb).sum())
-    finally:
-        model.train(was)
-    return {"loss": total / len(y), "accuracy": correct / len(y)}
-
-
 # ---------------------------------------------------------------------- result
 
 
@@ -120,14 +79,20 @@ class TrainResult:
         history: one dict per epoch 0..E (epoch 0 is the initial model): ``epoch``,
             ``train_loss``, ``train_acc`` (epoch 0: an eval pass over the training set; later:
             running means over the epoch's batches, in train mode), ``val_loss``, ``val_acc``
-            (None without a validation set), ``lr`` (used in that epoch), ``grad_norm`` (largest
+            (None without a validation set) — for a regression task ``train_mse`` /
+            ``val_mse`` instead of the accuracies (``metric`` says which) —
+            ``lr`` (used in that epoch), ``grad_norm`` (largest
             pre-clipping global gradient norm of the epoch), ``seconds`` (training time of the
             epoch), the monitor keys (:mod:`neurodyn.train._monitors`) and what callbacks added.
         model: the trained model. With ``patience`` (early stopping) it holds the weights of the
             best validation epoch (``restored_best`` is True); otherwise those of the last epoch.
         best_epoch, best_val_acc: the epoch of the highest validation accuracy (first one on
             ties) and that accuracy; without validation data the last epoch and None.
-        test: ``{"loss", "accuracy"}`` on the test split (:func:`run`), else None.
+            Regression: ``best_val_acc`` is None and ``best_val_mse`` holds the lowest
+            validation MSE, of ``best_epoch``.
+        metric: ``"accuracy"`` or ``"mse"``, the task's metric (:mod:`neurodyn.train._objective`).
+        test: ``{"loss", "accuracy"}`` (regression: ``{"loss", "mse"}``) on the test split
+            (:func:`run`), else None.
         stopped: "completed", "early_stopping" or "interrupted" (Ctrl-C; resume with
             ``resume=True`` and the same ``out``).
         monitor_results: epoch → ``{"certificate": CertificateReport, "lyapunov":
@@ -146,11 +111,18 @@ class TrainResult:
     monitor_results: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
     out: Path | None = None
+    metric: str = "accuracy"
+    best_val_mse: float | None = None
 
     @property
     def final(self) -> dict:
         """The last history row."""
         return self.history[-1]
+
+    @property
+    def best_val(self) -> float | None:
+        """The best validation value of :attr:`metric` (accuracy or MSE)."""
+        return self.best_val_mse if self.metric == "mse" else self.best_val_acc
 
     def to_dict(self) -> dict:
         """JSON-ready summary (the history rows, provenance, best epoch, test); no weights."""
@@ -160,6 +132,8 @@ class TrainResult:
             "history": self.history,
             "best_epoch": self.best_epoch,
             "best_val_acc": self.best_val_acc,
+            "metric": self.metric,
+            "best_val_mse": self.best_val_mse,
             "test": self.test,
             "stopped": self.stopped,
             "restored_best": self.restored_best,
@@ -173,6 +147,8 @@ class TrainResult:
             history=list(d["history"]),
             best_epoch=int(d["best_epoch"]),
             best_val_acc=d.get("best_val_acc"),
+            metric=d.get("metric", "accuracy"),
+            best_val_mse=d.get("best_val_mse"),
             test=d.get("test"),
             stopped=d.get("stopped", "completed"),
             restored_best=bool(d.get("restored_best", False)),
@@ -181,13 +157,14 @@ class TrainResult:
         )
 
     def table(self, *, title: str | None = None):
-        """A ``rich.table.Table`` of the history: loss, accuracy, lr, certificate, λ_max."""
+        """A ``rich.table.Table`` of the history: loss, accuracy or MSE, lr, certificate,
+        λ_max."""
         from neurodyn.train._plot import history_table
 
         return history_table(self, title=title)
 
     def plot(self):
-        """Loss and accuracy over epochs and, where recorded, the LE spectrum over training
+        """Loss and accuracy (or MSE) over epochs and, where recorded, the LE spectrum over training
         (:func:`neurodyn.train.plot_history`); returns a matplotlib Figure."""
         from neurodyn.train._plot import plot_history
 
@@ -246,7 +223,7 @@ def _scheduler(opt, schedule, epochs):
 def _model_info(model: nn.Module) -> dict:
     info = {"class": type(model).__name__, "parameters": count_parameters(model)}
     if isinstance(model, SequenceClassifier):
-        info.update(name=model.name, options=model.options,
+        info.update(name=model.name, options=model.options, kind=model.kind,
                     hidden_size=int(getattr(model.body, "hidden_size", 0)) or None)  # fmt: skip
     return info
 
@@ -311,7 +288,8 @@ def fit(
     momentum: float = 0.9,
     provenance: dict | None = None,
 ) -> TrainResult:
-    """Train ``model`` to classify the sequences of ``train_ds`` (cross-entropy on its logits).
+    """Train ``model`` on the sequences of ``train_ds``: cross-entropy on its logits (per step
+    for a sequence-classification task), or the mean squared error for a regression task.
 
     Each epoch draws one permutation of the training set from a ``torch.Generator`` seeded
     with ``seed`` (``torch.manual_seed(seed)`` is also called once at the start, for noise in
@@ -322,7 +300,8 @@ def fit(
     (with ``out``) the checkpoints are written.
 
     Args:
-        model: ``model(x (B, T, F)) -> logits (B, C)``; a
+        model: ``model(x (B, T, F)) -> logits (B, C)`` (``(B, T, C)`` per step, ``(B, 1)`` for
+            regression: build it with ``kind=train_ds.kind``); a
             :class:`~neurodyn.train.SequenceClassifier` for monitors and ``save_model``
             checkpoints (other modules are saved as bare state dicts).
         train_ds, val_ds: :class:`~neurodyn.data.SequenceDataset` splits (``val_ds`` optional;
@@ -333,8 +312,8 @@ def fit(
         schedule: None, "cosine" (``CosineAnnealingLR``, ``T_max=epochs``) or "step" (×0.1
             every ``max(1, epochs // 3)`` epochs).
         clip: max global gradient norm (``clip_grad_norm_``), or None.
-        patience: early stopping — stop after ``patience`` epochs without a higher validation
-            accuracy and **restore the best epoch's weights** into the model.
+        patience: early stopping — stop after ``patience`` epochs without a better validation
+            metric (higher accuracy, lower MSE) and **restore the best epoch's weights**.
         seed: seeds the shuffling generator and ``torch.manual_seed``.
         out: checkpoint folder (created; see the module docstring), or None.
         resume: continue from ``out`` (``trainer.pt`` + ``last.pt``) if it holds a run, else
@@ -384,17 +363,23 @@ def fit(
         if val_ds is None:
             raise ValueError("fit: patience (early stopping) needs a validation set val_ds.")
     mon = resolve_monitors(monitors)
+    obj = objective(train_ds)
+    if val_ds is not None and objective(val_ds).kind != obj.kind:
+        raise ValueError(f"fit: train_ds is a {obj.kind} task but val_ds a "
+                         f"{objective(val_ds).kind} task; pass splits of one task.")  # fmt: skip
+    if isinstance(model, SequenceClassifier) and model.kind != obj.kind:
+        raise ValueError(
+            f"fit: the model is built for a {model.kind} task but the data is a {obj.kind} "
+            f"task; build it with build_model(..., kind={obj.kind!r}) (or use neurodyn.train.run,"
+            " which does)."
+        )
     dtype = _dtype(model)
     X, Y = _data(train_ds, dtype)
     Xv = _data(val_ds, dtype)[0] if val_ds is not None else None
     with torch.no_grad():
         probe = model(X[:2])
-    if probe.dim() != 2 or probe.shape[1] <= int(Y.max()):
-        raise ValueError(
-            f"fit: the model gives logits of shape {tuple(probe.shape)} for 2 sequences but the "
-            f"labels go up to {int(Y.max())}; build it with num_classes={int(Y.max()) + 1} or "
-            "more (build_model(name, input_size, num_classes, ...))."
-        )
+    obj.check(probe, Y)
+    key = obj.key
     x_held = Xv if Xv is not None else X
     options = {
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
@@ -402,23 +387,23 @@ def fit(
         "clip": clip, "patience": patience, "seed": int(seed),
         "monitors": None if mon is None else mon.to_dict(),
     }  # fmt: skip
-    out = None if out is None else Path(out)
+    out = None if out is None else claim_folder(out, "train-run", what="fit: out")
     if out is not None:
-        if out.exists() and not out.is_dir():
-            raise ValueError(f"fit: out={out} is a file; give a folder for the checkpoints.")
         out.mkdir(parents=True, exist_ok=True)
+        mark_folder(out, "train-run")
 
     from neurodyn._core import provenance as _provenance
 
     prov = _provenance(model=_model_info(model), options=options, seed=int(seed))
     prov["task"] = _task_info(train_ds)
+    prov["objective"] = {"kind": obj.kind, "loss": obj.loss_unit, "metric": obj.metric}
     prov.update(provenance or {})
 
     torch.manual_seed(int(seed))
     gen = torch.Generator().manual_seed(int(seed))
     opt = _optimizer(model, optimizer, lr, momentum, float(weight_decay))
     sched = _scheduler(opt, schedule, epochs)
-    result = TrainResult(history=[], model=model, provenance=prov, out=out)
+    result = TrainResult(history=[], model=model, provenance=prov, out=out, metric=obj.metric)
     best_state = None
     bad_epochs = 0
     start = 0
@@ -452,6 +437,7 @@ def fit(
         gen.set_state(state["shuffle_rng"])
         result.history = list(state["history"])
         result.best_epoch, result.best_val_acc = state["best_epoch"], state["best_val_acc"]
+        result.best_val_mse = state.get("best_val_mse")
         result.provenance = {**state["provenance"], "resumed_at_epoch": [
             *state["provenance"].get("resumed_at_epoch", []), int(state["epoch"])]}  # fmt: skip
         bad_epochs, start = int(state["bad_epochs"]), int(state["epoch"]) + 1
@@ -475,13 +461,16 @@ def fit(
             if extra:
                 row.update(extra)
         result.history.append(row)
-        improved = row["val_acc"] is not None and (
-            result.best_val_acc is None or row["val_acc"] > result.best_val_acc
-        )
+        val = row[f"val_{key}"]
+        improved = val is not None and obj.better(val, result.best_val)
         if improved:
-            result.best_epoch, result.best_val_acc, bad_epochs = epoch, row["val_acc"], 0
+            result.best_epoch, bad_epochs = epoch, 0
+            if obj.metric == "mse":
+                result.best_val_mse = val
+            else:
+                result.best_val_acc = val
             best_state = copy.deepcopy(model.state_dict())
-        elif row["val_acc"] is not None:
+        elif val is not None:
             bad_epochs += 1
         else:
             result.best_epoch = epoch
@@ -491,7 +480,7 @@ def fit(
         if out is not None:
             meta = {
                 "epoch": epoch,
-                "val_acc": row["val_acc"],
+                f"val_{key}": val,
                 "provenance": _plain(_meta_prov(result)),
             }
             if improved:
@@ -503,7 +492,8 @@ def fit(
                 "scheduler": None if sched is None else sched.state_dict(),
                 "torch_rng": torch.get_rng_state(), "shuffle_rng": gen.get_state(),
                 "history": result.history, "best_epoch": result.best_epoch,
-                "best_val_acc": result.best_val_acc, "bad_epochs": bad_epochs,
+                "best_val_acc": result.best_val_acc, "best_val_mse": result.best_val_mse,
+                "bad_epochs": bad_epochs,
                 "stopped": result.stopped, "provenance": _plain(result.provenance),
             }  # fmt: skip
             atomic_write(out / "trainer.pt", lambda p: torch.save(trainer, p))
@@ -514,8 +504,8 @@ def fit(
             ev = evaluate(model, train_ds)
             va = evaluate(model, val_ds) if val_ds is not None else None
             row = {
-                "epoch": 0, "train_loss": ev["loss"], "train_acc": ev["accuracy"],
-                "val_loss": va and va["loss"], "val_acc": va and va["accuracy"],
+                "epoch": 0, "train_loss": ev["loss"], f"train_{key}": ev[obj.metric],
+                "val_loss": va and va["loss"], f"val_{key}": va and va[obj.metric],
                 "lr": opt.param_groups[0]["lr"], "grad_norm": None, "seconds": 0.0,
             }  # fmt: skip
             finish_epoch(0, row)
@@ -528,13 +518,13 @@ def fit(
             model.train()
             lr_now = opt.param_groups[0]["lr"]
             perm = torch.randperm(n, generator=gen)
-            tot, correct, gmax = 0.0, 0, 0.0
+            tot, score, gmax = 0.0, 0.0, 0.0
             for b in range(nb):
                 idx = perm[b * batch_size : (b + 1) * batch_size]
                 xb, yb = X[idx], Y[idx]
                 opt.zero_grad(set_to_none=True)
-                logits = model(xb)
-                loss = F.cross_entropy(logits, yb)
+                out_b = model(xb)
+                loss = obj.loss(out_b, yb)
                 lval = float(loss.detach())
                 if not math.isfinite(lval):
                     raise _diverged("loss", lval, epoch, b, nb, lr_now, clip, out)
@@ -545,7 +535,7 @@ def fit(
                 opt.step()
                 gmax = max(gmax, gn)
                 tot += lval * len(idx)
-                correct += int((logits.argmax(1) == yb).sum())
+                score += obj.score(out_b.detach(), yb)
                 bar.advance(
                     f"epoch {epoch}/{epochs} loss {tot / ((b * batch_size) + len(idx)):.3f}"
                 )
@@ -554,13 +544,13 @@ def fit(
             seconds = time.perf_counter() - t0
             va = evaluate(model, val_ds) if val_ds is not None else None
             row = {
-                "epoch": epoch, "train_loss": tot / n, "train_acc": correct / n,
-                "val_loss": va and va["loss"], "val_acc": va and va["accuracy"],
+                "epoch": epoch, "train_loss": tot / n, f"train_{key}": score / n,
+                "val_loss": va and va["loss"], f"val_{key}": va and va[obj.metric],
                 "lr": lr_now, "grad_norm": gmax, "seconds": seconds,
             }  # fmt: skip
             finish_epoch(epoch, row)
             if va is not None:
-                bar.describe(f"epoch {epoch}/{epochs} val acc {va['accuracy']:.3f}")
+                bar.describe(f"epoch {epoch}/{epochs} val {key} {va[obj.metric]:.3f}")
     except KeyboardInterrupt:
         model.load_state_dict(last_state)
         result.stopped = "interrupted"
@@ -604,6 +594,7 @@ def run(
     params: int | None = None,
     model_options: dict | None = None,
     task_options: dict | None = None,
+    init_scale: float | None = None,
     **fit_kwargs,
 ) -> TrainResult:
     """Load a task, build a model, :func:`fit` it and evaluate the test split.
@@ -617,12 +608,19 @@ def run(
         hidden_size / params: the width, or a target parameter count (default: hidden size
             :data:`DEFAULT_HIDDEN` = 64).
         model_options: passed to the model (e.g. ``{"beta_a": 0.8}`` for "lipschitz").
+        init_scale: p: the recurrent weights drawn from U[−p, p]
+            (:func:`~neurodyn.train.build_model`; the same as ``model_options={"init_scale":
+            p}``, here so that it is a sweep grid key).
         **fit_kwargs: the rest of :func:`fit`'s options (a ``provenance`` dict is merged into
             the provenance record, e.g. ``{"command": sys.argv}``).
 
+    The model is built for the task's kind (``kind=``, ``num_classes=`` the task's
+    ``output_size``): a last-step readout, a per-step readout, or one number for regression.
+
     Returns:
-        :class:`TrainResult` with ``test = {"loss", "accuracy"}`` of the final model (the best
-        epoch's with ``patience``), also written to ``out/history.json``.
+        :class:`TrainResult` with ``test = {"loss", "accuracy"}`` (regression: ``{"loss",
+        "mse"}``) of the final model (the best epoch's with ``patience``), also written to
+        ``out/history.json``.
 
     Example:
         >>> from neurodyn.train import run
@@ -633,18 +631,27 @@ def run(
     from neurodyn.data import load
     from neurodyn.train._models import build_model
 
+    if out is not None:  # before the data is loaded (fit checks it again)
+        claim_folder(out, "train-run", what="run: out")
     topt = dict(task_options or {})
     splits = {s: load(task, s, seed=int(seed), **topt) for s in ("train", "val", "test")}
     tr = splits["train"]
+    mopts = dict(model_options or {})
+    if init_scale is not None:
+        if "init_scale" in mopts:
+            raise ValueError("run: init_scale is given twice (and in model_options); give one.")
+        mopts["init_scale"] = init_scale
     if isinstance(model, nn.Module):
-        if hidden_size is not None or params is not None or model_options:
-            raise ValueError("run: hidden_size, params and model_options are for a model name.")
+        if hidden_size is not None or params is not None or mopts:
+            raise ValueError("run: hidden_size, params, model_options and init_scale are for a "
+                             "model name.")  # fmt: skip
         net = model
     else:
         if hidden_size is None and params is None:
             hidden_size = DEFAULT_HIDDEN
-        net = build_model(model, tr.input_size, tr.num_classes, hidden_size=hidden_size,
-                          params=params, seed=int(seed), **dict(model_options or {}))  # fmt: skip
+        kind = getattr(tr, "kind", "classification")
+        net = build_model(model, tr.input_size, tr.output_size, hidden_size=hidden_size,
+                          params=params, seed=int(seed), kind=kind, **mopts)  # fmt: skip
     prov = {"task": {**_task_info(tr), "options": topt},
             "title": f"{getattr(net, 'name', type(net).__name__)} on {task}"}  # fmt: skip
     prov.update(fit_kwargs.pop("provenance", None) or {})

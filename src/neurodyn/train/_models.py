@@ -1,9 +1,10 @@
-"""Sequence classifiers by name: a recurrent body + a linear readout of its last hidden output.
+"""Sequence models by name: a recurrent body + a linear readout of its hidden outputs.
 
 :data:`MODELS` maps a name (the ``--model`` of ``neurodyn train``) to a :class:`ModelSpec`;
 :func:`build_model` builds one at a given hidden size or at a target parameter count (the
 comparison tables match parameters, as Kozachkov et al. 2022 Table 1 and Erichson et al. 2021
-Table 1 do).
+Table 1 do), for a task kind (the readout of the last step, or of every step), optionally with
+its recurrent weights drawn from U[−p, p] (``init_scale=p``, Vogt, dissertation, App. A).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import torch
 from torch import Tensor, nn
 
 __all__ = [
+    "INIT_SCALE_RANGES",
     "MODELS",
     "ModelSpec",
     "SequenceClassifier",
     "build_model",
     "count_parameters",
     "load_model",
+    "recurrent_weights",
     "save_model",
 ]
 
@@ -31,7 +34,7 @@ def count_parameters(module: nn.Module) -> int:
 
 
 class SequenceClassifier(nn.Module):
-    """``logits = readout(y_T)``: a recurrent body read out at the last step.
+    """``logits = readout(y_T)``: a recurrent body read out at the last step (or at every step).
 
     Args:
         body: a batch-first recurrent module with ``nn.RNN``'s convention,
@@ -41,9 +44,14 @@ class SequenceClassifier(nn.Module):
             logits (``SparseComboNet`` has its own readout layer).
         name: the model name in :data:`MODELS` (kept for checkpoints and reports).
         options: the options it was built with (for rebuilding from a checkpoint).
+        kind: the task kind it is built for (``neurodyn.data.KINDS``): ``"classification"``
+            and ``"regression"`` read out the last step, ``"sequence-classification"`` every
+            step.
 
-    Forward: ``model(x (B, T, F)) -> logits (B, num_classes)``. ``neurodyn.as_map(model.body)``
-    is the recurrent map whose Jacobians, certificates and Lyapunov spectrum the monitors use.
+    Forward: ``model(x (B, T, F))`` -> ``(B, num_classes)`` logits (classification), ``(B, 1)``
+    (regression) or ``(B, T, num_classes)`` logits (sequence-classification).
+    ``neurodyn.as_map(model.body)`` is the recurrent map whose Jacobians, certificates and
+    Lyapunov spectrum the monitors use.
     """
 
     def __init__(
@@ -53,15 +61,18 @@ class SequenceClassifier(nn.Module):
         *,
         name: str = "",
         options: dict | None = None,
+        kind: str = "classification",
     ):
         super().__init__()
+        if kind not in _KINDS:
+            raise ValueError(f"kind must be one of {', '.join(_KINDS)}, got {kind!r}.")
         self.body, self.readout = body, readout
-        self.name, self.options = name, dict(options or {})
+        self.name, self.options, self.kind = name, dict(options or {}), kind
 
     def forward(self, x: Tensor) -> Tensor:
         out, _ = self.body(x)
-        last = out[:, -1]
-        return last if self.readout is None else self.readout(last)
+        read = out if self.kind == "sequence-classification" else out[:, -1]
+        return read if self.readout is None else self.readout(read)
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,87 @@ _SPECS = [
 #: model name -> :class:`ModelSpec` (the ``--model`` names of ``neurodyn train``)
 MODELS: dict[str, ModelSpec] = {name: ModelSpec(name, *rest) for name, *rest in _SPECS}
 
+_KINDS = ("classification", "regression", "sequence-classification")
+
+#: the ranges of the initialisation parameter p that Vogt, dissertation, App. A, Table A1 swept
+#: on sequential MNIST (hidden size 64); a guide for ``init_scale`` sweeps, not a limit
+INIT_SCALE_RANGES: dict[str, tuple[float, float]] = {
+    "lstm": (0.1, 3.0), "gru": (0.1, 3.0), "rnn": (0.1, 3.0), "antisymmetric": (0.1, 30.0),
+    "cornn": (0.1, 30.0), "lipschitz": (0.1, 20.0), "noisy": (0.1, 5.0), "lem": (0.1, 10.0),
+}  # fmt: skip
+
+#: per model, the parameters ``init_scale`` draws from U[−p, p] (see :func:`recurrent_weights`):
+#: a name prefix (torch's layers: every layer's ``weight_hh_l{k}``) or exact names of the cells'
+#: free parameters
+_RECURRENT = {
+    "lstm": ("weight_hh_l",), "gru": ("weight_hh_l",), "rnn": ("weight_hh_l",),
+    "antisymmetric": ("parametrizations.weight_hh.original0",),
+    "cornn": ("weight_hh",), "lem": ("weight_hh", "weight_zy"),
+    "lipschitz": ("parametrizations.A.original0", "parametrizations.W.original0"),
+    "noisy": ("parametrizations.A.original0", "parametrizations.W.original0"),
+    "ctrnn": ("weight_hh",),
+}  # fmt: skip
+#: the input weights that ``init_scope="weights"`` draws as well
+_INPUT = {"lstm": ("weight_ih_l",), "gru": ("weight_ih_l",), "rnn": ("weight_ih_l",)}
+INIT_SCOPES = ("recurrent", "weights")
+
+
+def recurrent_weights(model: SequenceClassifier, scope: str = "recurrent") -> dict[str, Tensor]:
+    """The parameters of ``model.body`` that ``init_scale`` draws, by name.
+
+    ``scope="recurrent"`` (the default of :func:`build_model`) — the hidden-to-hidden weights:
+
+    * ``lstm``, ``gru``, ``rnn``: ``weight_hh_l{k}`` of every layer (all gates), as torch
+      stores them; ``weight_ih``, biases and the readout keep torch's default init.
+    * ``antisymmetric``: the free matrix X of ``weight_hh = X_< − X_<ᵀ − γI`` (X_<: the strict
+      lower triangle; ``parametrizations.weight_hh.original0``), so that W_hh's off-diagonal
+      entries are themselves U[−p, p] and its diagonal stays −γ.
+    * ``cornn``: ``weight_hh`` = [W | 𝒲] (H × 2H, the couplings of y and z; Rusch & Mishra
+      2021, eq. 3).
+    * ``lem``: ``weight_hh`` = [W₁; W₂; W_z] (3H × H) and ``weight_zy`` (W_y) (Rusch et al.
+      2022, eq. 3).
+    * ``lipschitz``, ``noisy``: the free matrices M_A and M_W of ``A = (1−β)(M_A + M_Aᵀ) +
+      β(M_A − M_Aᵀ) − γI`` and W alike (Erichson et al. 2021, eq. 9;
+      ``parametrizations.A.original0`` / ``W.original0``): ``init_scale`` is the scale of the
+      free parameter, and A, W are what the parametrization makes of it.
+    * ``ctrnn``: ``weight_hh`` (W).
+    * ``scn``, ``scn-svd``: none (ValueError): Sparse Combo Net blocks are drawn to satisfy
+      Kozachkov et al. 2022's contraction conditions and are not a free U[−p, p] draw.
+
+    ``scope="weights"`` adds, for ``lstm``/``gru``/``rnn``, every layer's ``weight_ih_l{k}``:
+    every weight matrix of the recurrent layer but no bias, what Vogt et al.'s released code
+    (lyapunov-hyperopt, ``models.py``) initialises; for the other models it is the same as
+    ``"recurrent"``.
+    """
+    name = getattr(model, "name", None)
+    if scope not in INIT_SCOPES:
+        raise ValueError(f"init_scope must be one of {INIT_SCOPES}, got {scope!r}.")
+    if name not in _RECURRENT:
+        raise ValueError(
+            f"init_scale is not defined for model {name!r}: its recurrent weights are not one "
+            f"free U[-p, p] draw (Sparse Combo Net blocks satisfy Kozachkov et al. 2022's "
+            f"contraction conditions); models with init_scale: {', '.join(_RECURRENT)}."
+        )
+    keys = _RECURRENT[name] + (_INPUT.get(name, ()) if scope == "weights" else ())
+    params = dict(model.body.named_parameters())
+    found = {k: p for k, p in params.items() if any(k == s or (s.endswith("_l") and
+             k.startswith(s)) for s in keys)}  # fmt: skip
+    if not found or any(s not in params for s in keys if not s.endswith("_l")):
+        raise RuntimeError(f"internal error: {name} has parameters {sorted(params)}, "
+                           f"expected {keys}; please report this.")  # fmt: skip
+    return found
+
+
+def _init_uniform(model: SequenceClassifier, p, scope: str) -> None:
+    import math
+
+    ok = isinstance(p, int | float) and not isinstance(p, bool) and math.isfinite(p) and p > 0
+    if not ok:
+        raise ValueError(f"init_scale must be a finite number > 0 (the p of U[-p, p]), got {p!r}.")
+    with torch.no_grad():
+        for w in recurrent_weights(model, scope).values():
+            w.uniform_(-float(p), float(p))
+
 
 def build_model(
     name: str,
@@ -149,18 +241,32 @@ def build_model(
     hidden_size: int | None = None,
     params: int | None = None,
     seed: int | None = None,
+    kind: str = "classification",
+    init_scale: float | None = None,
+    init_scope: str = "recurrent",
     **options,
 ) -> SequenceClassifier:
-    """Build the sequence classifier ``name`` (a key of :data:`MODELS`).
+    """Build the sequence model ``name`` (a key of :data:`MODELS`).
 
     Args:
         name: ``"lstm"``, ``"gru"``, ``"rnn"``, ``"antisymmetric"``, ``"cornn"``, ``"lem"``,
             ``"lipschitz"``, ``"noisy"``, ``"ctrnn"``, ``"scn"``, ``"scn-svd"``.
-        input_size, num_classes: F of the sequences and the number of classes.
+        input_size, num_classes: F of the sequences and the outputs per read-out step: the
+            number of classes, or 1 for ``kind="regression"``.
         hidden_size: the body's width; or
         params: a target trainable-parameter count: the width whose count is closest to it
             is chosen (ties: the smaller). Give exactly one of the two.
         seed: seeds ``torch.manual_seed`` before building, so the initial weights are reproducible.
+        kind: the task kind (``neurodyn.data.KINDS``; a dataset's ``.kind``): the readout of
+            the last step (``"classification"``, ``"regression"``) or of every step
+            (``"sequence-classification"``).
+        init_scale: p > 0: draw the recurrent weights from U[−p, p] after building (Vogt,
+            dissertation, App. A, Table A1; :data:`INIT_SCALE_RANGES` has its ranges);
+            :func:`recurrent_weights` says which weights, per model. None: the model's own init.
+            Recorded in ``model.options``, so it works as ``--option init_scale=p`` of
+            ``neurodyn train`` and as a sweep grid key.
+        init_scope: ``"recurrent"`` (hidden-to-hidden weights only) or ``"weights"`` (also the
+            input weights of ``lstm``/``gru``/``rnn``, as Vogt et al.'s code does).
         **options: passed to the body (e.g. ``beta_a=0.8`` for ``"lipschitz"``).
 
     Example:
@@ -173,13 +279,24 @@ def build_model(
         raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}.")
     if (hidden_size is None) == (params is None):
         raise ValueError("give exactly one of hidden_size= or params= (a target parameter count).")
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {', '.join(_KINDS)}, got {kind!r}.")
+    if kind == "regression" and num_classes != 1:
+        raise ValueError(f"a regression model gives one number per sequence: pass "
+                         f"num_classes=1, not {num_classes}.")  # fmt: skip
     spec = MODELS[name]
+    recorded = dict(options)
+    if init_scale is not None:
+        recorded.update(init_scale=init_scale, init_scope=init_scope)
 
     def make(h: int) -> SequenceClassifier:
         if seed is not None:
             torch.manual_seed(seed)
         body, readout = spec.build(input_size, h, num_classes, **options)
-        return SequenceClassifier(body, readout, name=name, options=options)
+        model = SequenceClassifier(body, readout, name=name, options=recorded, kind=kind)
+        if init_scale is not None:
+            _init_uniform(model, init_scale, init_scope)
+        return model
 
     if hidden_size is None:
         hidden_size = _match_width(
@@ -211,7 +328,8 @@ def save_model(model: SequenceClassifier, path, **metadata) -> None:
 
     Writes one ``torch.save`` file holding ``{"format", "name", "input_size", "num_classes",
     "hidden_size", "options", "state_dict", "metadata"}`` (tensors and plain values only), read
-    back by :func:`load_model` with ``torch.load(weights_only=True)``. ``metadata``: anything
+    back by :func:`load_model` with ``torch.load(weights_only=True)``; and ``"kind"`` (files
+    without it are classification models). ``metadata``: anything
     JSON-like to keep with it (task, seed, epoch, validation accuracy).
     """
     if not isinstance(model, SequenceClassifier) or model.name not in MODELS:
@@ -226,6 +344,7 @@ def save_model(model: SequenceClassifier, path, **metadata) -> None:
             "num_classes": int(num_classes),
             "hidden_size": int(body.hidden_size),
             "options": dict(model.options),
+            "kind": model.kind,
             "state_dict": model.state_dict(),
             "metadata": dict(metadata),
         },
@@ -247,6 +366,7 @@ def load_model(path, map_location="cpu") -> tuple[SequenceClassifier, dict]:
             "use build_model(name, ..., hidden_size=...) and model.load_state_dict(...)."
         )
     model = build_model(blob["name"], blob["input_size"], blob["num_classes"],
-                        hidden_size=blob["hidden_size"], **blob["options"])  # fmt: skip
+                        hidden_size=blob["hidden_size"],
+                        kind=blob.get("kind", "classification"), **blob["options"])  # fmt: skip
     model.load_state_dict(blob["state_dict"])
     return model, dict(blob["metadata"])

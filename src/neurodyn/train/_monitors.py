@@ -177,11 +177,12 @@ def spectra_row(body: nn.Module) -> dict | None:
 def lyapunov_row(body: nn.Module, x: Tensor, *, k: int = 8, warmup: int = 0):
     """``(row, result)``: the LE spectrum of ``body`` driven by ``x`` (B, T, F), batch first.
 
-    k is capped at the state dimension. A diverging spectrum (NaN/inf state) is recorded as
-    ``le_error`` instead of stopping training.
+    k is capped at the state dimension. A diverging spectrum (NaN/inf state), or weights that
+    became NaN/inf (refused by the spectrum's input check), is recorded as ``le_error`` instead
+    of stopping training: the monitor reports, the trainer decides.
     """
     import neurodyn
-    from neurodyn.errors import DivergenceError
+    from neurodyn.errors import DivergenceError, InputError
 
     k = min(int(k), int(neurodyn.as_map(body).dim))
     was = body.training
@@ -189,7 +190,7 @@ def lyapunov_row(body: nn.Module, x: Tensor, *, k: int = 8, warmup: int = 0):
     try:
         with torch.no_grad():
             res = neurodyn.lyapunov_spectrum(body, inputs=x, k=k, warmup=warmup, batch_first=True)
-    except DivergenceError as err:
+    except (DivergenceError, InputError) as err:
         return {"le_error": " ".join(str(err).split())}, None
     finally:
         body.train(was)

@@ -29,14 +29,22 @@ def _cert(row: dict) -> str:
     return f"{verdict} ({row['cert_kind']}, {row['cert_name']})"
 
 
+def _metric_key(history) -> str:
+    """``"mse"`` for a regression history (``train_mse`` rows), else ``"acc"``."""
+    return "mse" if any("train_mse" in r for r in history) else "acc"
+
+
 def history_table(result, *, title: str | None = None):
-    """A ``rich.table.Table`` with one line per epoch of ``result.history``."""
+    """A ``rich.table.Table`` with one line per epoch of ``result.history`` (accuracy columns,
+    or MSE columns for a regression task)."""
     from rich.table import Table
 
     hist = result.history
+    key = _metric_key(hist)
     has = {k: any(k in r for r in hist) for k in ("cert_applicable", "le_max", "A_max_re")}
     t = Table(title=title or result.provenance.get("title") or "training history")
-    for c in ("epoch", "train loss", "train acc", "val loss", "val acc", "lr", "s"):
+    metric = "MSE" if key == "mse" else "acc"
+    for c in ("epoch", "train loss", f"train {metric}", "val loss", f"val {metric}", "lr", "s"):
         t.add_column(c, justify="right")
     if has["cert_applicable"]:
         t.add_column("certificate")
@@ -46,10 +54,10 @@ def history_table(result, *, title: str | None = None):
     if has["le_max"]:
         t.add_column("λ_max", justify="right")
     for r in hist:
-        best = " *" if r["epoch"] == result.best_epoch and r.get("val_acc") is not None else ""
+        best = " *" if r["epoch"] == result.best_epoch and r.get(f"val_{key}") is not None else ""
         cells = [
-            f"{r['epoch']}{best}", _num(r["train_loss"]), _num(r["train_acc"]),
-            _num(r.get("val_loss")), _num(r.get("val_acc")), _num(r["lr"], ".2g"),
+            f"{r['epoch']}{best}", _num(r["train_loss"]), _num(r.get(f"train_{key}")),
+            _num(r.get("val_loss")), _num(r.get(f"val_{key}")), _num(r["lr"], ".2g"),
             _num(r["seconds"], ".1f"),
         ]  # fmt: skip
         if has["cert_applicable"]:
@@ -59,10 +67,13 @@ def history_table(result, *, title: str | None = None):
         if has["le_max"]:
             cells.append(_num(r.get("le_max")))
         t.add_row(*cells)
-    if result.best_val_acc is not None:
-        t.caption = f"* best validation accuracy {result.best_val_acc:.3f}"
-        if result.test is not None:
-            t.caption += f"; test accuracy {result.test['accuracy']:.3f}"
+    name = {"acc": "accuracy", "mse": "MSE"}[key]
+    best_val = getattr(result, "best_val_mse", None) if key == "mse" else result.best_val_acc
+    if best_val is not None:
+        t.caption = f"* best validation {name} {best_val:.4g}"
+        test = (result.test or {}).get("mse" if key == "mse" else "accuracy")
+        if test is not None:
+            t.caption += f"; test {name} {test:.4g}"
     return t
 
 
@@ -87,13 +98,18 @@ def plot_history(history, *, title: str | None = None, lyapunov: bool = True):
     ax.plot(ep, [r["train_loss"] for r in history], "o-", ms=3, label="train")
     if any(r.get("val_loss") is not None for r in history):
         ax.plot(ep, [r.get("val_loss") for r in history], "s-", ms=3, label="validation")
-    ax.set(xlabel="epoch", ylabel="cross-entropy (nats)", title="loss")
+    key = _metric_key(history)
+    ax.set(xlabel="epoch", ylabel="mean squared error" if key == "mse" else
+           "cross-entropy (nats)", title="loss")  # fmt: skip
     ax.legend()
     ax = axes[1]
-    ax.plot(ep, [r["train_acc"] for r in history], "o-", ms=3, label="train")
-    if any(r.get("val_acc") is not None for r in history):
-        ax.plot(ep, [r.get("val_acc") for r in history], "s-", ms=3, label="validation")
-    ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1.02))
+    ax.plot(ep, [r.get(f"train_{key}") for r in history], "o-", ms=3, label="train")
+    if any(r.get(f"val_{key}") is not None for r in history):
+        ax.plot(ep, [r.get(f"val_{key}") for r in history], "s-", ms=3, label="validation")
+    if key == "mse":
+        ax.set(xlabel="epoch", ylabel="MSE", title="mean squared error", yscale="log")
+    else:
+        ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1.02))
     ax.legend()
     if le:
         plot_lyapunov_training(history, axes=axes[3:6])

@@ -17,8 +17,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from neurodyn._core import LoadError
 from neurodyn.activations import SUPPORTED_ACTIVATIONS
-from neurodyn.cli._arch import LoadError
+from neurodyn.io._state import recurrent_from_state
 
 __all__ = ["load_archive"]
 
@@ -127,10 +128,8 @@ def _rebuild_export(ep, path: Path) -> nn.Module:
 
 
 def _export_rnn(ep, op: str, params: dict) -> nn.Module:
-    from neurodyn.cli._load import _recurrent_from_state
-
     kind = {"lstm": "lstm", "gru": "gru", "rnn_tanh": "rnn_tanh", "rnn_relu": "rnn_relu"}[op]
-    return _recurrent_from_state(dict(params), kind, None)
+    return recurrent_from_state(dict(params), kind, None)
 
 
 def _check_same(rebuilt: nn.Module, original, source: str, shape=None) -> None:

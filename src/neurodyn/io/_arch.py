@@ -17,15 +17,10 @@ import re
 import torch
 from torch import Tensor, nn
 
-from neurodyn._core import NeurodynError
+from neurodyn._core import LoadError
 from neurodyn.activations import SUPPORTED_ACTIVATIONS
 
-__all__ = ["LoadError", "build_arch", "linear_pairs", "load_arch_state", "parse_arch"]
-
-
-class LoadError(NeurodynError, ValueError):
-    """A model, checkpoint or input file could not be read as asked; the message says why and
-    what to pass instead."""
+__all__ = ["build_arch", "linear_pairs", "load_arch_state", "parse_arch", "suggest_arch"]
 
 
 _NAMES = {name.lower(): name for name in SUPPORTED_ACTIVATIONS}
