@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from neurodyn._core import InputError
+
 __all__ = ["DEFAULT_JOB", "canonical_json", "config_hash", "expand", "load_config"]
 
 #: the job function a config without ``job`` runs
@@ -52,15 +54,23 @@ def load_config(source: str | Path | Mapping) -> dict:
     if suffix in (".yaml", ".yml"):
         import yaml
 
-        data = yaml.safe_load(path.read_text())
+        try:
+            data = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as err:
+            raise InputError(
+                f"sweep config {str(path)!r} is not valid YAML: {' '.join(str(err).split())}"
+            ) from None
     elif suffix == ".toml":
         import tomllib
 
-        data = tomllib.loads(path.read_text())
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as err:
+            raise InputError(f"sweep config {str(path)!r} is not valid TOML: {err}") from None
     else:
         raise ValueError(f"sweep config {str(path)!r}: use a .yaml, .yml or .toml file.")
     if not isinstance(data, Mapping):
-        raise ValueError(f"sweep config {str(path)!r} must hold a mapping (key: value lines).")
+        raise InputError(f"sweep config {str(path)!r} must hold a mapping (key: value lines).")
     return dict(data)
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neurodyn._core._files import claim_folder
-from neurodyn.sweep._config import config_hash, expand, load_config
+from neurodyn.sweep._config import DEFAULT_JOB, config_hash, expand, load_config
+from neurodyn.sweep._jobs import check_train_configs
 from neurodyn.sweep._store import statuses, unify, write_job, write_manifest
 from neurodyn.sweep._worker import execute, failure_rows
 
@@ -234,6 +235,8 @@ def run(
     out = claim_folder(out, "sweep-store", what="sweep: out")
     raw = load_config(config)
     job, configs = expand(raw)
+    if job == DEFAULT_JOB:  # names checked before any job starts, not once per failed job
+        check_train_configs(configs)
     out.mkdir(parents=True, exist_ok=True)
     keyed = [(config_hash(c, job), c) for c in configs]
     write_manifest(out, {"job": job, "config": raw, "jobs": {h: c for h, c in keyed}, "format": 1})

@@ -27,6 +27,31 @@ def record_epochs(record_at, epochs: int) -> list[int]:
     return sorted({round(f * int(epochs)) for f in fractions})
 
 
+def check_train_configs(configs: list[dict]) -> None:
+    """Refuse, before any job starts, configs that :func:`train_job` would fail on every time:
+    a missing ``task`` / ``model`` / ``epochs``, or a task or model name neurodyn does not know.
+
+    Raises:
+        InputError: naming the key or value and the valid names.
+    """
+    from neurodyn._core import InputError
+    from neurodyn.data import TASKS
+    from neurodyn.train import MODELS
+
+    for cfg in configs:
+        missing = [k for k in ("task", "model", "epochs") if k not in cfg]
+        if missing:
+            raise InputError(
+                f"sweep config: every job needs {missing} (task, model and epochs, as keys or "
+                "grid entries); see docs/sweep.md."
+            )
+        for key, known in (("task", TASKS), ("model", MODELS)):
+            if cfg[key] not in known:
+                raise InputError(
+                    f"sweep config: unknown {key} {cfg[key]!r}; known: {', '.join(known)}."
+                )
+
+
 def train_job(config: dict) -> list[dict]:
     """Train ``config["model"]`` on ``config["task"]`` and return one row per recorded epoch.
 
