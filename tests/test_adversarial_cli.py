@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -103,10 +104,12 @@ def _save(net, kind, fmt, dim, path: Path) -> list[str] | None:
     else:
         x = torch.zeros(2, dim, dtype=dtype) if kind == "mlp" else torch.zeros(2, 4, 3, dtype=dtype)
         try:
-            if fmt == "torchscript":
-                torch.jit.save(torch.jit.script(net), path)
-            else:
-                torch.export.save(torch.export.export(net, (x,)), path)
+            with warnings.catch_warnings():  # torch's own notes while scripting / exporting
+                warnings.simplefilter("ignore")
+                if fmt == "torchscript":
+                    torch.jit.save(torch.jit.script(net), path)
+                else:
+                    torch.export.save(torch.export.export(net, (x,)), path)
         except Exception:  # torch cannot script / export this module in this dtype
             return None
     return extra

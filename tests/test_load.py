@@ -242,3 +242,29 @@ def test_arch_spec_is_parsed_strictly(tmp_path):
         load_model(tmp_path / "s.pt")
     with pytest.raises(ValueError, match="3 linear layers"):
         load_model(tmp_path / "s.pt", arch="2-6-tanh-6-2")
+
+
+def test_export_archive_of_a_batch_first_rnn_keeps_batch_first(tmp_path):
+    """Found by the adversarial CLI suite: the weights do not record batch_first, so an exported
+    batch_first=True GRU was rebuilt time-first, failed the archive comparison and was refused.
+    batch_first is read off the aten call; the rebuilt module equals the archive's."""
+    import logging
+    import warnings
+
+    from neurodyn import load_model
+
+    torch.manual_seed(0)
+    net = torch.nn.GRU(3, 5, batch_first=True).eval()
+    path = tmp_path / "rnn.pt2"
+    logging.disable(logging.WARNING)  # torch.export logs its tracing
+    try:
+        with warnings.catch_warnings():  # torch's own note on nn.GRU's _flat_weights
+            warnings.simplefilter("ignore", UserWarning)
+            torch.export.save(torch.export.export(net, (torch.zeros(2, 4, 3),)), path)
+        loaded = load_model(path)
+    finally:
+        logging.disable(logging.NOTSET)
+    assert loaded.module.batch_first
+    x = torch.randn(2, 7, 3)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.module(x)[0], net(x)[0], rtol=0, atol=0)

@@ -97,9 +97,9 @@ def _rebuild_export(ep, path: Path) -> nn.Module:
         for node in ep.graph_module.graph.nodes
         if node.op == "call_function" and hasattr(node.target, "name")
     ]
-    rnn_ops = [op for _, op in calls if op in _ATEN_RNN]
-    if rnn_ops:  # an nn.RNN/LSTM/GRU: its parameters carry the torch names (weight_ih_l0, ...)
-        return _export_rnn(ep, rnn_ops[0], params)
+    rnn_calls = [(node, op) for node, op in calls if op in _ATEN_RNN]
+    if rnn_calls:  # an nn.RNN/LSTM/GRU: its parameters carry the torch names (weight_ih_l0, ...)
+        return _export_rnn(*rnn_calls[0], params)
     for node, op in calls:
         if op == "linear":
             w = params[to_param[node.args[1].name]]
@@ -127,9 +127,17 @@ def _rebuild_export(ep, path: Path) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-def _export_rnn(ep, op: str, params: dict) -> nn.Module:
+def _export_rnn(node, op: str, params: dict) -> nn.Module:
+    """The nn.RNN/LSTM/GRU of an ``aten.{lstm,gru,rnn_tanh,rnn_relu}.input`` call: weights from
+    the parameters, ``batch_first`` from the call's last argument (``(input, hx, params,
+    has_biases, num_layers, dropout, train, bidirectional, batch_first)``), which the weights do
+    not record (an exported ``batch_first=True`` GRU was rebuilt time-first and refused)."""
     kind = {"lstm": "lstm", "gru": "gru", "rnn_tanh": "rnn_tanh", "rnn_relu": "rnn_relu"}[op]
-    return recurrent_from_state(dict(params), kind, None)
+    module = recurrent_from_state(dict(params), kind, None)
+    args = getattr(node, "args", ())
+    if len(args) >= 9 and isinstance(args[8], bool) and isinstance(module, nn.RNNBase):
+        module.batch_first = args[8]
+    return module
 
 
 def _check_same(rebuilt: nn.Module, original, source: str, shape=None) -> None:
