@@ -129,3 +129,17 @@ def test_step_bound_includes_the_residual_and_is_tight():
     assert step_bound(W, P, h) < exact  # what the skew-only bound would have claimed
     assert step_bound(W, P, h, skew_residual=e) == pytest.approx(exact, rel=1e-12)
     assert step_bound(W, P, h, skew_residual=e) >= exact
+
+
+def test_skew_residual_counts_the_rounding_of_forming_x():
+    """M = diag(1, 3), L = [[0, −3 + 2⁻⁵¹], [1, 0]]: X = M^-½(ML + LᵀM)M^-½ has off-diagonal
+    (−3 + 2⁻⁵¹)/√3 + √3 = 2⁻⁵¹/√3 ≈ 2.6e-16 exactly, but forming it in float64 gives 0.
+    Only the forming term 3·eps‖|Ŷ| + |Ŷ|ᵀ‖_F keeps e above the true residual."""
+    M = np.diag([1.0, 3.0])
+    L = np.array([[0.0, -3.0 + 2.0**-51], [1.0, 0.0]])
+    r = np.sqrt(np.diag(M))
+    Y = r[:, None] * L / r[None, :]
+    assert (Y + Y.T)[0, 1] == 0.0  # the computed residual vanishes
+    exact = _exact_residual(L, M)
+    assert exact == pytest.approx(2.0**-51 / math.sqrt(3), rel=1e-12)
+    assert exact <= C.skew_residual(L, M) < 1e-14

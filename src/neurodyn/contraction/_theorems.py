@@ -253,8 +253,9 @@ def theorem5(W, *, g: float = 1.0, tau: float = 1.0, linear_solver: str = "cpu_d
         )  # fmt: skip
     P = res.metric
     lam, tol = neg_def_margin(g**2 * W.T @ P @ W - P)
-    rate = theorem5_rate(W, np.diag(P), g) / tau
-    holds = lam + tol < 0 and bool((np.diag(P) > 0).all()) and rate > 0
+    positive = bool((np.diag(P) > 0).all())  # g²WᵀPW − P ≺ 0 also holds for some P ≺ 0
+    rate = theorem5_rate(W, np.diag(P), g) / tau if positive else -np.inf
+    holds = lam + tol < 0 and positive and rate > 0
     return make(
         "theorem5", holds, rate, "proof", method, _CONTRACTS, _ASSUME,
         metric=P, lambda_max=lam, tolerance=tol, solver_status=res.status, seconds=res.seconds,
@@ -290,6 +291,10 @@ def _sector_certificate(name, res, g, *, A=None, B, C, F_A=None, discrete=False,
     M = res.metric
     G = sector_matrix(M, res.multiplier, g, A=A, B=B, C=C, F_A=F_A, discrete=discrete)
     lam, tol = neg_def_margin(G)
+    # M ≻ 0 is a separate re-check: G ≺ 0 implies it only where G's top-left block is −M times
+    # something positive (eq. 1's continuous A = −I/τ: MA + AᵀM = −2M/τ). For a Lipschitz RNN
+    # with a non-Hurwitz A, or for a discrete step (top-left F_AᵀMF_A − M), G ≺ 0 can hold
+    # with M = −I, which proves nothing.
     lm, tm = neg_def_margin(-M)
     holds = lam + tol < 0 and lm + tm < 0
     sigma = -(lam + tol)
@@ -338,8 +343,9 @@ def vertex(W, *, g: float = 1.0, tau: float = 1.0, max_n: int = 10):
         S = M @ J + J.T @ M
         lam, tol = neg_def_margin(S)
         worst = max(worst, lam + tol)
-    lm, tm = neg_def_margin(-M)
-    holds = worst < 0 and lm + tm < 0
+    # no separate M ≻ 0 check: the D = 0 vertex is among mats, with J = −I/τ, and there
+    # S = −2M/τ ≺ 0 (re-checked above with its rounding allowance) is M ≻ 0.
+    holds = worst < 0
     return make(
         "vertex", holds, -worst / np.linalg.eigvalsh(M)[-1], "proof", method, _CONTRACTS,
         _ASSUME, metric=M, worst_vertex_lambda_max=worst,
