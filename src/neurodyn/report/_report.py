@@ -208,8 +208,11 @@ class Report:
         self._current.blocks.append(block)
         margin = fmt(cert.margin, sign=isinstance(cert.margin, float))
         verdict = "holds" if cert.holds else "does not hold"
+        value = f"{verdict} (margin {margin})"
+        if not_applicable(block) is not None:  # as on the page: neither verdict, no margin
+            value = "not applicable"
         part = f" (evidence for {evidence_for})" if evidence_for is not None else ""
-        return self.summarize(f"{cert.name} [{cert.kind}]{part}", f"{verdict} (margin {margin})")
+        return self.summarize(f"{cert.name} [{cert.kind}]{part}", value)
 
     def verdict(self, lead: str, items=(), *, status: str | None = None) -> Report:
         """The page's verdict: ``lead`` (one sentence) and ``items`` (short lines) shown in the
