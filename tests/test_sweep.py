@@ -159,30 +159,10 @@ def test_a_sigkilled_driver_leaves_whole_files_and_no_workers_and_a_rerun_resume
     # `neurodyn sweep` itself SIGKILLed once 2 jobs are stored: every stored file is whole, its
     # pool workers end within seconds (before: they waited on their queue for ever), and a rerun
     # runs exactly the jobs not stored
-    out, pids = tmp_path / "store", tmp_path / "pids"
-    pids.mkdir()
-    config = tmp_path / "sweep.yaml"
-    config.write_text(
-        f"job: '_sweep_jobs:victim'\npids: '{pids}'\nsleep: 0.3\nseeds: [0, 1]\n"
-        "grid:\n  a: [1, 2, 3]\n"
-    )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(TESTS)])}
-    cmd = "from neurodyn.cli import main; main()"
-    args = ["sweep", str(config), "--out", str(out), "--workers", "2", "--no-progress"]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", cmd, *args],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    config, out, pids = driver_config(tmp_path, sleep=0.3)
+    proc = start_sweep_cli(config, "--out", out, "--workers", "2", "--no-progress")
     try:
-        end = time.monotonic() + 120
-        while len(list(out.glob("config_hash=*/part-0.parquet"))) < 2:
-            assert proc.poll() is None and time.monotonic() < end
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=10) == -signal.SIGKILL
+        sigkill_once_two_are_stored(proc, out, deadline=120)
         workers = {int(f.read_text()) for f in pids.glob("*.pid")}
         assert workers and proc.pid not in workers
         end = time.monotonic() + 20
@@ -195,6 +175,51 @@ def test_a_sigkilled_driver_leaves_whole_files_and_no_workers_and_a_rerun_resume
         for pid in {int(f.read_text()) for f in pids.glob("*.pid")}:
             if _running(pid):  # this test's own orphans, where the assertion above failed
                 os.kill(pid, signal.SIGKILL)
+    assert_whole_files_and_a_rerun_resumes(config, out)
+
+
+def driver_config(tmp_path: Path, sleep: float) -> tuple[Path, Path, Path]:
+    """A sweep YAML of 6 jobs of _sweep_jobs:victim (a ∈ {1, 2, 3} × 2 seeds, each writing its
+    worker's pid into ``pids`` and sleeping ``sleep`` s); returns (config, store, pids)."""
+    out, pids = tmp_path / "store", tmp_path / "pids"
+    pids.mkdir()
+    config = tmp_path / "sweep.yaml"
+    config.write_text(
+        f"job: '_sweep_jobs:victim'\npids: '{pids}'\nsleep: {sleep}\nseeds: [0, 1]\n"
+        "grid:\n  a: [1, 2, 3]\n"
+    )
+    return config, out, pids
+
+
+def cli_env(**extra) -> dict:
+    """The environment of a `neurodyn` subprocess: this checkout's src/ and tests/ (the jobs)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(TESTS)]), **extra}
+
+
+def start_sweep_cli(*args, env: dict | None = None) -> subprocess.Popen:
+    """`neurodyn sweep ARGS` in its own session (process group), output discarded."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from neurodyn.cli import main; main()", "sweep", *map(str, args)],
+        env=cli_env() if env is None else env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def sigkill_once_two_are_stored(proc: subprocess.Popen, out: Path, deadline: float) -> None:
+    """SIGKILL the sweep driver ``proc`` as soon as 2 jobs are stored in ``out``."""
+    end = time.monotonic() + deadline
+    while len(list(out.glob("config_hash=*/part-0.parquet"))) < 2:
+        assert proc.poll() is None and time.monotonic() < end
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=10) == -signal.SIGKILL
+
+
+def assert_whole_files_and_a_rerun_resumes(config: Path, out: Path) -> None:
+    """After a killed driver: 2–5 of the 6 jobs stored, each file whole (3 rows) or absent, and
+    a rerun runs exactly the jobs not stored."""
     files = list(out.glob("config_hash=*/part-0.parquet"))
     assert 2 <= len(files) < 6
     assert all(pq.read_table(f).num_rows == 3 for f in files)  # whole, or not there

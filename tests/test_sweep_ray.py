@@ -17,13 +17,20 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
 ray = pytest.importorskip("ray")
 
 from neurodyn import sweep  # noqa: E402
-from test_sweep import kill_when_written, victim_config  # noqa: E402
+from test_sweep import (  # noqa: E402
+    assert_whole_files_and_a_rerun_resumes,
+    cli_env,
+    driver_config,
+    kill_when_written,
+    sigkill_once_two_are_stored,
+    start_sweep_cli,
+    victim_config,
+)
 
 TESTS = Path(__file__).resolve().parent
 SRC = TESTS.parent / "src"
@@ -87,12 +94,7 @@ def test_ray_sigkilled_worker_is_recorded_as_failed_and_the_rest_finish(ray_clus
 
 
 def _env(**extra) -> dict:
-    return {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(SRC), str(TESTS)]),
-        "RAY_USAGE_STATS_ENABLED": "0",
-        **extra,
-    }
+    return cli_env(RAY_USAGE_STATS_ENABLED="0", **extra)
 
 
 def _cli(*args) -> list[str]:
@@ -113,36 +115,14 @@ def _stop_group(pgid: int) -> None:
 @extensive
 def test_ray_sigkilled_driver_leaves_whole_files_and_a_rerun_resumes(tmp_path):
     # `neurodyn sweep --ray` (a local Ray it starts itself) SIGKILLed once 2 jobs are stored
-    out, pids = tmp_path / "store", tmp_path / "pids"
-    pids.mkdir()
-    config = tmp_path / "sweep.yaml"
-    config.write_text(
-        f"job: '_sweep_jobs:victim'\npids: '{pids}'\nsleep: 0.5\nseeds: [0, 1]\n"
-        "grid:\n  a: [1, 2, 3]\n"
-    )
-    args = [str(config), "--out", str(out), "--ray", "--workers", "2", "--no-progress"]
-    proc = subprocess.Popen(
-        _cli(*args),
-        env=_env(),
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    config, out, _ = driver_config(tmp_path, sleep=0.5)
+    args = [config, "--out", out, "--ray", "--workers", "2", "--no-progress"]
+    proc = start_sweep_cli(*args, env=_env())
     try:
-        end = time.monotonic() + 180
-        while len(list(out.glob("config_hash=*/part-0.parquet"))) < 2:
-            assert proc.poll() is None and time.monotonic() < end
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=10) == -signal.SIGKILL
+        sigkill_once_two_are_stored(proc, out, deadline=180)
     finally:
         _stop_group(proc.pid)  # Ray's reaper stops the rest, but its agents linger ~1-2 min
-    files = list(out.glob("config_hash=*/part-0.parquet"))
-    assert 2 <= len(files) < 6
-    assert all(pq.read_table(f).num_rows == 3 for f in files)  # whole, or not there
-    s = sweep.run(config, out, workers=2, progress=False)
-    assert (s.skipped, s.ok, s.failed) == (len(files), 6 - len(files), 0)
-    assert sorted(sweep.read(out).groupby("config_hash").size()) == [3] * 6
+    assert_whole_files_and_a_rerun_resumes(config, out)
 
 
 @pytest.fixture
