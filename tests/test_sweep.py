@@ -75,6 +75,32 @@ def test_expand_grid_times_seeds_and_sampling():
         sweep.expand({"grid": {"lr": []}})
 
 
+def test_a_list_of_grids_is_the_union_of_their_products():
+    """scikit-learn's ParameterGrid([...]) convention: each model its own hyper-parameters."""
+    from sklearn.model_selection import ParameterGrid
+
+    grids = [
+        {"model": ["lstm", "gru"], "lr": [0.003, 0.01]},
+        {"model": ["lem"], "model_options": [{"dt": 0.5}, {"dt": 1.0}]},
+        {"model": ["lstm"], "lr": [0.01]},  # a point already above: one job, not two
+    ]
+    _, configs = sweep.expand({"task": "digits", "grid": grids, "seeds": [0, 1]})
+    want = {
+        sweep.canonical_json({"task": "digits", **p, "seed": s})
+        for p in ParameterGrid(grids)
+        for s in (0, 1)
+    }
+    got = [sweep.canonical_json(c) for c in configs]
+    assert len(got) == len(set(got)) == (4 + 2) * 2 and set(got) == want
+    assert [c["model"] for c in configs[::2]] == ["lstm", "lstm", "gru", "gru", "lem", "lem"]
+    with pytest.raises(ValueError, match="one grid"):
+        sweep.expand({"grid": grids, "sample": 3})
+    with pytest.raises(ValueError, match="list of such maps"):
+        sweep.expand({"grid": [{"lr": [1]}, 3]})
+    with pytest.raises(ValueError, match="seeds"):
+        sweep.expand({"grid": [{"seed": [1]}]})
+
+
 def test_failure_is_recorded_and_rerun_finds_every_job_once(tmp_path):
     out = tmp_path / "store"
     s1 = sweep.run(_cfg(bad=2), out, workers=2, progress=False)

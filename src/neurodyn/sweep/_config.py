@@ -4,7 +4,10 @@ by a stable hash.
 A sweep config is a mapping with
 
 * ``seeds``: a list of ints (each job gets one as ``config["seed"]``; default ``[0]``);
-* ``grid``: parameter → list of values; the jobs are the Cartesian product of the lists;
+* ``grid``: parameter → list of values; the jobs are the Cartesian product of the lists. A
+  list of such mappings is the union of their products, in order (scikit-learn's
+  ``ParameterGrid`` convention): each model its own hyper-parameters in one sweep,
+  ``[{model: [lstm], lr: [0.003, 0.01]}, {model: [lem], model_options: [{dt: 0.5}, {dt: 1}]}]``;
 * ``sample`` (optional): draw this many configurations at random instead of the whole product
   (random search, Bergstra & Bengio 2012): a list value is a uniform choice, ``{"uniform":
   [lo, hi]}`` / ``{"loguniform": [lo, hi]}`` / ``{"int": [lo, hi]}`` (inclusive) a draw;
@@ -159,23 +162,34 @@ def expand(config: Mapping) -> tuple[str, list[dict]]:
     if any(isinstance(s, bool) or not float(s).is_integer() for s in seeds):
         raise ValueError(f"seeds must be integers, got {seeds!r}.")
     grid = config.get("grid") or {}
-    if not isinstance(grid, Mapping):
-        raise ValueError(f"grid must map parameter -> list of values, got {grid!r}.")
-    if "seed" in grid or "seed" in config:
+    grids = list(grid) if isinstance(grid, list | tuple) else [grid]
+    if not grids or not all(isinstance(g, Mapping) for g in grids):
+        raise ValueError(
+            f"grid must map parameter -> list of values (or be a non-empty list of such maps), "
+            f"got {grid!r}."
+        )
+    if "seed" in config or any("seed" in g for g in grids):
         raise ValueError("give seeds as 'seeds: [...]' (a list), not 'seed'.")
     fixed = {k: v for k, v in config.items() if k not in SWEEP_KEYS}
-    names = list(grid)
     if config.get("sample") is None:
-        for name in names:
-            if not isinstance(grid[name], list | tuple) or not grid[name]:
-                raise ValueError(f"grid entry {name!r} must be a non-empty list of values.")
-        points = [dict(zip(names, vals, strict=True)) for vals in itertools.product(*grid.values())]
+        points = []
+        for g in grids:
+            for name in g:
+                if not isinstance(g[name], list | tuple) or not g[name]:
+                    raise ValueError(f"grid entry {name!r} must be a non-empty list of values.")
+            names = list(g)
+            points += [dict(zip(names, v, strict=True)) for v in itertools.product(*g.values())]
     else:
         n = config["sample"]
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"sample must be a positive integer (configurations), got {n!r}.")
+        if len(grids) != 1:
+            raise ValueError(
+                "sample: draws from one grid (a map of parameter -> values), not a list of grids; "
+                "run one sweep per grid, or drop sample: to run the union of their products."
+            )
         rng = np.random.default_rng(int(config.get("sample_seed", 0)))
-        points = [{k: _draw(k, grid[k], rng) for k in names} for _ in range(n)]
+        points = [{k: _draw(k, v, rng) for k, v in grids[0].items()} for _ in range(n)]
     configs, seen = [], set()
     for point in points:
         for seed in seeds:
