@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from neurodyn.cli import app
 from neurodyn.cli._train import parse_options
 from neurodyn.data import TASKS, load
-from neurodyn.train import MODELS, evaluate, load_model, run
+from neurodyn.train import MODELS, evaluate, load_model, recipe, run
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -43,11 +43,18 @@ def test_train_writes_history_with_one_row_per_epoch(trained):
         assert (out / name).stat().st_size > 0
     # the recorded validation accuracy is that of the saved weights, recomputed independently
     model, meta = load_model(out / "last.pt")
-    assert meta["epoch"] == 1 and model.options == {"beta_a": 0.8}
+    # the recipe's time scale for this model and task, and the --option on top
+    assert meta["epoch"] == 1
+    assert model.options == {**recipe("lipschitz", "digits").model_options, "beta_a": 0.8}
     val = load("digits", "val", seed=0)
     assert rows[-1]["val_acc"] == evaluate(model, val)["accuracy"]
     assert hist["provenance"]["model"]["name"] == "lipschitz"
     assert "test acc" in result.output and "index.html" in result.output
+    # the recipe it used is printed, with what the flags changed
+    text = " ".join(result.output.split())
+    assert "recipe for lipschitz on digits" in text and "dt=0.1" in text
+    over = text.split("overridden by:")[1]
+    assert "--epochs" in over and "--batch-size" in over and "--lr" not in over
 
 
 def test_train_report_holds_the_history_numbers(trained):
@@ -105,8 +112,9 @@ def test_hidden_size_and_params_are_exclusive(tmp_path):
 
 def test_resume_with_more_epochs_equals_an_uninterrupted_run(tmp_path):
     out = tmp_path / "gru"
+    # a constant learning rate: the recipe's cosine schedule has the run's length built in
     base = ["train", "--model", "gru", *TINY, "--out", str(out), "--no-monitors",
-            "--no-progress", "--batch-size", "128"]  # fmt: skip
+            "--no-progress", "--batch-size", "128", "--schedule", "none"]  # fmt: skip
     assert runner.invoke(app, [*base, "--epochs", "1"]).exit_code == 0
     again = runner.invoke(app, [*base, "--epochs", "2"])  # a run is there: --resume needed
     assert again.exit_code == 2 and "--resume" in again.stderr
@@ -115,7 +123,7 @@ def test_resume_with_more_epochs_equals_an_uninterrupted_run(tmp_path):
                                   "--no-progress"])  # fmt: skip
     assert resumed.exit_code == 0, resumed.output
     direct = run("gru", "digits", epochs=2, seed=0, hidden_size=4, batch_size=128,
-                 monitors=None, progress=False)  # fmt: skip
+                 schedule=None, monitors=None, progress=False)  # fmt: skip
     hist = json.loads((out / "history.json").read_text())
     got = [[r[k] for k in TRAIN_KEYS] for r in hist["history"]]
     assert got == [[r[k] for k in TRAIN_KEYS] for r in direct.history]
@@ -123,6 +131,15 @@ def test_resume_with_more_epochs_equals_an_uninterrupted_run(tmp_path):
     assert hist["provenance"]["resumed_at_epoch"] == [1]
     rep = json.loads((out / "report.json").read_text())
     assert rep["history"] == hist["history"]
+
+
+def test_raising_the_epochs_of_a_cosine_run_says_why_not(tmp_path):
+    out = tmp_path / "gru"
+    base = ["train", "--model", "gru", *TINY, "--out", str(out), "--no-monitors",
+            "--no-progress", "--batch-size", "128"]  # fmt: skip
+    assert runner.invoke(app, [*base, "--epochs", "1"]).exit_code == 0  # the recipe: cosine
+    more = runner.invoke(app, ["train", "--out", str(out), "--resume", "--epochs", "2"])
+    assert more.exit_code == 2 and "cosine schedule's length" in more.stderr
 
 
 def test_robustness_report_of_the_checkpoint(trained, tmp_path):

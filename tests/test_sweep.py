@@ -376,10 +376,38 @@ def test_train_job_records_spectra_during_training(tmp_path):
     from neurodyn import lyapunov_spectrum
     from neurodyn.data import load
 
-    model = train.build_model("lipschitz", 1, 10, hidden_size=8, seed=0)
+    opts = train.recipe("lipschitz", "digits").model_options  # run's default time scale
+    model = train.build_model("lipschitz", 1, 10, hidden_size=8, seed=0, **opts)
     x = load("digits", "val", seed=0).x[:8]
     want = lyapunov_spectrum(model.body, x, k=3).exponents.reshape(-1).tolist()
     np.testing.assert_allclose(df["spectrum"].iloc[0], want, rtol=1e-5, atol=1e-6)
+
+
+def test_train_job_with_early_stopping_records_the_kept_model(tmp_path):
+    """lr 1e-9 leaves the validation accuracy where it was, so patience 1 stops at epoch 1 and
+    restores epoch 0; the last row must say so and hold the kept (epoch-0) model's numbers,
+    not nothing (record_at's last epoch, 6, is never reached)."""
+    cfg = {"task": "digits", "model": "gru", "epochs": 6, "hidden_size": 4, "lr": 1e-9,
+           "patience": 1, "monitors": None, "seeds": [0], "record_at": [0, 1.0],
+           "spectrum": {"k": 2, "sequences": 4}}  # fmt: skip
+    s = sweep.run(cfg, tmp_path, backend="sequential", progress=False)
+    assert s.ok == 1, s.failures
+    df = sweep.read(tmp_path, spectrum_length=None).sort_values("epoch")
+    assert df["epoch"].to_list() == [0, 1]
+    end = df.iloc[-1]
+    assert end["stopped"] == "early_stopping" and end["best_epoch"] == 0
+    assert end["val_acc"] == df.iloc[0]["val_acc"] and end["test_acc"] == end["test_acc"]
+    np.testing.assert_allclose(end["spectrum"], df.iloc[0]["spectrum"], rtol=0, atol=1e-12)
+
+
+def test_train_job_takes_the_epochs_from_the_recipe(tmp_path):
+    from neurodyn.sweep import expand
+    from neurodyn.sweep._jobs import check_train_configs
+
+    _, configs = expand({"task": "digits", "model": "gru"})
+    check_train_configs(configs)  # no epochs: the recipe's (no error)
+    with pytest.raises(ValueError, match="task and model"):
+        check_train_configs([{"model": "gru"}])
 
 
 def test_cli_sweep_runs_a_yaml_config_and_resumes(tmp_path):

@@ -105,6 +105,7 @@ def _resolve(given, saved, name: str, default=None):
 
 
 _MISSING = object()
+_OFF = object()  # a flag that switches a recipe value off (--schedule none, --clip 0, ...)
 
 
 def _stopped_text(res) -> str:
@@ -143,8 +144,8 @@ def train(
         int | None,
         typer.Option(
             min=0,
-            help="Epochs to train (default 10; with --resume: the "
-            "saved run's; raise it to train longer).",
+            help="Epochs to train (default: the recipe's, see docs/train.md 'Recipes'; "
+            "with --resume: the saved run's; raise it to train longer).",
         ),
     ] = None,
     seed: Annotated[
@@ -172,16 +173,23 @@ def train(
             "beta_a=0.8; values are read as JSON numbers, true/false or strings.",
         ),
     ] = None,
-    lr: Annotated[float | None, typer.Option(help="Learning rate (default 1e-3).")] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate (default: the recipe's).")] = None,
     batch_size: Annotated[
-        int | None, typer.Option(min=1, help="Sequences per batch (default 64).")
+        int | None, typer.Option(min=1, help="Sequences per batch (default: the recipe's).")
     ] = None,
-    optimizer: Annotated[str | None, typer.Option(help="adam (default) or sgd.")] = None,
+    optimizer: Annotated[
+        str | None, typer.Option(help="adam or sgd (default: the recipe's, adam).")
+    ] = None,
     schedule: Annotated[
-        str | None, typer.Option(help="Learning-rate schedule: none (default), cosine or step.")
+        str | None,
+        typer.Option(help="Learning-rate schedule: none, cosine or step (default: the recipe's)."),
     ] = None,
     clip: Annotated[
-        float | None, typer.Option(help="Clip the global gradient norm to this (default: off).")
+        float | None,
+        typer.Option(
+            min=0.0,
+            help="Clip the global gradient norm to this; 0 = off (default: the recipe's).",
+        ),
     ] = None,
     weight_decay: Annotated[
         float | None, typer.Option(min=0.0, help="L2 weight decay (default 0).")
@@ -189,9 +197,10 @@ def train(
     patience: Annotated[
         int | None,
         typer.Option(
-            min=1,
+            min=0,
             help="Early stopping after this many epochs without a better "
-            "validation accuracy (default: off); the best epoch's weights are kept.",
+            "validation metric; 0 = off (default: the recipe's); the best epoch's weights are "
+            "kept.",
         ),
     ] = None,
     resume: Annotated[
@@ -202,6 +211,15 @@ def train(
             "larger --epochs); options not given are the saved run's.",
         ),
     ] = False,
+    use_recipe: Annotated[
+        bool,
+        typer.Option(
+            "--recipe/--no-recipe",
+            help="Take every option not given from the recipe for this model and task "
+            "(neurodyn.train.recipe; printed before training). --no-recipe: the trainer's plain "
+            "defaults (10 epochs, Adam 1e-3, no schedule, no clipping).",
+        ),
+    ] = True,
     monitors: Annotated[
         bool | None,
         typer.Option(
@@ -255,36 +273,41 @@ def train(
     given = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "optimizer": optimizer,
              "schedule": schedule, "clip": clip, "weight_decay": weight_decay,
              "patience": patience}  # fmt: skip
-    defaults = _fit_defaults()
-    fit = {}
-    for key, value in given.items():
-        if value is None:
-            fit[key] = sopts.get(key, defaults[key]) if saved else defaults[key]
-        else:
-            fit[key] = value
     if schedule is not None:
         if schedule.lower() not in ("none", "cosine", "step"):
             raise InputError(f"--schedule {schedule!r}: use none, cosine or step.")
-        fit["schedule"] = None if schedule.lower() == "none" else schedule.lower()
-    if fit["optimizer"] not in OPTIMIZERS:
-        raise InputError(f"--optimizer {fit['optimizer']!r}: use one of {', '.join(OPTIMIZERS)}.")
+        given["schedule"] = _OFF if schedule.lower() == "none" else schedule.lower()
+    for key in ("clip", "patience"):  # 0 switches the recipe's value off
+        if given[key] == 0:
+            given[key] = _OFF
+    if optimizer is not None and optimizer not in OPTIMIZERS:
+        raise InputError(f"--optimizer {optimizer!r}: use one of {', '.join(OPTIMIZERS)}.")
+    if saved is not None:  # a resumed run continues with its own options, as saved
+        defaults = _fit_defaults()
+        fit = {k: sopts.get(k, defaults[k]) if v is None else v for k, v in given.items()}
+        use_recipe = False
+    else:  # the rest comes from the recipe (or, with --no-recipe, fit's defaults)
+        fit = {k: v for k, v in given.items() if v is not None}
+    fit = {k: None if v is _OFF else v for k, v in fit.items()}
     if monitors is None:
         mon = sopts.get("monitors", "default") if saved is not None else "default"
     else:
         mon = "default" if monitors else None
     task_options = dict(stask.get("options") or {}) if saved is not None else {}
 
-    epochs_n = fit.pop("epochs")
+    epochs_n = fit.pop("epochs", None)
     if saved is not None and epochs_n < saved["epoch"]:
         raise InputError(
             f"--epochs {epochs_n} is below the {saved['epoch']} epochs {out} already holds; "
             f"pass --epochs {saved['epoch']} or more (or a new --out)."
         )
+    if use_recipe:
+        _print_recipe(model, task, given, model_opts, console)
     try:
         res = run(
             model, task, epochs=epochs_n, seed=seed, out=out, hidden_size=hidden_size,
             params=params, model_options=model_opts, task_options=task_options,
-            resume=resume, monitors=mon, progress=progress,
+            resume=resume, monitors=mon, progress=progress, recipe=use_recipe,
             provenance={"command": sys.argv}, **fit,
         )  # fmt: skip
         if res.stopped == "interrupted":
@@ -302,6 +325,22 @@ def train(
         )
         raise typer.Exit(code=130) from None
     _print_train_summary(res, out, console)
+
+
+def _print_recipe(model: str, task: str, given: dict, model_opts: dict, con: Console) -> None:
+    """The recipe line(s) before training: the values, where they came from, what the flags
+    changed."""
+    from neurodyn.train import recipe
+
+    rec = recipe(model, task)
+    flags = [f"--{k.replace('_', '-')}" for k, v in given.items() if v is not None]
+    flags += [f"--option {k}" for k in rec.model_options if k in (model_opts or {})]
+    con.print(f"[bold]recipe[/bold] for {escape(model)} on {escape(task)}: "
+              f"{escape(rec.describe())}")  # fmt: skip
+    for part, text in rec.source.items():
+        con.print(f"  {part} values: {escape(text)}")
+    if flags:
+        con.print(f"  overridden by: {escape(' '.join(flags))}")
 
 
 def _print_train_summary(res, out: Path, con: Console) -> None:

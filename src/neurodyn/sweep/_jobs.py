@@ -8,7 +8,7 @@ import math
 __all__ = ["record_epochs", "train_job"]
 
 #: config keys train_job reads itself; every other key is passed to ``neurodyn.train.run``
-_OWN = ("task", "model", "epochs", "seed", "record_at", "spectrum")
+_OWN = ("task", "model", "epochs", "seed", "record_at", "spectrum")  # recipe goes to run
 
 
 def record_epochs(record_at, epochs: int) -> list[int]:
@@ -39,11 +39,12 @@ def check_train_configs(configs: list[dict]) -> None:
     from neurodyn.train import MODELS
 
     for cfg in configs:
-        missing = [k for k in ("task", "model", "epochs") if k not in cfg]
+        missing = [k for k in ("task", "model") if k not in cfg]
         if missing:
             raise InputError(
-                f"sweep config: every job needs {missing} (task, model and epochs, as keys or "
-                "grid entries); see docs/sweep.md."
+                f"sweep config: every job needs {missing} (task and model, as keys or grid "
+                "entries; epochs and the other options default to the recipe); see "
+                "docs/sweep.md."
             )
         for key, known in (("task", TASKS), ("model", MODELS)):
             if cfg[key] not in known:
@@ -55,7 +56,9 @@ def check_train_configs(configs: list[dict]) -> None:
 def train_job(config: dict) -> list[dict]:
     """Train ``config["model"]`` on ``config["task"]`` and return one row per recorded epoch.
 
-    Config keys: ``task``, ``model`` (names of ``neurodyn train``), ``epochs``, ``seed``;
+    Config keys: ``task``, ``model`` (names of ``neurodyn train``), ``seed``; ``epochs`` and
+    every option not given are the recipe's (``neurodyn.train.recipe``; ``recipe: false``:
+    ``run``'s plain defaults);
     ``record_at`` (fractions of ``epochs``, default ``[0, 0.1, 0.5, 1.0]``); ``spectrum``
     (``{"k": None, "sequences": 32, "warmup": 0}``: the number of exponents, None for all n; how
     many validation sequences drive the map; warm-up steps); every other key (``hidden_size``,
@@ -69,16 +72,25 @@ def train_job(config: dict) -> list[dict]:
         Rows with ``epoch``, ``fraction``, ``spectrum`` (list, k values, descending),
         ``spectrum_k``, ``lambda_max``, ``train_loss``, ``val_loss``, ``val_acc``, ``val_mse``
         (None where the task's metric is the other one), and on the last row ``test_loss`` /
-        ``test_acc`` / ``test_mse`` of the trained model.
+        ``test_acc`` / ``test_mse`` of the trained model, ``best_epoch`` and ``stopped``
+        ("completed" or "early_stopping"). With early stopping the last row is the epoch
+        training stopped at, with the spectrum and validation numbers of the best epoch's
+        weights, which are the ones kept and tested.
     """
     from neurodyn.data import load
     from neurodyn.lyapunov import lyapunov_spectrum
-    from neurodyn.train import run
+    from neurodyn.train import recipe, run
 
-    missing = [k for k in ("task", "model", "epochs") if k not in config]
+    missing = [k for k in ("task", "model") if k not in config]
     if missing:
-        raise ValueError(f"train_job needs config keys {missing} (task, model, epochs).")
-    epochs, seed = int(config["epochs"]), int(config.get("seed", 0))
+        raise ValueError(f"train_job needs config keys {missing} (task, model).")
+    seed = int(config.get("seed", 0))
+    if config.get("epochs") is not None:
+        epochs = int(config["epochs"])
+    elif config.get("recipe", True):
+        epochs = recipe(config["model"], config["task"]).epochs
+    else:
+        epochs = 10
     at = record_epochs(config.get("record_at", [0, 0.1, 0.5, 1.0]), epochs)
     spec = {"k": None, "sequences": 32, "warmup": 0, **dict(config.get("spectrum") or {})}
     unknown = set(spec) - {"k", "sequences", "warmup"}
@@ -109,6 +121,11 @@ def train_job(config: dict) -> list[dict]:
         **rest,
     )
     history = {int(r["epoch"]): r for r in result.history}
+    last = int(result.history[-1]["epoch"])
+    if result.restored_best or last not in spectra:  # early stopping: record the model kept
+        result.model.eval()
+        res = lyapunov_spectrum(result.model.body, x, k=spec["k"], warmup=int(spec["warmup"]))
+        spectra[last] = [float(v) for v in res.exponents.reshape(-1).tolist()]
     rows = []
     for epoch in sorted(spectra):
         h = history.get(epoch, {})
@@ -126,8 +143,15 @@ def train_job(config: dict) -> list[dict]:
                 "test_loss": None,
                 "test_acc": None,
                 "test_mse": None,
+                "best_epoch": None,
+                "stopped": None,
             }
         )
+    rows[-1]["best_epoch"], rows[-1]["stopped"] = int(result.best_epoch), result.stopped
+    if result.restored_best:  # the last row describes the best epoch's weights, as kept
+        h = history[int(result.best_epoch)]
+        for key in ("train_loss", "val_loss", "val_acc", "val_mse"):
+            rows[-1][key] = _num(h.get(key))
     if rows and result.test:
         rows[-1]["test_loss"] = _num(result.test.get("loss"))
         rows[-1]["test_acc"] = _num(result.test.get("accuracy"))

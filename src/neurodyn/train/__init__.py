@@ -11,6 +11,8 @@
   schedules, clipping, early stopping, seeds) with checkpoints that resume exactly and
   stability monitors (:class:`Monitors`: contraction certificates, A/W spectra of the
   Lipschitz RNN, the LE spectrum over training); :func:`plot_history` draws a history.
+* :func:`recipe` / :class:`Recipe`: the options :func:`run` and ``neurodyn train`` use when none
+  are given, per task and model (tuned with ``neurodyn sweep``; docs/train.md, "Recipes").
 
 Example:
     >>> from neurodyn.data import load
@@ -35,14 +37,18 @@ from neurodyn.train._models import (
 )
 from neurodyn.train._monitors import Monitors
 from neurodyn.train._plot import history_table, plot_history, plot_lyapunov_training
+from neurodyn.train._recipes import MODEL_RECIPES, TASK_RECIPES, Recipe, recipe
 
 __all__ = [
     "INIT_SCALE_RANGES",
     "MODELS",
+    "MODEL_RECIPES",
     "OPTIMIZERS",
     "SCHEDULES",
+    "TASK_RECIPES",
     "ModelSpec",
     "Monitors",
+    "Recipe",
     "SequenceClassifier",
     "TrainResult",
     "build_model",
@@ -53,6 +59,7 @@ __all__ = [
     "load_model",
     "plot_history",
     "plot_lyapunov_training",
+    "recipe",
     "recurrent_weights",
     "run",
     "save_model",

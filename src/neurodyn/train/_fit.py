@@ -582,12 +582,17 @@ def _diverged(what, value, epoch, b, nb, lr, clip, out) -> DivergenceError:
 
 # ---------------------------------------------------------------------- run
 
+#: the fit options a recipe sets (the keys of ``Recipe.fit_options`` but epochs)
+_FIT_OPTION_KEYS = ("batch_size", "lr", "optimizer", "schedule", "clip", "patience",
+                    "weight_decay")  # fmt: skip
+_FIT_DEFAULT_EPOCHS = 10
+
 
 def run(
     model="lstm",
     task: str = "digits-permuted",
     *,
-    epochs: int = 10,
+    epochs: int | None = None,
     seed: int = 0,
     out=None,
     hidden_size: int | None = None,
@@ -595,22 +600,33 @@ def run(
     model_options: dict | None = None,
     task_options: dict | None = None,
     init_scale: float | None = None,
+    recipe: bool = True,
     **fit_kwargs,
 ) -> TrainResult:
-    """Load a task, build a model, :func:`fit` it and evaluate the test split.
+    """Load a task, build a model, :func:`fit` it with the recipe for the pair and evaluate the
+    test split.
+
+    Every :func:`fit` option and model option not given comes from
+    :func:`~neurodyn.train.recipe` (``recipe(model, task)``: epochs, batch, learning rate,
+    schedule, clipping, early stopping, and a cell's time-scale option such as ``dt``; docs/
+    train.md, "Recipes"); what is given overrides it. The values used and which were
+    overridden are recorded in ``provenance["recipe"]``.
 
     Args:
         model: a name in :data:`~neurodyn.train.MODELS` (or an already built module, then
             ``hidden_size``/``params``/``model_options`` must be left out).
         task: a name in :data:`neurodyn.data.TASKS`; its train / val / test splits of ``seed``
             are loaded with ``task_options``.
-        epochs, seed, out: as :func:`fit` (``seed`` also splits the data and builds the model).
+        epochs, seed, out: as :func:`fit` (``seed`` also splits the data and builds the model);
+            ``epochs=None``: the recipe's.
         hidden_size / params: the width, or a target parameter count (default: hidden size
             :data:`DEFAULT_HIDDEN` = 64).
         model_options: passed to the model (e.g. ``{"beta_a": 0.8}`` for "lipschitz").
         init_scale: p: the recurrent weights drawn from U[−p, p]
             (:func:`~neurodyn.train.build_model`; the same as ``model_options={"init_scale":
             p}``, here so that it is a sweep grid key).
+        recipe: False: no recipe; what is not given is :func:`fit`'s and the model's own
+            default (10 epochs, Adam 1e-3, no schedule, no clipping).
         **fit_kwargs: the rest of :func:`fit`'s options (a ``provenance`` dict is merged into
             the provenance record, e.g. ``{"command": sys.argv}``).
 
@@ -630,9 +646,20 @@ def run(
     """
     from neurodyn.data import load
     from neurodyn.train._models import build_model
+    from neurodyn.train._recipes import recipe as _recipe
 
     if out is not None:  # before the data is loaded (fit checks it again)
         claim_folder(out, "train-run", what="run: out")
+    given = sorted(k for k in fit_kwargs if k in _FIT_OPTION_KEYS)
+    given += ["epochs"] if epochs is not None else []
+    rec = None
+    if recipe:
+        rec = _recipe(None if isinstance(model, nn.Module) else model, task)
+        fit_kwargs = {**{k: v for k, v in rec.fit_options.items() if k != "epochs"},
+                      **fit_kwargs}  # fmt: skip
+        epochs = rec.epochs if epochs is None else epochs
+    elif epochs is None:
+        epochs = _FIT_DEFAULT_EPOCHS
     topt = dict(task_options or {})
     splits = {s: load(task, s, seed=int(seed), **topt) for s in ("train", "val", "test")}
     tr = splits["train"]
@@ -641,6 +668,9 @@ def run(
         if "init_scale" in mopts:
             raise ValueError("run: init_scale is given twice (and in model_options); give one.")
         mopts["init_scale"] = init_scale
+    if rec is not None and not isinstance(model, nn.Module):
+        given += [f"model_options.{k}" for k in rec.model_options if k in mopts]
+        mopts = {**rec.model_options, **mopts}
     if isinstance(model, nn.Module):
         if hidden_size is not None or params is not None or mopts:
             raise ValueError("run: hidden_size, params, model_options and init_scale are for a "
@@ -654,6 +684,7 @@ def run(
                           params=params, seed=int(seed), kind=kind, **mopts)  # fmt: skip
     prov = {"task": {**_task_info(tr), "options": topt},
             "title": f"{getattr(net, 'name', type(net).__name__)} on {task}"}  # fmt: skip
+    prov["recipe"] = None if rec is None else {**rec.to_dict(), "overridden": sorted(given)}
     prov.update(fit_kwargs.pop("provenance", None) or {})
     result = fit(net, tr, splits["val"], epochs=epochs, seed=seed, out=out, provenance=prov,
                  **fit_kwargs)  # fmt: skip
