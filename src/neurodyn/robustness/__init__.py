@@ -4,7 +4,8 @@
 * input noise: :func:`noise_robustness` → :class:`NoiseCurve` (Gaussian, salt and pepper,
   eq. 17–19), accuracy mean ± s.e. over noise draws;
 * adversarial inputs: :func:`pgd_attack`, :func:`pgd_robustness` → :class:`PGDResult`
-  (ℓ2 / ℓ∞ PGD, eq. 20);
+  (ℓ2 / ℓ∞ PGD, eq. 20); :func:`deepfool_attack`, :func:`deepfool_robustness` →
+  :class:`DeepFoolResult` (DF₂ / DF∞, Moosavi-Dezfooli et al. 2016, Alg. 2 and Sec. 3.2);
 * parameter perturbations: :func:`hessian_analysis` → :class:`HessianResult` (λ_max by power
   iteration and Lanczos, tr(H) by Hutchinson, κ(H) = λ_max/λ_min, the eq.-22 landscape) from
   Hessian-vector products (:class:`HessianOperator`);
@@ -14,6 +15,7 @@
 docs/robustness.md has the definitions and what differs from the paper.
 """
 
+from neurodyn.robustness._deepfool import DeepFoolResult, deepfool_attack, deepfool_robustness
 from neurodyn.robustness._hessian import (
     HessianOperator,
     HessianResult,
@@ -35,6 +37,7 @@ from neurodyn.robustness._noise import (
 from neurodyn.robustness._pgd import PGDResult, pgd_attack, pgd_robustness
 from neurodyn.robustness._plots import landscape_figure, noise_figure
 from neurodyn.robustness._result import (
+    DEFAULT_DEEPFOOL,
     DEFAULT_PGD,
     RobustnessResult,
     robustness,
@@ -42,14 +45,18 @@ from neurodyn.robustness._result import (
 )
 
 __all__ = [
+    "DEFAULT_DEEPFOOL",
     "DEFAULT_PGD",
     "NOISE_KINDS",
+    "DeepFoolResult",
     "HessianOperator",
     "HessianResult",
     "NoiseCurve",
     "PGDResult",
     "RobustnessResult",
     "accuracy",
+    "deepfool_attack",
+    "deepfool_robustness",
     "gaussian_noise",
     "hessian_analysis",
     "hutchinson_trace",

@@ -10,17 +10,25 @@ from pathlib import Path
 from torch import nn
 
 from neurodyn._core import json_float, register_result
+from neurodyn.robustness._deepfool import DeepFoolResult, deepfool_robustness
 from neurodyn.robustness._hessian import HessianResult, hessian_analysis
 from neurodyn.robustness._noise import NOISE_KINDS, NoiseCurve, accuracy, noise_robustness
 from neurodyn.robustness._pgd import PGDResult, pgd_robustness
 
-__all__ = ["DEFAULT_PGD", "RobustnessResult", "robustness", "robustness_table"]
+__all__ = ["DEFAULT_DEEPFOOL", "DEFAULT_PGD", "RobustnessResult", "robustness",
+           "robustness_table"]  # fmt: skip
 
 #: default attacks: 7 steps of 0.01 (Erichson et al. 2021, Sec. 6.4); the paper gives no radius
 #: r, so ε = 0.05 (below the 7·0.01 = 0.07 the steps can reach, so the ball is active)
 DEFAULT_PGD: tuple[dict, ...] = (
     {"norm": "linf", "eps": 0.05, "step": 0.01, "steps": 7},
     {"norm": "l2", "eps": 0.05, "step": 0.01, "steps": 7},
+)
+#: DF₂ and DF∞ of Table 3: DeepFool with 7 iterations (Sec. 6.4) and overshoot 0.02
+#: (Moosavi-Dezfooli et al. 2016), limited to the same ε = 0.05 balls as :data:`DEFAULT_PGD`
+DEFAULT_DEEPFOOL: tuple[dict, ...] = (
+    {"norm": "l2", "eps": 0.05, "steps": 7, "overshoot": 0.02},
+    {"norm": "linf", "eps": 0.05, "steps": 7, "overshoot": 0.02},
 )
 
 
@@ -36,6 +44,7 @@ class RobustnessResult:
         clean_accuracy: accuracy without perturbation.
         noise: :class:`NoiseCurve` s (Fig. 3); pgd: :class:`PGDResult` s (Table 3, PGD);
         hessian: :class:`HessianResult` (Table 3, λ_max, tr, κ; Fig. 4) or None.
+        deepfool: :class:`DeepFoolResult` s (Table 3, DF₂ and DF∞).
         seed: the seed of the noise draws, random starts and Hessian probes.
         info: anything else JSON-like (checkpoint, metadata).
     """
@@ -50,14 +59,16 @@ class RobustnessResult:
     hessian: HessianResult | None = None
     seed: int = 0
     info: dict = field(default_factory=dict)
+    deepfool: tuple[DeepFoolResult, ...] = ()
 
     def row(self) -> dict:
-        """The Table-3 row: model, clean accuracy, accuracy under each PGD attack,
+        """The Table-3 row: model, clean accuracy, accuracy under each PGD and DeepFool attack,
         λ_max(H), tr(H) (± s.e.), κ(H) (NaN where not computed)."""
         nan = float("nan")
         h = self.hessian
         r = {"model": self.model, "clean": self.clean_accuracy}
         r.update({p.label: p.accuracy for p in self.pgd})
+        r.update({p.label: p.accuracy for p in self.deepfool})
         r.update(
             {
                 "lambda_max": h.lambda_max if h else nan,
@@ -81,6 +92,7 @@ class RobustnessResult:
             "hessian": None if self.hessian is None else self.hessian.to_dict(),
             "seed": self.seed,
             "info": dict(self.info),
+            "deepfool": [p.to_dict() for p in self.deepfool],
             "row": {k: json_float(v) if isinstance(v, float) else v for k, v in self.row().items()},
         }
 
@@ -101,12 +113,13 @@ class RobustnessResult:
             None if h is None else HessianResult.from_dict(h),
             int(d.get("seed", 0)),
             dict(d.get("info", {})),
+            tuple(DeepFoolResult.from_dict(p) for p in d.get("deepfool", [])),
         )
 
     def __repr__(self) -> str:
         return (
             f"RobustnessResult({self.model!r} on {self.task!r}, clean {self.clean_accuracy:.3f}"
-            f", {len(self.noise)} noise curves, {len(self.pgd)} attacks, "
+            f", {len(self.noise)} noise curves, {len(self.pgd) + len(self.deepfool)} attacks, "
             f"hessian={'yes' if self.hessian else 'no'})"
         )
 
@@ -137,7 +150,7 @@ def robustness_table(results: Sequence[RobustnessResult], title: str | None = No
 
     t = Table(title=title or "Robustness (Erichson et al. 2021, Table 3 columns)")
     rows = [r.row() for r in results]
-    attacks = list(dict.fromkeys(k for r in rows for k in r if k.startswith("PGD")))
+    attacks = list(dict.fromkeys(k for r in rows for k in r if k.startswith(("PGD", "DF"))))
     for col in ["model", "clean", *attacks, "λ_max(H)", "tr(H) ± s.e.", "κ(H)"]:
         t.add_column(col, justify="left" if col == "model" else "right")
     for r in rows:
@@ -154,6 +167,7 @@ def robustness(
     noise_levels: Mapping[str, Sequence[float]] | None = None,
     draws: int = 5,
     pgd: Sequence[Mapping] | None = DEFAULT_PGD,
+    deepfool: Sequence[Mapping] | None = None,
     hessian: Mapping | bool | None = True,
     hessian_data=None,
     hessian_samples: int = 256,
@@ -172,6 +186,9 @@ def robustness(
             for none. draws: noise draws per level.
         pgd: attacks, each a dict of :func:`pgd_robustness` options (default
             :data:`DEFAULT_PGD`); None or ``()`` for none.
+        deepfool: DeepFool attacks, each a dict of :func:`deepfool_robustness` options
+            (:data:`DEFAULT_DEEPFOOL` for Table 3's DF₂ and DF∞); default None: none (each
+            costs about ``steps`` × classes backward passes, ~10× a PGD attack).
         hessian: options of :func:`hessian_analysis` (``params``, ``probes``, ``grid``, …),
             True for the defaults, None/False to skip.
         hessian_data: the set whose loss the Hessian is of (the paper: the training loss;
@@ -214,6 +231,10 @@ def robustness(
         )
         for p in (pgd or ())
     )
+    dfs = tuple(
+        deepfool_robustness(model, x, y, **{"clip": (lo, hi), "batch_size": batch_size, **dict(p)})
+        for p in (deepfool or ())
+    )
     h = None
     if hessian:
         opts = {} if hessian is True else dict(hessian)
@@ -231,4 +252,5 @@ def robustness(
         attacks,
         h,
         int(seed),
+        deepfool=dfs,
     )
