@@ -166,6 +166,32 @@ def test_robustness_report_of_the_checkpoint(trained, tmp_path):
     assert "λ_max(H)" in result.output
 
 
+def test_robustness_with_deepfool_reports_df_columns(trained):
+    out, _ = trained
+    args = ["robustness", str(out / "last.pt"), "--json", "-", "--no-hessian", "--no-pgd",
+            "--deepfool", "--draws", "1", "--out", str(out.parent / "rob-df")]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    body = json.loads(result.stdout)
+    page = (out.parent / "rob-df" / "index.html").read_text()
+    assert "DeepFool, Moosavi-Dezfooli et al. 2016" in page
+    assert [d["norm"] for d in body["deepfool"]] == ["l2", "linf"]
+    for d in body["deepfool"]:
+        # an attack inside the ball cannot raise the accuracy above the clean one
+        assert 0 <= d["accuracy"] <= body["clean_accuracy"] and d["eps"] == 0.05
+        assert body["row"][f"DF-{'ℓ∞' if d['norm'] == 'linf' else 'ℓ2'} ε=0.05"] == d["accuracy"]
+
+
+def test_robustness_refuses_a_regression_checkpoint(tmp_path):
+    out = tmp_path / "add"
+    args = ["train", "--model", "gru", "--task", "adding", "--hidden-size", "4", "--epochs", "1",
+            "--out", str(out), "--no-monitors", "--no-progress"]  # fmt: skip
+    assert runner.invoke(app, args).exit_code == 0
+    result = runner.invoke(app, ["robustness", str(out), "--no-hessian", "--draws", "1"])
+    assert result.exit_code == 2 and "regression model" in result.stderr
+    assert "classification task" in result.stderr
+
+
 def test_robustness_json_to_stdout_without_hessian(trained):
     out, _ = trained
     args = ["robustness", str(out / "last.pt"), "--json", "-", "--no-hessian", "--no-pgd",

@@ -4,6 +4,7 @@ timeouts and Ctrl-C, and reads back with plain pyarrow / pandas."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -364,12 +365,17 @@ def test_train_job_records_spectra_during_training(tmp_path):
         "seeds": [0],
         "record_at": [0, 0.5, 1.0],
         "spectrum": {"k": 3, "sequences": 8},
+        "certify": "diagonal",
         "grid": {"lr": [0.01]},
     }
     s = sweep.run(cfg, tmp_path, backend="sequential", progress=False)
     assert s.ok == 1, s.failures
     df = sweep.read(tmp_path, spectrum_length=None).sort_values("epoch")
     assert df["epoch"].to_list() == [0, 1, 2]
+    # the certificate of the kept model on the last row only; its verdict is its margin's sign
+    assert df["cert_name"].iloc[:-1].isna().all() and isinstance(df["cert_name"].iloc[-1], str)
+    end = df.iloc[-1]
+    assert bool(end["cert_applicable"]) and bool(end["cert_holds"]) == (end["cert_margin"] > 0)
     assert (df["spectrum_k"] == 3).all()
     assert df["val_acc"].between(0, 1).all() and df["test_acc"].notna().iloc[-1]
     # the recorded spectrum of the initial model is the spectrum of a freshly built one
@@ -396,6 +402,9 @@ def test_train_job_with_early_stopping_records_the_kept_model(tmp_path):
     assert df["epoch"].to_list() == [0, 1]
     end = df.iloc[-1]
     assert end["stopped"] == "early_stopping" and end["best_epoch"] == 0
+    used = json.loads(end["trained_with"])  # the recipe filled in what the config left out
+    assert used["options"]["schedule"] == "cosine" and used["options"]["patience"] == 1
+    assert used["recipe"]["overridden"] == ["epochs", "lr", "patience"]
     assert end["val_acc"] == df.iloc[0]["val_acc"] and end["test_acc"] == end["test_acc"]
     np.testing.assert_allclose(end["spectrum"], df.iloc[0]["spectrum"], rtol=0, atol=1e-12)
 

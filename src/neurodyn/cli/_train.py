@@ -446,6 +446,15 @@ def robustness(
         bool, typer.Option("--hessian/--no-hessian", help="Hessian metrics and landscape.")
     ] = True,
     pgd: Annotated[bool, typer.Option("--pgd/--no-pgd", help="PGD attacks (ℓ∞ and ℓ2).")] = True,
+    deepfool: Annotated[
+        bool,
+        typer.Option(
+            "--deepfool/--no-deepfool",
+            help="DeepFool ℓ2 and ℓ∞ (Moosavi-Dezfooli et al. 2016; the DF₂/DF∞ columns of "
+            "Erichson et al. 2021, Table 3): 7 iterations in the ε = 0.05 balls of PGD; about "
+            "10× a PGD attack's cost (default: off).",
+        ),
+    ] = False,
     draws: Annotated[int, typer.Option(min=1, help="Noise draws per level.")] = 5,
     hessian_samples: Annotated[
         int, typer.Option(min=1, help="Training examples in the Hessian's loss batch.")
@@ -469,7 +478,7 @@ def robustness(
     from neurodyn.cli._load import check_out_dir
     from neurodyn.data import TASKS, load
     from neurodyn.report import provenance, robustness_report
-    from neurodyn.robustness import DEFAULT_PGD, robustness_table
+    from neurodyn.robustness import DEFAULT_DEEPFOOL, DEFAULT_PGD, robustness_table
     from neurodyn.robustness import robustness as measure
 
     con = Console(stderr=True) if json == "-" else console
@@ -495,6 +504,13 @@ def robustness(
         con.print(f"[yellow]note:[/yellow] --seed {seed} splits {task} differently from "
                   f"training (seed {trained_seed}): the {split} split may hold training "
                   "sequences.")  # fmt: skip
+    kind = getattr(model, "kind", "classification")
+    if kind != "classification":
+        raise InputError(
+            f"{path} holds a {kind} model (task {trained.get('name') or task}); robustness "
+            "measures accuracy under noise and attacks on the logits of a classifier (Erichson "
+            "et al. 2021, Sec. 6.4), so it needs a checkpoint trained on a classification task."
+        )
     ds = load(task, split, seed=seed, **topt)
     tr = load(task, "train", seed=seed, **topt)
     body = model.body
@@ -509,6 +525,7 @@ def robustness(
         stage(f"robustness of {model.name} on {task} ({split}, {len(ds.y)} sequences)")
         res = measure(
             model, ds, draws=draws, pgd=DEFAULT_PGD if pgd else None,
+            deepfool=DEFAULT_DEEPFOOL if deepfool else None,
             hessian={"probes": probes, "grid": grid} if hessian else None,
             hessian_data=tr, hessian_samples=hessian_samples, seed=seed, task=task,
         )  # fmt: skip
@@ -520,6 +537,7 @@ def robustness(
                    "trained": prov.get("model"), "trained_task": trained or None},
             command=sys.argv,
             options={"task": task, "split": split, "hessian": hessian, "pgd": pgd,
+                     "deepfool": deepfool,
                      "draws": draws, "hessian_samples": hessian_samples, "probes": probes,
                      "grid": grid},
             seed=seed,

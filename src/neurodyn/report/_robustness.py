@@ -98,6 +98,21 @@ def robustness_report(result: RobustnessResult, *, title: str | None = None) -> 
                      "clean acc", "acc under attack", "loss under attack"],
         )  # fmt: skip
 
+    if r.deepfool:
+        rep.section("Adversarial inputs (DeepFool, Moosavi-Dezfooli et al. 2016)")
+        rep.table(
+            [[p.label, p.norm, p.eps, p.steps, p.overshoot, p.clean_accuracy, p.accuracy,
+              p.fooled, p.mean_norm, p.rho] for p in r.deepfool],
+            columns=["attack", "norm", "radius ε", "iterations", "overshoot η", "clean acc",
+                     "acc in the ε-ball", "fooled (no budget)", "mean ‖r‖", "ρ = ‖r‖/‖x‖"],
+        )  # fmt: skip
+        rep.text(
+            "Accuracy in the ε-ball: the DeepFool perturbation projected onto the ball of "
+            "radius ε, as Erichson et al. 2021 report DF₂/DF∞ in Table 3; fooled, mean ‖r‖ and ρ "
+            "(Moosavi-Dezfooli et al. 2016, eq. 15) are DeepFool's own minimal perturbations, "
+            "without a budget, over the correctly classified examples it fools."
+        )
+
     rep.section("Hessian of the loss (Erichson et al. 2021, Sec. 6.4, eq. 21–22)")
     if h is None:
         rep.text("Not computed (--no-hessian).")

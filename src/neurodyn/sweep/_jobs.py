@@ -3,12 +3,16 @@ and validation loss / accuracy at chosen points of training."""
 
 from __future__ import annotations
 
+import json
 import math
 
 __all__ = ["record_epochs", "train_job"]
 
 #: config keys train_job reads itself; every other key is passed to ``neurodyn.train.run``
-_OWN = ("task", "model", "epochs", "seed", "record_at", "spectrum")  # recipe goes to run
+_OWN = ("task", "model", "epochs", "seed", "record_at", "spectrum", "certify")  # recipe -> run
+#: the certificate columns ``certify:`` adds (``neurodyn.train._monitors.certificate_row``)
+CERT_COLUMNS = ("cert_applicable", "cert_holds", "cert_proven", "cert_kind", "cert_name",
+                "cert_margin")  # fmt: skip
 
 
 def record_epochs(record_at, epochs: int) -> list[int]:
@@ -61,7 +65,10 @@ def train_job(config: dict) -> list[dict]:
     ``run``'s plain defaults);
     ``record_at`` (fractions of ``epochs``, default ``[0, 0.1, 0.5, 1.0]``); ``spectrum``
     (``{"k": None, "sequences": 32, "warmup": 0}``: the number of exponents, None for all n; how
-    many validation sequences drive the map; warm-up steps); every other key (``hidden_size``,
+    many validation sequences drive the map; warm-up steps); ``certify`` (``"diagonal"``,
+    ``"auto"``, ``"none"``: the metric search of ``neurodyn.contraction.certify``; adds the
+    kept model's certificate to the last row as ``cert_*`` columns); every other key
+    (``hidden_size``,
     ``params``, ``lr``, ``batch_size``, ...) goes to ``neurodyn.train.run``.
 
     At each recorded epoch the spectrum is ``neurodyn.lyapunov_spectrum(model.body, x)`` of the
@@ -73,7 +80,9 @@ def train_job(config: dict) -> list[dict]:
         ``spectrum_k``, ``lambda_max``, ``train_loss``, ``val_loss``, ``val_acc``, ``val_mse``
         (None where the task's metric is the other one), and on the last row ``test_loss`` /
         ``test_acc`` / ``test_mse`` of the trained model, ``best_epoch`` and ``stopped``
-        ("completed" or "early_stopping"). With early stopping the last row is the epoch
+        ("completed" or "early_stopping"), ``trained_with`` (JSON: the fit options, the recipe
+        and the model as built; the config hash covers only the keys the config sets, so this
+        says what a recipe filled in). With early stopping the last row is the epoch
         training stopped at, with the spectrum and validation numbers of the best epoch's
         weights, which are the ones kept and tested.
     """
@@ -148,6 +157,19 @@ def train_job(config: dict) -> list[dict]:
             }
         )
     rows[-1]["best_epoch"], rows[-1]["stopped"] = int(result.best_epoch), result.stopped
+    # what the job ran with: the stored config names only what it set; the recipe filled the rest
+    used = {"options": result.provenance.get("options"), "recipe": result.provenance.get("recipe"),
+            "model": result.provenance.get("model")}  # fmt: skip
+    for row in rows:
+        row["trained_with"] = None
+    rows[-1]["trained_with"] = json.dumps(used, sort_keys=True, default=str)
+    if config.get("certify"):  # the contraction certificate of the kept model, last row only
+        from neurodyn.train._monitors import certificate_row
+
+        cert, _ = certificate_row(result.model.body, str(config["certify"]))
+        for row in rows:
+            row.update(dict.fromkeys(CERT_COLUMNS))
+        rows[-1].update({k: cert.get(k) for k in CERT_COLUMNS})
     if result.restored_best:  # the last row describes the best epoch's weights, as kept
         h = history[int(result.best_epoch)]
         for key in ("train_loss", "val_loss", "val_acc", "val_mse"):

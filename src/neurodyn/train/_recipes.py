@@ -9,11 +9,11 @@ tables:
 * :data:`TASK_RECIPES` — per task: the fit options (one entry per task of
   :data:`neurodyn.data.TASKS`; a test checks that every task has one and that its recorded
   sequence length is the data's);
-* :data:`MODEL_RECIPES` — per model and sequence-length class: the learning rate where a model
-  needs its own, and the time-scale option. ``"short"`` (T ≤ 128) values come from the tuning
-  sweep ``benchmarks/recipes/tune.yaml`` (run with ``neurodyn sweep``; its table is in
-  docs/train.md); ``"long"`` (T > 128) values are the ones the cells' papers used at T = 784,
-  which are the constructors' defaults, not tuned here.
+* :data:`MODEL_RECIPES` — per model: the learning rate where a model needs its own, and the
+  time-scale option, tuned per task on digits (T = 64, also the "short" class, T ≤ 128),
+  mnist5k-t98 and adding-100 by the sweep ``benchmarks/recipes/tune.yaml`` (run with
+  ``neurodyn sweep``; its table is in docs/train.md); the "long" class (T > 128) takes the values
+  the cells' papers used at T = 784, which are the constructors' defaults, not tuned here.
 
 Every value is a default: an option given to ``run`` / ``neurodyn train`` overrides it, and
 ``run(..., recipe=False)`` uses :func:`~neurodyn.train.fit`'s plain defaults instead.
@@ -107,45 +107,87 @@ TASK_RECIPES: dict[str, dict] = {
 }  # fmt: skip
 
 _PAPER = "{}, the constructor's default (its paper's value at T = 784); not tuned here"
-#: model -> length class ("short": T ≤ SHORT_T, "long") -> {"lr"?, "model_options"?, "source"}
-MODEL_RECIPES: dict[str, dict[str, dict]] = {
-    "lstm": {"short": {"lr": 0.01, "source": _SWEEP}},
-    "gru": {"short": {"lr": 0.01, "source": _SWEEP}},
-    "rnn": {"short": {"lr": 0.003, "source": _SWEEP}},
+_DIGITS = _SWEEP + ", on digits (T = 64)"
+_T98 = _SWEEP + ", on mnist5k-t98 (T = 98)"
+_ADD = _SWEEP + ", on adding-100 (T = 100)"
+
+
+def _e(source: str, lr: float | None = None, **model_options) -> dict:
+    entry = {"source": source, "model_options": model_options}
+    return entry if lr is None else {**entry, "lr": lr}
+
+
+#: model -> {"short": entry (T ≤ SHORT_T), "long": entry, "tasks": {task: entry}}, each entry
+#: ``{"lr"?, "model_options", "source"}``: the value with the best validation metric in the
+#: tuning sweep (benchmarks/recipes/table.py prints its table) or the paper's
+MODEL_RECIPES: dict[str, dict] = {
+    "lstm": {"short": _e(_DIGITS, 0.01),
+             "tasks": {"mnist5k-t98": _e(_T98, 0.01), "adding-100": _e(_ADD, 0.01)}},
+    "gru": {"short": _e(_DIGITS, 0.01),
+            "tasks": {"mnist5k-t98": _e(_T98, 0.01), "adding-100": _e(_ADD, 0.01)}},
+    "rnn": {"short": _e(_DIGITS, 0.003),
+            "tasks": {"mnist5k-t98": _e(_T98, 0.003), "adding-100": _e(_ADD, 0.003)}},
     "antisymmetric": {
-        "short": {"model_options": {"eps": 0.1}, "source": _SWEEP},
-        "long": {"model_options": {"eps": 0.01}, "source": _PAPER.format("Chang et al. 2019")},
+        "short": _e(_DIGITS, eps=0.1),
+        "long": _e(_PAPER.format("Chang et al. 2019"), eps=0.01),
+        "tasks": {"mnist5k-t98": _e(_T98, eps=0.1), "adding-100": _e(_ADD, eps=0.1)},
     },
     "cornn": {
-        "short": {"model_options": {"dt": 0.1}, "source": _SWEEP},
-        "long": {"model_options": {"dt": 0.042}, "source": _PAPER.format("Rusch & Mishra 2021")},
+        "short": _e(_DIGITS, dt=0.1),
+        "long": _e(_PAPER.format("Rusch & Mishra 2021"), dt=0.042),
+        "tasks": {"mnist5k-t98": _e(_T98, dt=0.3), "adding-100": _e(_ADD, dt=0.1)},
     },
     "lem": {
-        "short": {"model_options": {"dt": 1.0}, "source": _SWEEP},
-        "long": {"model_options": {"dt": 1.0}, "source": _PAPER.format("Rusch et al. 2022")},
+        "short": _e(_DIGITS, dt=1.0),
+        "long": _e(_PAPER.format("Rusch et al. 2022"), dt=1.0),
+        "tasks": {"mnist5k-t98": _e(_T98, dt=1.0), "adding-100": _e(_ADD, dt=1.0)},
     },
     "lipschitz": {
-        "short": {"model_options": {"dt": 0.1}, "source": _SWEEP},
-        "long": {"model_options": {"dt": 0.01},
-                 "source": _PAPER.format("Erichson et al. 2021 (released code)")},
+        "short": _e(_DIGITS, dt=0.1),
+        "long": _e(_PAPER.format("Erichson et al. 2021 (released code)"), dt=0.01),
+        "tasks": {"mnist5k-t98": _e(_T98, dt=0.1), "adding-100": _e(_ADD, dt=0.1)},
     },
     "noisy": {
-        "short": {"model_options": {"dt": 0.1}, "source": _SWEEP},
-        "long": {"model_options": {"dt": 0.01}, "source": _PAPER.format("Lim et al. 2021")},
+        "short": _e(_DIGITS, dt=0.3),
+        "long": _e(_PAPER.format("Lim et al. 2021"), dt=0.01),
+        "tasks": {"mnist5k-t98": _e(_T98, dt=0.3), "adding-100": _e(_ADD, dt=0.3)},
     },
-    "ctrnn": {"short": {"model_options": {"dt": 0.3}, "source": _SWEEP}},
-    "scn": {"short": {"lr": 0.01, "source": _SWEEP}},
-    "scn-svd": {"short": {"lr": 0.01, "source": _SWEEP}},
+    "ctrnn": {"short": _e(_DIGITS, dt=1.0),
+              "tasks": {"mnist5k-t98": _e(_T98, dt=0.1), "adding-100": _e(_ADD, dt=0.1)}},
+    "scn": {"short": _e(_DIGITS, 0.01),
+            "tasks": {"mnist5k-t98": _e(_T98, 0.01), "adding-100": _e(_ADD, 0.01)}},
+    "scn-svd": {"short": _e(_DIGITS, 0.01),
+                "tasks": {"mnist5k-t98": _e(_T98, 0.01), "adding-100": _e(_ADD, 0.01)}},
 }  # fmt: skip
+
+
+#: tasks that take a tuned task's model entry (the nearest tuned setting: same kind, similar T)
+_NEAREST = {"adding": "adding-100", "copy": "adding-100", "copy-100": "adding-100",
+            "mnist5k-rows": "mnist5k-t98"}  # fmt: skip
+
+
+def _model_entry(model: str, task: str, length: int) -> dict | None:
+    entries = MODEL_RECIPES.get(model, {})
+    tasks = entries.get("tasks", {})
+    for name in (task, _NEAREST.get(task)):
+        if name in tasks:
+            return tasks[name]
+    entry = entries.get("short" if length <= SHORT_T else "long")
+    if entry is None and "short" in entries:  # learning rate only; default time scale
+        entry = {"lr": entries["short"].get("lr"), "source": entries["short"]["source"]}
+    return entry
 
 
 def recipe(model: str | None, task: str) -> Recipe:
     """The recipe for ``model`` (a name in :data:`~neurodyn.train.MODELS`, or None for a
     module neurodyn does not know: the task's options only) on ``task``.
 
-    The task's fit options (:data:`TASK_RECIPES`), then the model's entry for the task's length
-    class (:data:`MODEL_RECIPES`; a model without a "long" entry uses its "short" one's
-    learning rate and no time-scale option, i.e. its constructor's default).
+    The task's fit options (:data:`TASK_RECIPES`), then the model's entry
+    (:data:`MODEL_RECIPES`): the entry tuned on this task (or on its nearest tuned task:
+    adding/copy ≤ 120 steps take adding-100's, mnist5k-rows takes mnist5k-t98's), else the one
+    for the task's length class ("short", T ≤ 128, tuned on digits; "long": the papers' T = 784
+    values). A model without a "long" entry keeps its "short" learning rate and its
+    constructor's time scale.
 
     Raises:
         ValueError: an unknown task or model name.
@@ -165,15 +207,10 @@ def recipe(model: str | None, task: str) -> Recipe:
     t = dict(TASK_RECIPES[task])
     length, src = t.pop("length"), {"task": t.pop("source")}
     fields = dict(t)
-    if model is not None:
-        entries = MODEL_RECIPES.get(model, {})
-        cls = "short" if length <= SHORT_T else "long"
-        entry = entries.get(cls)
-        if entry is None and "short" in entries:  # learning rate only; default time scale
-            entry = {"lr": entries["short"].get("lr"), "source": entries["short"]["source"]}
-        if entry:
-            if entry.get("lr") is not None:
-                fields["lr"] = entry["lr"]
-            fields["model_options"] = dict(entry.get("model_options", {}))
-            src["model"] = entry["source"]
+    entry = None if model is None else _model_entry(model, task, length)
+    if entry:
+        if entry.get("lr") is not None:
+            fields["lr"] = entry["lr"]
+        fields["model_options"] = dict(entry.get("model_options", {}))
+        src["model"] = entry["source"]
     return Recipe(**fields, source=src)
