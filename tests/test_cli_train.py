@@ -52,7 +52,8 @@ def test_train_writes_history_with_one_row_per_epoch(trained):
     assert "test acc" in result.output and "index.html" in result.output
     # the recipe it used is printed, with what the flags changed
     text = " ".join(result.output.split())
-    assert "recipe for lipschitz on digits" in text and "dt=0.1" in text
+    dt = recipe("lipschitz", "digits").model_options["dt"]
+    assert "recipe for lipschitz on digits" in text and f"dt={dt:g}" in text
     over = text.split("overridden by:")[1]
     assert "--epochs" in over and "--batch-size" in over and "--lr" not in over
 

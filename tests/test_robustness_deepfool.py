@@ -130,3 +130,17 @@ def test_deepfool_rejects_bad_options():
         deepfool_attack(m, x, norm="l1")
     with pytest.raises(ValueError, match="eps must be > 0"):
         deepfool_robustness(m, x, torch.zeros(16, dtype=torch.long), eps=0.0)
+
+
+def test_a_misclassified_example_is_not_repaired_by_the_attack():
+    """logits = x; x = (0.5, 0.45, 0) is labelled 0 but is class 1. DeepFool ℓ∞ moves it by
+    1.02 · 0.05/2 per coordinate toward the 0|1 boundary, inside ε = 0.05, onto class 1: the
+    attack would 'repair' it. It must count as misclassified (accuracy 0 = the clean one)."""
+    model = nn.Linear(3, 3, bias=False)
+    with torch.no_grad():
+        model.weight.copy_(torch.eye(3))
+    x, y = torch.tensor([[0.5, 0.45, 0.0]]), torch.tensor([1])
+    xa, fooled = deepfool_attack(model, x, norm="linf", steps=7, clip=None)
+    assert bool(fooled) and int(model(xa).argmax()) == 1  # the attack does land on class 1
+    r = deepfool_robustness(model, x, y, norm="linf", eps=0.05, clip=None)
+    assert r.clean_accuracy == 0.0 and r.accuracy == 0.0

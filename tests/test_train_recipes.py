@@ -87,3 +87,29 @@ def test_recipe_false_is_the_trainers_plain_defaults():
 def test_the_recipe_reaches_its_documented_accuracy(model, task, floor, one_thread):
     res = run(model, task, seed=0, monitors=None, progress=False)
     assert res.test["accuracy"] >= floor, (res.test, res.provenance["recipe"])
+
+
+def test_the_docs_tuning_table_and_the_recipes_agree():
+    """docs/train.md prints the tuning sweep's choice per model and task in bold; the recipe
+    for that pair must use it (a recipe edited without the table, or the reverse, fails)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "train.md").read_text()
+    lines = text[text.index("| model | knob | digits") :].split("\n\n")[0].splitlines()
+    tasks = [c.strip() for c in lines[0].strip("|").split("|")][2:]
+    seen, models = 0, set()
+    for line in lines[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        model, knob = cells[0], cells[1]
+        models.add(model)
+        for task, cell in zip(tasks, cells[2:], strict=True):
+            chosen = float(re.match(r"\*\*([0-9.e-]+):", cell).group(1))
+            r = recipe(model, task)
+            got = r.lr if knob == "lr" else r.model_options[knob]
+            assert got == chosen, (model, task, knob, got, chosen)
+            seen += 1
+    assert seen == len(models) * len(tasks)
+    # every model whose recipe says it was tuned has its row
+    tuned = {m for m in MODELS if "tuning sweep" in recipe(m, "digits").source.get("model", "")}
+    assert models == tuned

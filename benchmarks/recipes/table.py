@@ -83,7 +83,9 @@ def compact(store: str) -> None:
         cells.setdefault((cfg["model"], cfg["task"]), []).append((val, reg, k, v, text))
     tasks = sorted(dict.fromkeys(t for _, t in cells), key=lambda t: (t not in _ORDER,
                    _ORDER.index(t) if t in _ORDER else 0, t))  # fmt: skip
-    models = list(dict.fromkeys(m for m, _ in cells))
+    from neurodyn.train import MODELS
+
+    models = [m for m in MODELS if any(k[0] == m for k in cells)]
     print("| model | knob | " + " | ".join(tasks) + " |")
     print("|---|---|" + "---|" * len(tasks))
     for m in models:

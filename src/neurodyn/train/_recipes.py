@@ -66,7 +66,7 @@ class Recipe:
         return asdict(self)
 
     def describe(self) -> str:
-        """One line: ``150 epochs, batch 64, adam lr 0.01, cosine, clip 1, patience 40; dt=0.1``."""
+        """One line: ``150 epochs, batch 64, adam lr 0.01, cosine, clip 1, patience 40; dt=0.3``."""
         parts = [f"{self.epochs} epochs", f"batch {self.batch_size}",
                  f"{self.optimizer} lr {self.lr:g}", self.schedule or "constant lr"]  # fmt: skip
         if self.clip is not None:
@@ -126,7 +126,7 @@ MODEL_RECIPES: dict[str, dict] = {
     "gru": {"short": _e(_DIGITS, 0.01),
             "tasks": {"mnist5k-t98": _e(_T98, 0.01), "adding-100": _e(_ADD, 0.01)}},
     "rnn": {"short": _e(_DIGITS, 0.003),
-            "tasks": {"mnist5k-t98": _e(_T98, 0.003), "adding-100": _e(_ADD, 0.003)}},
+            "tasks": {"mnist5k-t98": _e(_T98, 0.003), "adding-100": _e(_ADD, 0.01)}},
     "antisymmetric": {
         "short": _e(_DIGITS, eps=0.1),
         "long": _e(_PAPER.format("Chang et al. 2019"), eps=0.01),
@@ -143,17 +143,17 @@ MODEL_RECIPES: dict[str, dict] = {
         "tasks": {"mnist5k-t98": _e(_T98, dt=1.0), "adding-100": _e(_ADD, dt=1.0)},
     },
     "lipschitz": {
-        "short": _e(_DIGITS, dt=0.1),
+        "short": _e(_DIGITS, dt=0.3),
         "long": _e(_PAPER.format("Erichson et al. 2021 (released code)"), dt=0.01),
-        "tasks": {"mnist5k-t98": _e(_T98, dt=0.1), "adding-100": _e(_ADD, dt=0.1)},
+        "tasks": {"mnist5k-t98": _e(_T98, dt=0.3), "adding-100": _e(_ADD, dt=0.1)},
     },
     "noisy": {
         "short": _e(_DIGITS, dt=0.3),
         "long": _e(_PAPER.format("Lim et al. 2021"), dt=0.01),
-        "tasks": {"mnist5k-t98": _e(_T98, dt=0.3), "adding-100": _e(_ADD, dt=0.3)},
+        "tasks": {"mnist5k-t98": _e(_T98, dt=0.3), "adding-100": _e(_ADD, dt=0.1)},
     },
     "ctrnn": {"short": _e(_DIGITS, dt=1.0),
-              "tasks": {"mnist5k-t98": _e(_T98, dt=0.1), "adding-100": _e(_ADD, dt=0.1)}},
+              "tasks": {"mnist5k-t98": _e(_T98, dt=0.1), "adding-100": _e(_ADD, dt=0.3)}},
     "scn": {"short": _e(_DIGITS, 0.01),
             "tasks": {"mnist5k-t98": _e(_T98, 0.01), "adding-100": _e(_ADD, 0.01)}},
     "scn-svd": {"short": _e(_DIGITS, 0.01),
@@ -196,7 +196,7 @@ def recipe(model: str | None, task: str) -> Recipe:
         >>> from neurodyn.train import recipe
         >>> r = recipe("lipschitz", "digits")
         >>> r.epochs, r.lr, r.model_options
-        (150, 0.01, {'dt': 0.1})
+        (150, 0.01, {'dt': 0.3})
     """
     from neurodyn.train._models import MODELS
 
