@@ -167,3 +167,27 @@ def test_parameter_selection_by_model_and_errors():
         select_parameters(scn, ["nope"])
     with pytest.raises(ValueError, match="'recurrent', 'body', 'all'"):
         select_parameters(scn, "weights")
+
+
+def test_kappa_is_a_number_only_at_a_minimum(rnn_case):
+    """Erichson et al. 2021's κ = λ_max/λ_min assumes H ≻ 0; at a saddle it is said, not
+    printed as a negative condition number (issue: 'report it as such, not as a number')."""
+    import dataclasses
+
+    from neurodyn.robustness import RobustnessResult, robustness_table
+
+    m, x, y, *_ = rnn_case
+    with pytest.raises(ValueError, match="landscape=False"):
+        hessian_analysis(m, x, y, params="body", probes=4, grid=None)
+    r = hessian_analysis(m, x, y, params="body", probes=4, landscape=False, seed=0)
+    saddle = dataclasses.replace(r, lambda_min=-0.03, kappa=r.lambda_max / -0.03)
+    assert not saddle.at_minimum and saddle.kappa_text() == "not at a minimum (λ_min = -0.03)"
+    good = dataclasses.replace(r, lambda_min=0.5, kappa=r.lambda_max / 0.5)
+    assert good.at_minimum and good.kappa_text() == f"{r.lambda_max / 0.5:.4g}"
+    res = RobustnessResult("m", "t", 1, 1, 1.0, (), (), saddle)
+    from rich.console import Console
+
+    con = Console(width=200, record=True)
+    con.print(robustness_table([res]))
+    text = con.export_text()
+    assert "not at a minimum" in text and f"{saddle.kappa:.4g}" not in text

@@ -159,8 +159,6 @@ def robustness_report(result: RobustnessResult, *, title: str | None = None) -> 
 
 def _kappa_words(h) -> float | str:
     """κ(H) where it is a condition number (λ_min > 0), else why it is not one."""
-    if h.lambda_min > 0:
+    if h.at_minimum or h.lambda_min != h.lambda_min:
         return h.kappa
-    if h.lambda_min == h.lambda_min:  # not NaN
-        return f"none: λ_min = {fmt(h.lambda_min)} ≤ 0, not at a minimum"
-    return h.kappa
+    return f"none: {h.kappa_text().removeprefix('not at a minimum (')[:-1]} ≤ 0, not at a minimum"

@@ -324,6 +324,22 @@ class HessianResult:
     eta2: Tensor | None = None
     landscape: Tensor | None = None
 
+    @property
+    def at_minimum(self) -> bool:
+        """λ_min > 0: H is positive definite, θ a strict local minimum of the loss on this
+        batch, and κ(H) a condition number. False at a saddle or flat direction (λ_min ≤ 0) and
+        when λ_min is NaN."""
+        return bool(self.lambda_min > 0)
+
+    def kappa_text(self, digits: int = 4) -> str:
+        """κ(H) as Table 3 prints it where it is a condition number; else why it is not one
+        ("not at a minimum (λ_min = −0.03)"): a negative κ is not a number to compare."""
+        if self.at_minimum:
+            return f"{self.kappa:.{digits}g}"
+        if self.lambda_min == self.lambda_min:
+            return f"not at a minimum (λ_min = {self.lambda_min:.2g})"
+        return "—"
+
     def to_dict(self) -> dict:
         d = {"result_type": "HessianResult", "params": list(self.params)}
         for f in ("n_params", "samples", "power_iterations", "probes"):
@@ -401,6 +417,11 @@ def hessian_analysis(
         >>> r.n_params
         32
     """
+    if landscape and (isinstance(grid, bool) or not isinstance(grid, int) or grid < 2):
+        raise ValueError(
+            f"hessian_analysis: grid must be an integer ≥ 2 (points per axis of the landscape), "
+            f"got {grid!r}; pass landscape=False for no landscape."
+        )
     op = HessianOperator(model, x, y, params)
     top, vecs, lam_min = lanczos_extremes(op, k=max(top_k, 2 if landscape else 1), seed=seed)
     lam_max = float(top[0])

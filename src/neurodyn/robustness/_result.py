@@ -153,10 +153,11 @@ def robustness_table(results: Sequence[RobustnessResult], title: str | None = No
     attacks = list(dict.fromkeys(k for r in rows for k in r if k.startswith(("PGD", "DF"))))
     for col in ["model", "clean", *attacks, "λ_max(H)", "tr(H) ± s.e.", "κ(H)"]:
         t.add_column(col, justify="left" if col == "model" else "right")
-    for r in rows:
+    for res, r in zip(results, rows, strict=True):
         pct = [f"{100 * r[k]:.1f}%" if k in r else "—" for k in ["clean", *attacks]]
         tr = f"{r['trace']:.4g} ± {r['trace_stderr']:.2g}"
-        t.add_row(r["model"], *pct, f"{r['lambda_max']:.4g}", tr, f"{r['kappa']:.4g}")
+        kappa = res.hessian.kappa_text() if res.hessian is not None else "—"
+        t.add_row(r["model"], *pct, f"{r['lambda_max']:.4g}", tr, kappa)
     return t
 
 
