@@ -175,6 +175,55 @@ def test_lipschitz_imex_step_solves_eq14(rho):
     assert cell.rho == rho and cell.method == "imex"
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 1.6])
+def test_lipschitz_alpha_is_eq16_in_the_step_the_jacobian_and_the_certificate(alpha):
+    """Erichson et al. 2021, eq. 16: h' = h + α·dt·A h + dt·tanh(W h + U x + b), written out;
+    the Map's Jacobian against torch.func.jacrev; IMEX and certify integrate ḣ = αAh + φ."""
+    from torch.func import jacrev
+
+    from neurodyn.contraction import certify, lipschitz_rnn
+
+    torch.manual_seed(3)
+    cell = LipschitzRNN(3, 5, dt=0.2, alpha=alpha).double()
+    A, W = cell.A.detach(), cell.W.detach()
+    h, x = _x_h(cell)
+    z = h @ W.T + x @ cell.weight_ih.detach().T + cell.bias.detach()
+    want = h + alpha * 0.2 * h @ A.T + 0.2 * torch.tanh(z)
+    f = neurodyn.as_map(cell)
+    with torch.no_grad():
+        torch.testing.assert_close(f.step(h, x), want, atol=1e-14, rtol=0)
+        J = f.jacobian(h, x)
+    auto = torch.stack([jacrev(lambda v, u=u: f.step(v[None], u[None])[0])(v)
+                        for v, u in zip(h, x, strict=True)])  # fmt: skip
+    torch.testing.assert_close(J, auto, atol=1e-12, rtol=0)
+    # IMEX with α: (I − ρ dt αA) h' = (I + (1−ρ) dt αA) h + dt tanh(z), residual to rounding
+    imex = LipschitzRNN(3, 5, dt=0.2, alpha=alpha, method="imex", rho=0.5).double()
+    imex.load_state_dict(cell.state_dict())
+    with torch.no_grad():
+        new = neurodyn.as_map(imex).step(h, x)
+    aA = alpha * A
+    residual = new - 0.1 * new @ aA.T - h - 0.1 * h @ aA.T - 0.2 * torch.tanh(z)
+    assert residual.abs().max() < 1e-12
+    # the certificate is the one of the ODE's linear part α A
+    got, ref = certify(cell), lipschitz_rnn(aA, W, g=1.0, dt=0.2, method="euler")
+    assert [(c.name, c.holds) for c in got.certificates] == [
+        (c.name, c.holds) for c in ref.certificates]  # fmt: skip
+    for a, b in zip(got.certificates, ref.certificates, strict=True):
+        assert a.margin == b.margin or (a.margin != a.margin and b.margin != b.margin)
+
+
+def test_lipschitz_alpha_one_is_the_lipschitz_rnn_and_bad_alphas_are_refused():
+    torch.manual_seed(4)
+    a, b = LipschitzRNN(3, 5, dt=0.1).double(), LipschitzRNN(3, 5, dt=0.1, alpha=1.0).double()
+    b.load_state_dict(a.state_dict())
+    xs = torch.randn(7, 2, 3, dtype=F64)
+    assert torch.equal(a(xs)[0], b(xs)[0])  # bit for bit: α = 1 multiplies by nothing
+    for bad in (-0.1, float("inf"), float("nan"), True, "1"):
+        with pytest.raises(ValueError, match="alpha must be a finite number"):
+            LipschitzRNN(3, 5, alpha=bad)
+    assert "alpha=0.0" in repr(LipschitzRNN(3, 5, alpha=0.0))
+
+
 def test_antisymmetric_is_eq33():
     torch.manual_seed(0)
     cell = AntisymmetricRNN(3, 5, eps=0.2, gamma=0.1).double()

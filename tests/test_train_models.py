@@ -54,3 +54,39 @@ def test_saved_model_loads_back_with_the_same_outputs(tmp_path, name):
     torch.save(m.state_dict(), tmp_path / "bare.pt")
     with pytest.raises(ValueError, match="not a neurodyn model file"):
         load_model(tmp_path / "bare.pt")
+
+
+def test_the_orthogonal_rnn_stays_orthogonal_and_its_map_is_its_step(tmp_path):
+    """W_hh from torch's orthogonal parametrization: W_hhᵀW_hh = I after training (float32,
+    1e-5: the matrix exponential / Cayley map rounds at ~1e-6 for n = 12), the Map neurodyn
+    builds from the module reads the parametrized W_hh (its step is the module's, its Jacobian
+    torch.func's), and a checkpoint reloads it."""
+    from torch.func import jacrev
+
+    import neurodyn
+    from neurodyn.train import build_model, load_model, save_model
+
+    m = build_model("orthogonal", 2, 3, hidden_size=12, seed=0)
+    opt = torch.optim.Adam(m.parameters(), lr=0.05)
+    x = torch.randn(6, 9, 2, generator=torch.Generator().manual_seed(1))
+    w0 = m.body.weight_hh_l0.detach().clone()
+    for _ in range(5):
+        opt.zero_grad()
+        m(x).square().sum().backward()
+        opt.step()
+    W = m.body.weight_hh_l0.detach()
+    assert (W - w0).abs().max() > 1e-3  # it trained
+    torch.testing.assert_close(W.T @ W, torch.eye(12), atol=1e-5, rtol=0)
+    f = neurodyn.as_map(m.body)
+    with torch.no_grad():
+        out, _ = m.body(x)
+        h1 = f.step(out[:, 0], x[:, 1])
+    torch.testing.assert_close(h1, out[:, 1], atol=1e-6, rtol=0)
+    J = f.jacobian(out[:1, 0].detach(), x[:1, 1])
+    auto = jacrev(lambda v: f.step(v[None], x[:1, 1])[0])(out[0, 0].detach())
+    torch.testing.assert_close(J[0], auto, atol=1e-6, rtol=0)
+    save_model(m, tmp_path / "o.pt")
+    back, _ = load_model(tmp_path / "o.pt")
+    assert torch.equal(back(x), m(x))
+    with pytest.raises(ValueError, match="orthogonal matrix"):
+        build_model("orthogonal", 2, 3, hidden_size=4, init_scale=0.5)

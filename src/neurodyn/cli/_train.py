@@ -132,7 +132,7 @@ def train(
     model: Annotated[
         str | None,
         typer.Option(
-            help="Model name (neurodyn.train.MODELS: lstm, gru, rnn, antisymmetric, "
+            help="Model name (neurodyn.train.MODELS: lstm, gru, rnn, orthogonal, antisymmetric, "
             "cornn, lem, lipschitz, noisy, ctrnn, scn, scn-svd)."
         ),
     ] = None,

@@ -218,8 +218,10 @@ def certify(obj, g: float | None = 1.0, **options) -> CertificateReport:
         )  # fmt: skip
     if all(hasattr(obj, a) for a in ("A", "W", "dt", "method")):
         gg = _slope(obj, g)
+        alpha = float(getattr(obj, "alpha", 1.0))  # eq. 16: the ODE's linear part is α A
         return lipschitz_rnn(
-            obj.A, obj.W, g=gg, dt=float(obj.dt), method=obj.method,
+            obj.A if alpha == 1.0 else alpha * obj.A, obj.W, g=gg, dt=float(obj.dt),
+            method=obj.method,
             rho=float(getattr(obj, "rho", 1.0)), **options,
         )  # fmt: skip
     raise TypeError(

@@ -97,6 +97,19 @@ def _torch_rnn(cls, **fixed):
     return build
 
 
+def _orthogonal_rnn(input_size, hidden_size, num_classes, **options):
+    """nn.RNN (tanh) whose W_hh is kept orthogonal by ``torch.nn.utils.parametrizations.
+    orthogonal`` (W_hhᵀ W_hh = I through training): the orthogonal/unitary family of Erichson et
+    al. 2021, Table 3 (one layer)."""
+    from torch.nn.utils import parametrizations
+
+    if options.get("num_layers", 1) != 1:
+        raise ValueError("orthogonal: one layer only (num_layers=1).")
+    body = nn.RNN(input_size, hidden_size, batch_first=True, nonlinearity="tanh", **options)
+    parametrizations.orthogonal(body, "weight_hh_l0")
+    return body, nn.Linear(hidden_size, num_classes)
+
+
 def _cell(path: str):
     def build(input_size, hidden_size, num_classes, **options):
         import neurodyn.nn as nnd
@@ -134,6 +147,7 @@ _SPECS = [
     ("lstm", _torch_rnn(nn.LSTM), "torch.nn.LSTM (Hochreiter & Schmidhuber 1997)", 1),
     ("gru", _torch_rnn(nn.GRU), "torch.nn.GRU (Cho et al. 2014)", 1),
     ("rnn", _torch_rnn(nn.RNN, nonlinearity="tanh"), "torch.nn.RNN, tanh (Elman)", 1),
+    ("orthogonal", _orthogonal_rnn, "torch.nn.RNN, tanh, orthogonal W_hh (parametrizations)", 1),
     ("antisymmetric", _cell("AntisymmetricRNN"), "antisymmetric RNN (Chang et al. 2019)", 1),
     ("cornn", _cell("CoRNN"), "coupled oscillatory RNN (Rusch & Mishra 2021)", 1),
     ("lem", _cell("LEM"), "long expressive memory (Rusch et al. 2022)", 1),
@@ -210,7 +224,8 @@ def recurrent_weights(model: SequenceClassifier, scope: str = "recurrent") -> di
         raise ValueError(
             f"init_scale is not defined for model {name!r}: its recurrent weights are not one "
             f"free U[-p, p] draw (Sparse Combo Net blocks satisfy Kozachkov et al. 2022's "
-            f"contraction conditions); models with init_scale: {', '.join(_RECURRENT)}."
+            f"contraction conditions; the orthogonal RNN's W_hh is an orthogonal matrix); models "
+            f"with init_scale: {', '.join(_RECURRENT)}."
         )
     keys = _RECURRENT[name] + (_INPUT.get(name, ()) if scope == "weights" else ())
     params = dict(model.body.named_parameters())

@@ -127,6 +127,9 @@ MODEL_RECIPES: dict[str, dict] = {
             "tasks": {"mnist5k-t98": _e(_T98, 0.01), "adding-100": _e(_ADD, 0.01)}},
     "rnn": {"short": _e(_DIGITS, 0.003),
             "tasks": {"mnist5k-t98": _e(_T98, 0.003), "adding-100": _e(_ADD, 0.01)}},
+    "orthogonal": {"short": _e("not tuned: nn.RNN's values from the " + _SWEEP, 0.003),
+                   "tasks": {"adding-100": _e("not tuned: nn.RNN's values from the " + _SWEEP,
+                                              0.01)}},
     "antisymmetric": {
         "short": _e(_DIGITS, eps=0.1),
         "long": _e(_PAPER.format("Chang et al. 2019"), eps=0.01),

@@ -43,6 +43,12 @@ class LipschitzRNN(RecurrentCell):
 
     The state is h, ``(B, hidden_size)``; the output is h at every step.
 
+    ``alpha`` scales the linear term: ḣ = α A h + φ(z), so the Euler step is Erichson et al.
+    2021's ablation unit, eq. 16, ``h' = h + α·dt·A h + dt·φ(z)`` (α = 1: the Lipschitz RNN;
+    α = 0: the paper's "neural ODE RNN" baseline of Sec. 6.3 and Table 3), and IMEX integrates
+    the same ODE (α A in place of A above). The step, its Jacobian, the Map and
+    :func:`neurodyn.contraction.certify` all use α A.
+
     Args:
         input_size: F, width of x. hidden_size: n.
         beta_a, gamma_a: (β_A, γ_A) of A; ``0 ≤ β ≤ 1``, ``γ ≥ 0``.
@@ -52,6 +58,8 @@ class LipschitzRNN(RecurrentCell):
             runs; the paper tunes it, App. C).
         method: ``"euler"`` (default) or ``"imex"``.
         rho: ρ ∈ [0, 1] of the IMEX scheme (default 1.0); only with ``method="imex"``.
+        alpha: α ≥ 0, the weight of the linear term (eq. 16; default 1.0). The paper sweeps
+            it over [0, 1.6] (Fig. 2a) and reports that the unit degenerates beyond 1.6.
         nonlinearity: ``"tanh"`` (default, the paper's), ``"relu"`` or ``"sigmoid"``.
         bias: whether b is learned (else b = 0).
         batch_first: input/output ``(B, T, ·)`` instead of ``(T, B, ·)``.
@@ -59,7 +67,7 @@ class LipschitzRNN(RecurrentCell):
     Attributes:
         A, W: the current ``(n, n)`` matrices (parametrized, recomputed from M_A, M_W).
         weight_ih: U, ``(n, F)``. bias: b, ``(n,)`` or None.
-        dt (float), method (str), rho (float: 0.0 for Euler), nonlinearity (str),
+        dt (float), method (str), rho (float: 0.0 for Euler), alpha (float), nonlinearity (str),
         slope_bound (float: max φ', 1 for tanh), beta_a, gamma_a, beta_w, gamma_w.
 
     Raises:
@@ -89,9 +97,17 @@ class LipschitzRNN(RecurrentCell):
         nonlinearity: str = "tanh",
         bias: bool = True,
         batch_first: bool = False,
+        alpha: float = 1.0,
     ):
         super().__init__(input_size, hidden_size, batch_first=batch_first)
         who = type(self).__name__
+        ok = isinstance(alpha, int | float) and not isinstance(alpha, bool)
+        if not ok or not 0.0 <= float(alpha) < float("inf"):
+            raise ValueError(
+                f"{who}: alpha must be a finite number ≥ 0 (the weight of A h, Erichson et al. "
+                f"2021, eq. 16), got {alpha!r}."
+            )
+        self.alpha = float(alpha)
         if method not in METHODS:
             raise ValueError(f"{who}: method must be one of {METHODS}, got {method!r}.")
         if method == "euler" and rho not in (None, 0, 0.0):
@@ -121,11 +137,14 @@ class LipschitzRNN(RecurrentCell):
         return (
             f"{self.input_size}, {self.hidden_size}, method={self.method!r}, dt={self.dt}"
             + (f", rho={self.rho}" if self.method == "imex" else "")
+            + (f", alpha={self.alpha}" if self.alpha != 1.0 else "")
             + f", nonlinearity={self.nonlinearity!r}, batch_first={self.batch_first}"
         )
 
     def _weights(self) -> tuple:
         A, W = self.A, self.W
+        if self.alpha != 1.0:  # eq. 16: the linear term α A (α = 1 multiplies by nothing)
+            A = self.alpha * A
         n, dt = self.hidden_size, self.dt
         eye = torch.eye(n, dtype=A.dtype, device=A.device)
         U, b = self.weight_ih, self.bias
