@@ -31,7 +31,9 @@ def _rows(store: str) -> list[dict]:
         used = json.loads(r["trained_with"]) if r.get("trained_with") else {}
         out.append({
             "budget": cfg.get("params") or cfg.get("hidden_size"), "task": cfg["task"],
-            "model": cfg["model"], "seed": cfg["seed"], "reg": bool(reg),
+            "model": cfg["model"] + "".join(
+                f" {k}={v}" for k, v in sorted((cfg.get("model_options") or {}).items())),
+            "seed": cfg["seed"], "reg": bool(reg),
             "test": float(r["test_mse"] if reg else r["test_acc"]),
             "seconds": float(r["seconds"]), "lambda_max": float(r["lambda_max"]),
             "cert": r.get("cert_holds"), "cert_kind": r.get("cert_kind"),
@@ -39,6 +41,16 @@ def _rows(store: str) -> list[dict]:
             "epochs": int(r["epoch"]),
         })  # fmt: skip
     return out
+
+
+def _ordered(group: list[dict]) -> list[str]:
+    """The model labels of ``group`` in neurodyn.train.MODELS order (variants after their base)."""
+    from neurodyn.train import MODELS
+
+    names = list(MODELS)
+    labels = list(dict.fromkeys(r["model"] for r in group))
+    base = {label: label.split(" ")[0] for label in labels}
+    return sorted(labels, key=lambda m: (names.index(base[m]) if base[m] in names else 99, m))
 
 
 def _ms(v: list[float], pct: bool) -> str:
@@ -62,7 +74,7 @@ def table(rows: list[dict]) -> str:
                       f"({'test MSE, 1/6 = trivial' if reg else 'test accuracy %'})", "",
                   "| model | params | test | n | epochs | wall s | cert. holds | λ₁ |",
                   "|---|---|---|---|---|---|---|---|"]  # fmt: skip
-        for model in dict.fromkeys(r["model"] for r in group):
+        for model in _ordered(group):
             g = [r for r in group if r["model"] == model]
             certs = [r["cert"] for r in g if r["cert"] is not None and r["cert"] == r["cert"]]
             kinds = sorted({str(r["cert_kind"]) for r in g if r["cert_kind"]})
@@ -86,7 +98,7 @@ def figure(rows: list[dict], path: str) -> None:
     fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 4), squeeze=False)
     for ax, (budget, task) in zip(axes[0], keys, strict=True):
         group = [r for r in rows if (r["budget"], r["task"]) == (budget, task)]
-        models = list(dict.fromkeys(r["model"] for r in group))
+        models = _ordered(group)
         for i, m in enumerate(models):
             v = [r["test"] for r in group if r["model"] == m]
             ax.scatter([i] * len(v), v, s=12, color="0.5")

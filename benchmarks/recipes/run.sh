@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="${1:-runs}"
 nd="${NEURODYN:-.venv/bin/neurodyn}"
-for study in tune scn_sizes compare long_memory; do
+for study in tune scn_sizes compare lipschitz_ablation long_memory; do
     "$nd" sweep "benchmarks/recipes/$study.yaml" --out "$root/$study" --workers 2 --no-progress
 done
