@@ -32,6 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from neurodyn._core import json_float, register_result
+from neurodyn.robustness._pgd import _project, attack_label
 
 __all__ = ["DeepFoolResult", "deepfool_attack", "deepfool_robustness"]
 
@@ -140,13 +141,6 @@ def deepfool_attack(
     return x_adv.detach(), fooled
 
 
-def _project(delta: Tensor, norm: str, eps: float) -> Tensor:
-    if norm == "linf":
-        return delta.clamp(-eps, eps)
-    n = _norm(delta, 2).reshape(-1, *([1] * (delta.dim() - 1)))
-    return delta * torch.clamp(eps / n.clamp_min(torch.finfo(delta.dtype).tiny), max=1.0)
-
-
 @register_result
 @dataclass(frozen=True)
 class DeepFoolResult:
@@ -176,7 +170,7 @@ class DeepFoolResult:
 
     @property
     def label(self) -> str:
-        return f"DF-{'ℓ∞' if self.norm == 'linf' else 'ℓ2'} ε={self.eps:g}"
+        return attack_label("DF", self.norm, self.eps)
 
     def to_dict(self) -> dict:
         return {

@@ -40,7 +40,13 @@ def _per_example_norm(t: Tensor) -> Tensor:
     return t.flatten(1).norm(dim=1).reshape(-1, *([1] * (t.dim() - 1)))
 
 
+def attack_label(attack: str, norm: str, eps: float) -> str:
+    """The Table-3 column name of an attack: ``"PGD-ℓ∞ ε=0.05"``, ``"DF-ℓ2 ε=0.05"``."""
+    return f"{attack}-{'ℓ∞' if norm == 'linf' else 'ℓ2'} ε={eps:g}"
+
+
 def _project(delta: Tensor, norm: str, eps: float) -> Tensor:
+    """``delta`` onto the ε-ball of ``norm`` per example (ℓ∞: clamp; ℓ2: rescale)."""
     if norm == "linf":
         return delta.clamp(-eps, eps)
     n = _per_example_norm(delta)
@@ -139,7 +145,7 @@ class PGDResult:
 
     @property
     def label(self) -> str:
-        return f"PGD-{'ℓ∞' if self.norm == 'linf' else 'ℓ2'} ε={self.eps:g}"
+        return attack_label("PGD", self.norm, self.eps)
 
     def to_dict(self) -> dict:
         return {

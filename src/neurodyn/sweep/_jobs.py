@@ -88,18 +88,15 @@ def train_job(config: dict) -> list[dict]:
     """
     from neurodyn.data import load
     from neurodyn.lyapunov import lyapunov_spectrum
-    from neurodyn.train import recipe, run
+    from neurodyn.train import run
+    from neurodyn.train._recipes import planned_epochs
 
     missing = [k for k in ("task", "model") if k not in config]
     if missing:
         raise ValueError(f"train_job needs config keys {missing} (task, model).")
     seed = int(config.get("seed", 0))
-    if config.get("epochs") is not None:
-        epochs = int(config["epochs"])
-    elif config.get("recipe", True):
-        epochs = recipe(config["model"], config["task"]).epochs
-    else:
-        epochs = 10
+    given = config.get("epochs")
+    epochs = planned_epochs(config["model"], config["task"], given, config.get("recipe", True))
     at = record_epochs(config.get("record_at", [0, 0.1, 0.5, 1.0]), epochs)
     spec = {"k": None, "sequences": 32, "warmup": 0, **dict(config.get("spectrum") or {})}
     unknown = set(spec) - {"k", "sequences", "warmup"}
@@ -110,14 +107,17 @@ def train_job(config: dict) -> list[dict]:
     x = load(config["task"], "val", seed=seed, **task_options).x[: int(spec["sequences"])]
     spectra: dict[int, list[float]] = {}
 
-    def record(epoch, model, row):
-        if epoch not in at:
-            return None
+    def spectrum_of(model) -> list[float]:
         was = model.training
         model.eval()
         res = lyapunov_spectrum(model.body, x, k=spec["k"], warmup=int(spec["warmup"]))
         model.train(was)
-        spectra[epoch] = [float(v) for v in res.exponents.reshape(-1).tolist()]
+        return [float(v) for v in res.exponents.reshape(-1).tolist()]
+
+    def record(epoch, model, row):
+        if epoch not in at:
+            return None
+        spectra[epoch] = spectrum_of(model)
         return {"lambda_max": spectra[epoch][0]}
 
     result = run(
@@ -132,9 +132,7 @@ def train_job(config: dict) -> list[dict]:
     history = {int(r["epoch"]): r for r in result.history}
     last = int(result.history[-1]["epoch"])
     if result.restored_best or last not in spectra:  # early stopping: record the model kept
-        result.model.eval()
-        res = lyapunov_spectrum(result.model.body, x, k=spec["k"], warmup=int(spec["warmup"]))
-        spectra[last] = [float(v) for v in res.exponents.reshape(-1).tolist()]
+        spectra[last] = spectrum_of(result.model)
     rows = []
     for epoch in sorted(spectra):
         h = history.get(epoch, {})

@@ -585,7 +585,6 @@ def _diverged(what, value, epoch, b, nb, lr, clip, out) -> DivergenceError:
 #: the fit options a recipe sets (the keys of ``Recipe.fit_options`` but epochs)
 _FIT_OPTION_KEYS = ("batch_size", "lr", "optimizer", "schedule", "clip", "patience",
                     "weight_decay")  # fmt: skip
-_FIT_DEFAULT_EPOCHS = 10
 
 
 def run(
@@ -646,6 +645,7 @@ def run(
     """
     from neurodyn.data import load
     from neurodyn.train._models import build_model
+    from neurodyn.train._recipes import planned_epochs
     from neurodyn.train._recipes import recipe as _recipe
 
     if out is not None:  # before the data is loaded (fit checks it again)
@@ -657,9 +657,7 @@ def run(
         rec = _recipe(None if isinstance(model, nn.Module) else model, task)
         fit_kwargs = {**{k: v for k, v in rec.fit_options.items() if k != "epochs"},
                       **fit_kwargs}  # fmt: skip
-        epochs = rec.epochs if epochs is None else epochs
-    elif epochs is None:
-        epochs = _FIT_DEFAULT_EPOCHS
+    epochs = planned_epochs(None if isinstance(model, nn.Module) else model, task, epochs, recipe)
     topt = dict(task_options or {})
     splits = {s: load(task, s, seed=int(seed), **topt) for s in ("train", "val", "test")}
     tr = splits["train"]

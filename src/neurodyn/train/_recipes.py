@@ -217,3 +217,17 @@ def recipe(model: str | None, task: str) -> Recipe:
         fields["model_options"] = dict(entry.get("model_options", {}))
         src["model"] = entry["source"]
     return Recipe(**fields, source=src)
+
+
+#: epochs :func:`~neurodyn.train.run` trains for without a recipe (:func:`~neurodyn.train.fit`'s)
+FIT_DEFAULT_EPOCHS = 10
+
+
+def planned_epochs(model: str | None, task: str, epochs: int | None = None,
+                   use_recipe: bool = True) -> int:  # fmt: skip
+    """The epochs :func:`~neurodyn.train.run` trains for: ``epochs`` if given, else the
+    recipe's for ``(model, task)`` (model None: a module neurodyn does not name, the task's),
+    else (``use_recipe=False``) :data:`FIT_DEFAULT_EPOCHS`."""
+    if epochs is not None:
+        return int(epochs)
+    return recipe(model, task).epochs if use_recipe else FIT_DEFAULT_EPOCHS
