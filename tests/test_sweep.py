@@ -419,6 +419,23 @@ def test_train_job_takes_the_epochs_from_the_recipe(tmp_path):
         check_train_configs([{"model": "gru"}])
 
 
+def test_a_job_without_epochs_trains_the_recipes_and_does_not_call_them_overridden(
+    tmp_path, monkeypatch
+):
+    from neurodyn.train import TASK_RECIPES
+
+    # our own recipe table, shortened to 2 epochs so that the job is quick
+    monkeypatch.setitem(TASK_RECIPES, "digits", {**TASK_RECIPES["digits"], "epochs": 2})
+    cfg = {"task": "digits", "model": "gru", "hidden_size": 4, "monitors": None, "seeds": [0],
+           "record_at": [0, 1.0], "spectrum": {"k": 2, "sequences": 4}}  # fmt: skip
+    s = sweep.run(cfg, tmp_path, backend="sequential", progress=False)
+    assert s.ok == 1, s.failures
+    df = sweep.read(tmp_path, spectrum_length=None).sort_values("epoch")
+    used = json.loads(df["trained_with"].iloc[-1])
+    assert df["epoch"].to_list() == [0, 2] and used["options"]["epochs"] == 2
+    assert used["recipe"]["overridden"] == []
+
+
 def test_cli_sweep_runs_a_yaml_config_and_resumes(tmp_path):
     from typer.testing import CliRunner
 

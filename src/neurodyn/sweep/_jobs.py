@@ -123,7 +123,7 @@ def train_job(config: dict) -> list[dict]:
     result = run(
         model=config["model"],
         task=config["task"],
-        epochs=epochs,
+        epochs=given,  # None: run takes the recipe's (the same planned_epochs) and says so
         seed=seed,
         callbacks=(record,),
         progress=False,
