@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["QR_METHODS", "qr"]
+__all__ = ["QR_METHODS", "positive_qr", "qr"]
 
 QR_METHODS = ("householder", "cholesky", "auto")
 
@@ -32,10 +32,24 @@ def _cholesky_qr(Q: Tensor) -> tuple[Tensor, Tensor] | None:
     return Q1, L.mT
 
 
+def positive_qr(Q: Tensor, method: str = "householder") -> tuple[Tensor, Tensor]:
+    """:func:`qr` with the signs fixed so that R's diagonal is positive (Q ← Q S, R ← S R with
+    S = diag(sign R_ii)), the unique reduced QR of a full-rank frame. The differentiable spectrum
+    uses it: the factors are then smooth functions of the frame, so gradients through the QR
+    (torch's ``linalg.qr`` backward) do not depend on LAPACK's sign choices.
+    """
+    Q, R = qr(Q, method)
+    d = torch.diagonal(R, dim1=-2, dim2=-1)
+    s = torch.where(d < 0, -torch.ones_like(d), torch.ones_like(d))
+    return Q * s.unsqueeze(-2), R * s.unsqueeze(-1)
+
+
 def qr(Q: Tensor, method: str = "householder") -> tuple[Tensor, Tensor]:
     """Reduced QR of a batch ``(B, n, k)`` → ``(Q (B, n, k), R (B, k, k))``.
 
-    The diagonal of R is not sign-normalised; exponents use log|R_ii|.
+    The diagonal of R is not sign-normalised (see :func:`positive_qr`); exponents use log|R_ii|.
+    Every method is differentiable by autograd (Householder through ``torch.linalg.qr``,
+    CholeskyQR2 through ``cholesky_ex`` and ``solve_triangular``).
     """
     if Q.shape[-1] == 1:  # one vector: QR is normalisation (much cheaper than LAPACK here)
         norm = torch.linalg.vector_norm(Q, dim=-2, keepdim=True)

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from neurodyn._core import register_result, tensor_from_json, tensor_to_json, to_jsonable
 from neurodyn._core._validate import check_batch, invalid_input, prepare_model
-from neurodyn.lyapunov._qr import QR_METHODS, qr
+from neurodyn.lyapunov._qr import QR_METHODS, positive_qr, qr
 from neurodyn.systems import TangentMap, complete_map
 from neurodyn.systems._map import require_dtype
 from neurodyn.systems._tangent import few_threads
@@ -226,6 +226,7 @@ class _Plan:
     inputs: Tensor | None
     steps: int
     warmup: int
+    upcast: bool = False  # the module was replaced by its float32 copy (prepare_model)
 
 
 def _shape(t) -> object:
@@ -254,6 +255,7 @@ def _plan(map, inputs, h0, *, k, steps, warmup, t_on, qr_method, batch_first) ->
     if not isinstance(warmup, int) or warmup < 0:
         raise ValueError(f"warmup must be a non-negative int, got {warmup!r}.")
     first = _resolve_batch_first(map, batch_first)
+    given = map
     map, inputs, h0 = prepare_model(map, inputs, h0, what="lyapunov_spectrum")
     f = complete_map(map)
     n, input_size = f.dim, f.input_size
@@ -326,7 +328,7 @@ def _plan(map, inputs, h0, *, k, steps, warmup, t_on, qr_method, batch_first) ->
             f"steps = {steps} is fewer than t_on = {t_on}: no QR step would be accumulated. "
             "Run more steps or lower t_on."
         )
-    return _Plan(TangentMap(f, k, t_on=t_on), h0, inputs, steps, warmup)
+    return _Plan(TangentMap(f, k, t_on=t_on), h0, inputs, steps, warmup, map is not given)
 
 
 @dataclass
@@ -340,29 +342,55 @@ class _Run:
     interrupted: bool = False
 
 
-def _run(plan: _Plan, Q: Tensor, qr_method: str, keep_vectors: bool, progress) -> _Run:
-    """Warm-up (evolve and reorthonormalise, accumulate nothing), then the accumulation."""
+def _run(
+    plan: _Plan,
+    Q: Tensor,
+    qr_method: str,
+    keep_vectors: bool,
+    progress,
+    grad_steps: int | None = None,
+) -> _Run:
+    """Warm-up (evolve and reorthonormalise, accumulate nothing), then the accumulation.
+
+    ``grad_steps``: None for a run without gradients; ``"all"`` for the exact gradient (the
+    graph of the warm-up and of every accumulated step); an int m for the graph of the last m
+    accumulated steps only: everything before them runs under ``no_grad``, so the state and
+    frame entering those m steps are constants (truncated backpropagation).
+    """
     tm, h, warmup, steps = plan.tangent, plan.h0, plan.warmup, plan.steps
     total = warmup + steps
+    differentiable = grad_steps is not None
+    exact = grad_steps == "all"
+    quiet = 0 if exact or not differentiable else steps - grad_steps  # steps without a graph
 
     def factor(Q: Tensor) -> tuple[Tensor, Tensor]:
-        return qr(Q, qr_method)
+        return positive_qr(Q, qr_method) if differentiable else qr(Q, qr_method)
 
-    for block in tm.blocks(h, Q, warmup, factor, inputs=plan.inputs):
-        h, Q = block.h, block.Q
-        if progress is not None:
-            progress(block.done, total)
-    run = _Run()
-    try:
-        for block in tm.blocks(h, Q, steps, factor, inputs=plan.inputs, offset=warmup):
-            run.logs.append(torch.log(torch.diagonal(block.R, dim1=-2, dim2=-1).abs()))
-            run.lengths.append(block.length)
-            if keep_vectors:
-                run.frames.append(block.Q)
-            run.done = block.done
+    with torch.set_grad_enabled(exact):
+        for block in tm.blocks(h, Q, warmup, factor, inputs=plan.inputs):
+            h, Q = block.h, block.Q
             if progress is not None:
-                progress(warmup + block.done, total)
+                progress(block.done, total)
+    run = _Run()
+    stretches = [(quiet, False), (steps - quiet, True)] if differentiable else [(steps, False)]
+    try:
+        for length, graph in stretches:
+            if length == 0:
+                continue
+            offset = warmup + run.done
+            with torch.set_grad_enabled(graph):
+                for block in tm.blocks(h, Q, length, factor, inputs=plan.inputs, offset=offset):
+                    h, Q = block.h, block.Q
+                    run.logs.append(torch.log(torch.diagonal(block.R, dim1=-2, dim2=-1).abs()))
+                    run.lengths.append(block.length)
+                    if keep_vectors:
+                        run.frames.append(block.Q)
+                    run.done = offset - warmup + block.done
+                    if progress is not None:
+                        progress(warmup + run.done, total)
     except KeyboardInterrupt:
+        if differentiable:  # a half-built graph is not a gradient of anything stated
+            raise
         run.interrupted = True
         if run.done == 0:
             raise
@@ -407,7 +435,6 @@ def _result(plan: _Plan, run: _Run, base: float, keep_history: bool) -> Lyapunov
     )
 
 
-@torch.no_grad()
 def lyapunov_spectrum(
     map,
     inputs: Tensor | None = None,
@@ -424,6 +451,8 @@ def lyapunov_spectrum(
     q0: Tensor | str = "random",
     progress: Callable[[int, int], None] | None = None,
     batch_first: bool | None = None,
+    differentiable: bool = False,
+    grad_steps: int | None = None,
 ) -> LyapunovResult:
     """The k largest Lyapunov exponents of a Map, batched over inputs or initial conditions.
 
@@ -461,6 +490,20 @@ def lyapunov_spectrum(
             torch ``nn.RNN``/``nn.LSTM``/``nn.GRU`` passed directly (its own ``batch_first``,
             False by default: ``(T, B, F)``), and ``(B, T, F)`` for every Map (including
             ``as_map(module)``). True / False force ``(B, T, F)`` / ``(T, B, F)``.
+        differentiable: keep autograd's graph, so ``res.exponents`` (and ``per_sample``) can be
+            differentiated with respect to the map's parameters, ``inputs`` and ``h0``: the
+            "backprop-friendly QR" of Vogt, dissertation, §2.4, used by gradient flossing
+            (Engelken 2023, :mod:`neurodyn.train`'s ``floss``). The tangent steps use the
+            Map's analytic Jacobians (themselves differentiated) and the QR is sign-fixed
+            (:func:`~neurodyn.lyapunov.positive_qr`); the values equal the default path's to
+            rounding. The gradient is exact: through the warm-up and every step. Memory
+            grows as ``(warmup + steps) · B · (n_t² + n_t·k)`` saved floats (each step's
+            Jacobian and frame; docs/lyapunov.md measures it).
+        grad_steps: with ``differentiable``: keep the graph of only the last ``grad_steps``
+            accumulated steps (truncated backpropagation; default None: everything). The
+            values are unchanged; the gradient then ignores how the state and frame entering
+            those steps depend on the parameters (a bias docs/lyapunov.md measures), and
+            memory grows with ``grad_steps`` instead.
 
     Returns:
         :class:`LyapunovResult`. Device and dtype follow ``inputs`` / ``h0``.
@@ -484,20 +527,41 @@ def lyapunov_spectrum(
         >>> round(res.exponents.sum().item(), 6) == round(torch.log(torch.tensor(0.3)).item(), 6)
         True
     """
-    plan = _plan(
-        map,
-        inputs,
-        h0,
-        k=k,
-        steps=steps,
-        warmup=warmup,
-        t_on=t_on,
-        qr_method=qr_method,
-        batch_first=batch_first,
-    )
+    with torch.set_grad_enabled(bool(differentiable)):  # a Map built now may snapshot weights
+        plan = _plan(
+            map,
+            inputs,
+            h0,
+            k=k,
+            steps=steps,
+            warmup=warmup,
+            t_on=t_on,
+            qr_method=qr_method,
+            batch_first=batch_first,
+        )
+    if not isinstance(differentiable, bool):
+        raise TypeError(f"differentiable must be True or False, got {differentiable!r}.")
+    if grad_steps is not None:
+        if not differentiable:
+            raise ValueError("grad_steps truncates the gradient: pass differentiable=True too.")
+        if not isinstance(grad_steps, int) or not 1 <= grad_steps <= plan.steps:
+            raise ValueError(
+                f"grad_steps must be an int in [1, steps = {plan.steps}], got {grad_steps!r}."
+            )
+    reason = getattr(plan.tangent.map, "not_differentiable", None)
+    if differentiable and reason:
+        raise invalid_input(f"lyapunov_spectrum(differentiable=True): {reason}.")
+    if differentiable and plan.upcast:
+        raise invalid_input(
+            "lyapunov_spectrum(differentiable=True): the module is in half precision, and "
+            "neurodyn runs half-precision modules as a float32 copy, whose gradients would not "
+            "reach your parameters. Pass module.float() (or .double()) and train that."
+        )
     h = plan.h0
     tm = plan.tangent
     Q = _initial_frame(q0, h.shape[0], tm.tangent_dim, tm.k, h)
-    with few_threads(h.shape[0], tm.tangent_dim):
-        run = _run(plan, Q, qr_method, keep_vectors, progress)
-    return _result(plan, run, base, keep_history)
+    keep = (grad_steps or "all") if differentiable else None
+    with torch.no_grad() if not differentiable else torch.enable_grad():
+        with few_threads(h.shape[0], tm.tangent_dim):
+            run = _run(plan, Q, qr_method, keep_vectors, progress, keep)
+        return _result(plan, run, base, keep_history)

@@ -429,9 +429,15 @@ class SparseComboNet(nn.Module):
         """
         from neurodyn.systems import FlowMap
 
-        with torch.no_grad():
-            W, L = self.recurrent_matrix().detach(), self.interconnection().detach()
-            Win, bin_ = self.input_layer.weight.detach(), self.input_layer.bias.detach()
+        imex = self.method == "imex"
+        # built with gradients enabled (a differentiable spectrum), the Euler map keeps the graph
+        # to the parameters; IMEX's implicit linear part is a float64 constant of the FlowMap
+        graph = torch.is_grad_enabled() and not imex
+        with torch.set_grad_enabled(graph):
+            W, L = self.recurrent_matrix(), self.interconnection()
+            Win, bin_ = self.input_layer.weight, self.input_layer.bias
+            if not graph:
+                W, L, Win, bin_ = (z.detach() for z in (W, L, Win, bin_))
         act, tau, n = self.activation, self.tau, self.hidden_size
         cache: dict = {}
 
@@ -440,8 +446,6 @@ class SparseComboNet(nn.Module):
             if key not in cache:
                 cache[key] = [z.to(like) for z in (W, L, Win, bin_)]
             return cache[key]
-
-        imex = self.method == "imex"
 
         def field(h, x):
             W_, L_, Win_, b_ = weights(h)
@@ -459,10 +463,17 @@ class SparseComboNet(nn.Module):
 
         eye64 = torch.eye(n, dtype=torch.float64)
         linear = (L.double() - eye64) / tau if imex else None
-        return FlowMap(
+        flow = FlowMap(
             field, self.dt, self.method, dim=n, input_size=self.input_size,
             vector_field_jacobian=jac, linear=linear,
         )  # fmt: skip
+        if imex:
+            flow.not_differentiable = (
+                "a Sparse Combo Net with method='imex' steps its linear part (−I + L)/τ "
+                "implicitly with a constant resolvent, so no gradient reaches L; build it with "
+                "method='euler' (and a dt its certificate allows) to differentiate its spectrum"
+            )
+        return flow
 
     def extra_repr(self) -> str:
         return (

@@ -148,8 +148,13 @@ class TangentMap:
         """One step: ``(F(h, x), J(h, x) Q)`` with h ``(B, n)`` and Q ``(B, k_t, k)``.
 
         The returned frame lives in one of two internal buffers: it stays valid through the
-        next call, so copy it if you keep it longer (a QR makes a fresh tensor anyway).
+        next call, so copy it if you keep it longer (a QR makes a fresh tensor anyway). With
+        gradients enabled (``torch.is_grad_enabled()``, as in a differentiable spectrum) no
+        buffer is reused, so autograd can keep every step's J and Q.
         """
+        if torch.is_grad_enabled():  # a differentiable run: fresh tensors, no out= buffers
+            h_new, J = self.map.step_and_jacobian(h, x)
+            return h_new, torch.bmm(J, Q)
         self._buffers(Q)
         h_new, J = self.map.step_and_jacobian(h, x, out=self._j_buf)
         bufs = self._q_bufs
