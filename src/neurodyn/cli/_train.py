@@ -228,6 +228,27 @@ def train(
             "epoch, the LE spectrum every 5 epochs and at the last (default: on).",
         ),
     ] = None,
+    floss: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Gradient flossing (Engelken 2023): push the first K Lyapunov exponents "
+            "toward 0 by adding weight·Σλᵢ² (differentiated through the QR) to the loss on "
+            "every --floss-every-th batch (default: off).",
+        ),
+    ] = None,
+    floss_before: Annotated[
+        int, typer.Option(min=0, help="With --floss: flossing-only updates before training.")
+    ] = 0,
+    floss_every: Annotated[
+        int,
+        typer.Option(
+            min=0, help="With --floss: floss on every N-th batch during training (0: not during)."
+        ),
+    ] = 10,
+    floss_weight: Annotated[
+        float, typer.Option(min=0.0, help="With --floss: weight of the exponent loss.")
+    ] = 1.0,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Train a sequence classifier by name on a task, with stability monitors, checkpoints
@@ -301,8 +322,20 @@ def train(
             f"--epochs {epochs_n} is below the {saved['epoch']} epochs {out} already holds; "
             f"pass --epochs {saved['epoch']} or more (or a new --out)."
         )
+    if floss is not None:
+        fit["floss"] = {"k": floss, "before": floss_before,
+                        "every": floss_every or None, "weight": floss_weight}  # fmt: skip
+    elif saved is not None and sopts.get("floss"):
+        fit["floss"] = sopts["floss"]
+    elif floss_before or floss_every != 10 or floss_weight != 1.0:
+        raise InputError("--floss-before, --floss-every and --floss-weight need --floss K.")
     if use_recipe:
         _print_recipe(model, task, given, model_opts, console)
+    if fit.get("floss"):
+        f = fit["floss"]
+        console.print(f"gradient flossing (Engelken 2023): first {f['k']} exponents → 0, weight "
+                      f"{f['weight']:g}, {f['before']} updates before training, every "
+                      f"{f['every'] or 'no'} batch(es) during")  # fmt: skip
     try:
         res = run(
             model, task, epochs=epochs_n, seed=seed, out=out, hidden_size=hidden_size,

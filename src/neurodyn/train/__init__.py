@@ -24,6 +24,7 @@ Example:
 """
 
 from neurodyn.train._fit import OPTIMIZERS, SCHEDULES, TrainResult, evaluate, fit, run
+from neurodyn.train._floss import Floss, floss_loss
 from neurodyn.train._models import (
     INIT_SCALE_RANGES,
     MODELS,
@@ -46,6 +47,7 @@ __all__ = [
     "OPTIMIZERS",
     "SCHEDULES",
     "TASK_RECIPES",
+    "Floss",
     "ModelSpec",
     "Monitors",
     "Recipe",
@@ -55,6 +57,7 @@ __all__ = [
     "count_parameters",
     "evaluate",
     "fit",
+    "floss_loss",
     "history_table",
     "load_model",
     "plot_history",

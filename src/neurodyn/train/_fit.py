@@ -37,6 +37,7 @@ from torch import nn
 from neurodyn._core import dump_json, register_result
 from neurodyn._core._files import atomic_write, claim_folder, mark_folder
 from neurodyn.errors import DivergenceError
+from neurodyn.train._floss import Floss, FlossStats, floss_loss, resolve_floss
 from neurodyn.train._models import MODELS, SequenceClassifier, count_parameters, save_model
 from neurodyn.train._monitors import resolve_monitors, run_monitors
 from neurodyn.train._objective import data as _data
@@ -53,7 +54,7 @@ _TRAINER_FORMAT = "neurodyn.train.trainer/1"
 _STATE_FORMAT = "neurodyn.train.state_dict/1"
 #: fit options that must match when resuming (the batches and updates depend on them)
 _RESUME_KEYS = ("batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "clip",
-                "seed")  # fmt: skip
+                "seed", "floss")  # fmt: skip
 
 
 # ---------------------------------------------------------------------- evaluation
@@ -287,6 +288,7 @@ def fit(
     progress: bool = True,
     momentum: float = 0.9,
     provenance: dict | None = None,
+    floss=None,
 ) -> TrainResult:
     """Train ``model`` on the sequences of ``train_ds``: cross-entropy on its logits (per step
     for a sequence-classification task), or the mean squared error for a regression task.
@@ -325,6 +327,14 @@ def fit(
             epoch; a returned dict (JSON-able) is merged into that epoch's row.
         progress: show a rich progress bar.
         provenance: extra entries for the provenance record (:func:`run` passes the task).
+        floss: gradient flossing (Engelken 2023; :class:`~neurodyn.train.Floss`): None (off),
+            k (the first k exponents toward 0 on every 10th batch), a dict of ``Floss``
+            options or a ``Floss``. ``before`` flossing-only updates (a fresh optimizer of the
+            same kind and lr) run before epoch 0's evaluation; during training the exponent
+            loss ``weight · Σ(λ_i − target_i)²`` is added to the task loss on every
+            ``every``-th batch, its exponents from that batch's first ``sequences`` rows. The
+            history gets ``floss_loss`` and ``floss_exponents`` (the epoch's mean; at epoch 0
+            after the pre-training flossing, with ``floss_initial`` before it).
 
     Returns:
         :class:`TrainResult`. Ctrl-C (``KeyboardInterrupt``, also raised by a callback) stops
@@ -363,6 +373,7 @@ def fit(
         if val_ds is None:
             raise ValueError("fit: patience (early stopping) needs a validation set val_ds.")
     mon = resolve_monitors(monitors)
+    fl = resolve_floss(floss)
     obj = objective(train_ds)
     if val_ds is not None and objective(val_ds).kind != obj.kind:
         raise ValueError(f"fit: train_ds is a {obj.kind} task but val_ds a "
@@ -386,6 +397,7 @@ def fit(
         "momentum": momentum, "weight_decay": float(weight_decay), "schedule": schedule,
         "clip": clip, "patience": patience, "seed": int(seed),
         "monitors": None if mon is None else mon.to_dict(),
+        "floss": None if fl is None else fl.to_dict(),
     }  # fmt: skip
     out = None if out is None else claim_folder(out, "train-run", what="fit: out")
     if out is not None:
@@ -501,12 +513,14 @@ def fit(
 
     try:
         if start == 0:
+            floss_row = {} if fl is None else _floss_first(model, X, fl, options, seed, out)
             ev = evaluate(model, train_ds)
             va = evaluate(model, val_ds) if val_ds is not None else None
             row = {
                 "epoch": 0, "train_loss": ev["loss"], f"train_{key}": ev[obj.metric],
                 "val_loss": va and va["loss"], f"val_{key}": va and va[obj.metric],
                 "lr": opt.param_groups[0]["lr"], "grad_norm": None, "seconds": 0.0,
+                **floss_row,
             }  # fmt: skip
             finish_epoch(0, row)
             start = 1
@@ -519,6 +533,7 @@ def fit(
             lr_now = opt.param_groups[0]["lr"]
             perm = torch.randperm(n, generator=gen)
             tot, score, gmax = 0.0, 0.0, 0.0
+            stats = FlossStats()
             for b in range(nb):
                 idx = perm[b * batch_size : (b + 1) * batch_size]
                 xb, yb = X[idx], Y[idx]
@@ -528,6 +543,14 @@ def fit(
                 lval = float(loss.detach())
                 if not math.isfinite(lval):
                     raise _diverged("loss", lval, epoch, b, nb, lr_now, clip, out)
+                if fl is not None and fl.every is not None and b % fl.every == 0:
+                    f_loss, lam = floss_loss(model, xb, fl)
+                    fval = float(f_loss.detach())
+                    if not math.isfinite(fval):
+                        raise _diverged("flossing loss", fval, epoch, b, nb, lr_now, clip, out)
+                    stats.losses.append(fval)
+                    stats.exponents.append(lam.detach().tolist())
+                    loss = loss + f_loss
                 loss.backward()
                 gn = float(nn.utils.clip_grad_norm_(params, clip if clip else math.inf))
                 if not math.isfinite(gn):
@@ -547,6 +570,7 @@ def fit(
                 "epoch": epoch, "train_loss": tot / n, f"train_{key}": score / n,
                 "val_loss": va and va["loss"], f"val_{key}": va and va[obj.metric],
                 "lr": lr_now, "grad_norm": gmax, "seconds": seconds,
+                **({} if fl is None else stats.row()),
             }  # fmt: skip
             finish_epoch(epoch, row)
             if va is not None:
@@ -562,6 +586,36 @@ def fit(
     if out is not None:
         _write_history(out, result)
     return result
+
+
+def _floss_first(model, X, fl: Floss, options: dict, seed, out) -> dict:
+    """Flossing before training (``fl.before`` updates of the exponent loss alone, on random
+    training batches of a generator seeded apart from the shuffling one, so the epochs see the
+    same batches as without it); the epoch-0 row entries: the exponents on the first
+    ``fl.sequences`` training sequences before (``floss_initial``) and after."""
+    _, lam0 = floss_loss(model, X[: fl.sequences], fl)
+    initial = lam0.detach().tolist()
+    if fl.before == 0:
+        return {"floss_initial": initial}
+    opt = _optimizer(model, options["optimizer"], options["lr"], options["momentum"],
+                     options["weight_decay"])  # fmt: skip
+    gen = torch.Generator().manual_seed(int(seed) + 7919)
+    params = [p for p in model.parameters() if p.requires_grad]
+    for step in range(fl.before):
+        idx = torch.randint(len(X), (fl.sequences,), generator=gen)
+        opt.zero_grad(set_to_none=True)
+        f_loss, lam = floss_loss(model, X[idx], fl)
+        fval = float(f_loss.detach())
+        if not math.isfinite(fval):
+            raise _diverged("flossing loss (before training)", fval, 0, step, fl.before,
+                            options["lr"], options["clip"], out)  # fmt: skip
+        f_loss.backward()
+        if options["clip"]:
+            nn.utils.clip_grad_norm_(params, options["clip"])
+        opt.step()
+    f_loss, lam = floss_loss(model, X[: fl.sequences], fl)  # the rows floss_initial used
+    return {"floss_initial": initial, "floss_loss": float(f_loss.detach()),
+            "floss_exponents": lam.detach().tolist()}  # fmt: skip
 
 
 def _meta_prov(result: TrainResult) -> dict:
