@@ -118,7 +118,9 @@ class RecurrentCell(nn.Module):
 
         This generic loop calls ``_forward_update`` per step. A cell may override it with a
         fused loop (fewer ops per step, the state kept in parts), which must equal this one to
-        float32 rounding; the tests compare the two (``RecurrentCell._loop(cell, …)``).
+        float32 rounding; the tests compare the two (``RecurrentCell._loop(cell, …)``). It may
+        return the outputs already stacked, one ``(T, B, hidden_size)`` tensor (the hand-written
+        BPTT of ``_bptt``).
         """
         H = self.hidden_size
         outs = []
@@ -185,7 +187,7 @@ class RecurrentCell(nn.Module):
         with parametrize.cached():
             w = self._weights()
             outs, h = self._loop(h, self._drive(x, w), w)
-        output = torch.stack(outs)
+        output = outs if isinstance(outs, Tensor) else torch.stack(outs)
         if not batched:
             return output.squeeze(1), h.squeeze(0)
         return (output.transpose(0, 1) if self.batch_first else output), h

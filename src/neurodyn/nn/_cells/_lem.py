@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from neurodyn.nn._cells._base import RecurrentCell, into, linear, positive_float
+from neurodyn.nn._cells._bptt import LEMSequence, fast_path
 from neurodyn.nn._cells._lipschitz import uniform_init
 
 __all__ = ["LEM"]
@@ -100,9 +101,12 @@ class LEM(RecurrentCell):
         y_new = torch.lerp(y, ty, dt2)
         return y_new, z_new, g, steps, tz, ty
 
-    def _loop(self, h: Tensor, drive: Tensor, w: tuple) -> tuple[list[Tensor], Tensor]:
+    def _loop(self, h: Tensor, drive: Tensor, w: tuple) -> tuple[list[Tensor] | Tensor, Tensor]:
         N = self.hidden_size
         y, z = h[:, :N], h[:, N:]
+        if fast_path(drive, h, w[0], w[1]):  # hand-written BPTT (``_bptt``), same numbers
+            Y, z = LEMSequence.apply(drive, y, z, w[0], w[1], self)
+            return Y, torch.cat([Y[-1], z], 1)
         dg, dy = drive.split([3 * N, N], 2)
         outs = []
         for dg_t, dy_t in zip(dg.unbind(0), dy.unbind(0), strict=True):
