@@ -37,12 +37,13 @@ from torch import nn
 from neurodyn._core import dump_json, register_result
 from neurodyn._core._files import atomic_write, claim_folder, mark_folder
 from neurodyn.errors import DivergenceError
-from neurodyn.train._floss import Floss, FlossStats, floss_loss, resolve_floss
+from neurodyn.train._floss import FlossStats, floss_before_training, resolve_floss
 from neurodyn.train._models import MODELS, SequenceClassifier, count_parameters, save_model
 from neurodyn.train._monitors import resolve_monitors, run_monitors
 from neurodyn.train._objective import data as _data
 from neurodyn.train._objective import dtype_of as _dtype
 from neurodyn.train._objective import evaluate, objective
+from neurodyn.train._progress import Bar as _Bar
 
 __all__ = ["OPTIMIZERS", "SCHEDULES", "TrainResult", "evaluate", "fit", "run"]
 
@@ -240,33 +241,6 @@ def _task_info(ds) -> dict:
     }
 
 
-class _Bar:
-    """A rich progress bar over all batches of the run (or nothing)."""
-
-    def __init__(self, enabled: bool, total: int, done: int):
-        self.bar = None
-        if enabled:
-            from rich.progress import Progress
-
-            from neurodyn._core import bar_columns
-
-            self.bar = Progress(*bar_columns())
-            self.task = self.bar.add_task("training", total=total, completed=done)
-            self.bar.start()
-
-    def advance(self, description: str | None = None):
-        if self.bar is not None:
-            self.bar.update(self.task, advance=1, description=description)
-
-    def describe(self, description: str):
-        if self.bar is not None:
-            self.bar.update(self.task, description=description)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def fit(
     model: nn.Module,
     train_ds,
@@ -327,14 +301,9 @@ def fit(
             epoch; a returned dict (JSON-able) is merged into that epoch's row.
         progress: show a rich progress bar.
         provenance: extra entries for the provenance record (:func:`run` passes the task).
-        floss: gradient flossing (Engelken 2023; :class:`~neurodyn.train.Floss`): None (off),
-            k (the first k exponents toward 0 on every 10th batch), a dict of ``Floss``
-            options or a ``Floss``. ``before`` flossing-only updates (a fresh optimizer of the
-            same kind and lr) run before epoch 0's evaluation; during training the exponent
-            loss ``weight · Σ(λ_i − target_i)²`` is added to the task loss on every
-            ``every``-th batch, its exponents from that batch's first ``sequences`` rows. The
-            history gets ``floss_loss`` and ``floss_exponents`` (the epoch's mean; at epoch 0
-            after the pre-training flossing, with ``floss_initial`` before it).
+        floss: gradient flossing (Engelken 2023): None (off), k, a dict of
+            :class:`~neurodyn.train.Floss` options or a ``Floss`` (its docstring says what is
+            done when and what the history records).
 
     Returns:
         :class:`TrainResult`. Ctrl-C (``KeyboardInterrupt``, also raised by a callback) stops
@@ -513,7 +482,19 @@ def fit(
 
     try:
         if start == 0:
-            floss_row = {} if fl is None else _floss_first(model, X, fl, options, seed, out)
+            floss_row = (
+                {}
+                if fl is None
+                else floss_before_training(
+                    model,
+                    X,
+                    fl,
+                    lambda: _optimizer(model, optimizer, lr, momentum, float(weight_decay)),
+                    clip,
+                    seed,
+                    lambda v, what, i: _diverged(what, v, 0, i, fl.before, lr, clip, out),
+                )
+            )
             ev = evaluate(model, train_ds)
             va = evaluate(model, val_ds) if val_ds is not None else None
             row = {
@@ -544,12 +525,10 @@ def fit(
                 if not math.isfinite(lval):
                     raise _diverged("loss", lval, epoch, b, nb, lr_now, clip, out)
                 if fl is not None and fl.every is not None and b % fl.every == 0:
-                    f_loss, lam = floss_loss(model, xb, fl)
-                    fval = float(f_loss.detach())
-                    if not math.isfinite(fval):
-                        raise _diverged("flossing loss", fval, epoch, b, nb, lr_now, clip, out)
-                    stats.losses.append(fval)
-                    stats.exponents.append(lam.detach().tolist())
+                    f_loss = stats.term(model, xb, fl)
+                    if not math.isfinite(stats.losses[-1]):
+                        raise _diverged("flossing loss", stats.losses[-1], epoch, b, nb, lr_now,
+                                        clip, out)  # fmt: skip
                     loss = loss + f_loss
                 loss.backward()
                 gn = float(nn.utils.clip_grad_norm_(params, clip if clip else math.inf))
@@ -586,36 +565,6 @@ def fit(
     if out is not None:
         _write_history(out, result)
     return result
-
-
-def _floss_first(model, X, fl: Floss, options: dict, seed, out) -> dict:
-    """Flossing before training (``fl.before`` updates of the exponent loss alone, on random
-    training batches of a generator seeded apart from the shuffling one, so the epochs see the
-    same batches as without it); the epoch-0 row entries: the exponents on the first
-    ``fl.sequences`` training sequences before (``floss_initial``) and after."""
-    _, lam0 = floss_loss(model, X[: fl.sequences], fl)
-    initial = lam0.detach().tolist()
-    if fl.before == 0:
-        return {"floss_initial": initial}
-    opt = _optimizer(model, options["optimizer"], options["lr"], options["momentum"],
-                     options["weight_decay"])  # fmt: skip
-    gen = torch.Generator().manual_seed(int(seed) + 7919)
-    params = [p for p in model.parameters() if p.requires_grad]
-    for step in range(fl.before):
-        idx = torch.randint(len(X), (fl.sequences,), generator=gen)
-        opt.zero_grad(set_to_none=True)
-        f_loss, lam = floss_loss(model, X[idx], fl)
-        fval = float(f_loss.detach())
-        if not math.isfinite(fval):
-            raise _diverged("flossing loss (before training)", fval, 0, step, fl.before,
-                            options["lr"], options["clip"], out)  # fmt: skip
-        f_loss.backward()
-        if options["clip"]:
-            nn.utils.clip_grad_norm_(params, options["clip"])
-        opt.step()
-    f_loss, lam = floss_loss(model, X[: fl.sequences], fl)  # the rows floss_initial used
-    return {"floss_initial": initial, "floss_loss": float(f_loss.detach()),
-            "floss_exponents": lam.detach().tolist()}  # fmt: skip
 
 
 def _meta_prov(result: TrainResult) -> dict:

@@ -16,17 +16,24 @@ to the task loss on every ``every``-th batch during training ("flossing during t
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import torch
 from torch import Tensor, nn
 
-__all__ = ["Floss", "floss_loss", "resolve_floss"]
+__all__ = ["Floss", "floss_before_training", "floss_loss", "resolve_floss"]
 
 
 @dataclass(frozen=True)
 class Floss:
     """What gradient flossing does in :func:`~neurodyn.train.fit` (Engelken 2023).
+
+    ``before`` flossing-only updates (a fresh optimizer of fit's kind and lr) run before epoch
+    0's evaluation; during training ``weight · Σ(λ_i − target_i)²`` is added to the task loss
+    on every ``every``-th batch, its exponents from that batch's first ``sequences`` rows. The
+    history gets ``floss_loss`` and ``floss_exponents`` (the epoch's mean; at epoch 0 after the
+    pre-training flossing, with ``floss_initial`` before it).
 
     Attributes:
         k: number of leading exponents pushed (the paper floss 1 to all N of them).
@@ -125,6 +132,14 @@ class FlossStats:
     exponents: list[list[float]] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
 
+    def term(self, model: nn.Module, x: Tensor, floss: Floss) -> Tensor:
+        """The flossing loss on batch ``x``, its value and exponents recorded (the caller
+        checks ``losses[-1]`` is finite)."""
+        f_loss, lam = floss_loss(model, x, floss)
+        self.losses.append(float(f_loss.detach()))
+        self.exponents.append(lam.detach().tolist())
+        return f_loss
+
     def row(self) -> dict:
         if not self.losses:
             return {"floss_loss": None, "floss_exponents": None}
@@ -166,3 +181,33 @@ def _tangent_dim(body: nn.Module) -> int:
     from neurodyn.systems import complete_map
 
     return complete_map(body).tangent_dim
+
+
+def floss_before_training(model, X: Tensor, fl: Floss, make_optimizer, clip, seed, diverged):
+    """Flossing before training: ``fl.before`` updates of the exponent loss alone, by a fresh
+    optimizer from ``make_optimizer()``, on random rows of the training inputs ``X`` drawn by a
+    generator seeded apart from fit's shuffling one (so the epochs see the same batches as
+    without flossing). Returns fit's epoch-0 row entries: the exponents on the first
+    ``fl.sequences`` training sequences before (``floss_initial``) and after.
+    ``diverged(value, what, step)`` makes the error raised for a non-finite loss."""
+    _, lam0 = floss_loss(model, X[: fl.sequences], fl)
+    initial = lam0.detach().tolist()
+    if fl.before == 0:
+        return {"floss_initial": initial}
+    opt = make_optimizer()
+    gen = torch.Generator().manual_seed(int(seed) + 7919)
+    params = [p for p in model.parameters() if p.requires_grad]
+    for step in range(fl.before):
+        idx = torch.randint(len(X), (fl.sequences,), generator=gen)
+        opt.zero_grad(set_to_none=True)
+        f_loss, _ = floss_loss(model, X[idx], fl)
+        value = float(f_loss.detach())
+        if not math.isfinite(value):
+            raise diverged(value, "flossing loss (before training)", step)
+        f_loss.backward()
+        if clip:
+            nn.utils.clip_grad_norm_(params, clip)
+        opt.step()
+    f_loss, lam = floss_loss(model, X[: fl.sequences], fl)  # the rows floss_initial used
+    return {"floss_initial": initial, "floss_loss": float(f_loss.detach()),
+            "floss_exponents": lam.detach().tolist()}  # fmt: skip
