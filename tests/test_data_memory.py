@@ -106,7 +106,22 @@ def test_mnist_t98_is_the_pixel_sequence_in_chunks_of_8():
     assert torch.equal(a.x.reshape(len(a), 784, 1), b.x) and torch.equal(a.y, b.y)
 
 
-@pytest.mark.parametrize(("name", "opts"), [("adding", {"length": 30}), ("copy", {"delay": 5})])
+def test_xor_is_the_xor_of_the_first_step_bits_after_silence():
+    ds = load("xor", "train", delay=7, num_samples=400)
+    x, y = ds.x.numpy(), ds.y.numpy()
+    assert x.shape == (len(ds), 8, 2) and ds.kind == "classification" and ds.num_classes == 2
+    assert set(np.unique(x[:, 0])) == {-1.0, 1.0} and not x[:, 1:].any()
+    np.testing.assert_array_equal(y, (x[:, 0, 0] > 0) != (x[:, 0, 1] > 0))
+    assert 0.4 < y.mean() < 0.6  # balanced: 50 % is chance, as info["baseline"] says
+    assert ds.info["baseline"]["accuracy"] == 0.5
+    for t in _memory.XOR_DELAYS:
+        assert task_kind(f"xor-{t}") == "classification"
+    assert load("xor-25", "val", num_samples=30).seq_len == 26
+
+
+@pytest.mark.parametrize(
+    ("name", "opts"), [("adding", {"length": 30}), ("copy", {"delay": 5}), ("xor", {"delay": 4})]
+)
 def test_generators_are_deterministic_by_seed(name, opts):
     def make(seed):
         for f in vars(_memory).values():

@@ -63,6 +63,8 @@ EXPECTED = {
     "mnist5k-pixels": (784, 1, 5000, (0.0, 1.0)),
     "mnist5k-pixels-permuted": (784, 1, 5000, (0.0, 1.0)),
     "mnist5k-t98": (98, 8, 5000, (0.0, 1.0)),
+    "xor": (51, 2, 2000, (-1.0, 1.0)),
+    **{f"xor-{d}": (d + 1, 2, 2000, (-1.0, 1.0)) for d in (10, 25, 50, 100, 200)},
 }
 #: the long-memory tasks (tests/test_data_memory.py): name -> F
 OTHER_KINDS = {n: 2 if n.startswith("adding") else 10 for n in TASKS if n not in EXPECTED}
@@ -86,12 +88,13 @@ def test_shapes_split_sizes_and_value_ranges(name):
     T, F, n, value_range = EXPECTED[name]
     parts = {s: load(name, s, seed=3) for s in ("train", "val", "test")}
     assert sum(len(p) for p in parts.values()) == n
-    full = np.bincount(np.concatenate([p.y.numpy() for p in parts.values()]), minlength=10)
+    classes = 2 if name.startswith("xor") else 10
+    full = np.bincount(np.concatenate([p.y.numpy() for p in parts.values()]), minlength=classes)
     for p, frac in zip(parts.values(), (0.7, 0.15, 0.15), strict=True):
         assert p.x.shape == (len(p), T, F) and p.x.dtype == torch.float32
-        assert p.y.dtype == torch.int64 and p.num_classes == 10
+        assert p.y.dtype == torch.int64 and p.num_classes == classes
         assert (p.seq_len, p.input_size) == (T, F)
-        assert np.all(np.abs(np.bincount(p.y.numpy(), minlength=10) - frac * full) <= 1)
+        assert np.all(np.abs(np.bincount(p.y.numpy(), minlength=classes) - frac * full) <= 1)
         assert torch.isfinite(p.x).all()
         if value_range is not None:
             signal = p.x[:, :8] if name == "digits-noise-padded" else p.x

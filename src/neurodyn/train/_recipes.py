@@ -104,6 +104,9 @@ TASK_RECIPES: dict[str, dict] = {
     "copy": _task(120, 60, 20, _FAMILY.format("adding-100")),
     **{f"copy-{t}": _task(t + 20, 60, 20, _FAMILY.format("adding-100")) for t in (100, 200, 500,
                                                                                   1000)},
+    "xor": _task(51, 60, 20, _FAMILY.format("adding-100")),
+    **{f"xor-{t}": _task(t + 1, 60, 20, _FAMILY.format("adding-100")) for t in (10, 25, 50, 100,
+                                                                               200)},
 }  # fmt: skip
 
 _PAPER = "{}, the constructor's default (its paper's value at T = 784); not tuned here"
