@@ -114,7 +114,7 @@ def test_theorem5_refuses_wrong_side_answers(monkeypatch, P, c):
     """P = −I with W = 2I: g²WᵀPW − P = −3I ≺ 0, but P is no metric; P = I with ‖W‖ = 1 + 1e-12:
     g²WᵀPW − P = +2e-12·I (Theorem 5 needs ‖P^½WP^-½‖ < 1/g)."""
     monkeypatch.setattr("neurodyn.contraction._theorems.theorem5_lmi", _answer(P))
-    assert not C.theorem5(c * np.eye(2)).holds
+    assert not C.theorem5(c * np.eye(2), method="lmi").holds
 
 
 # -- (c) the exact region maxima keep the forming error of A_r -----------------------------------
