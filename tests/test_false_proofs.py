@@ -51,7 +51,7 @@ def _answer(M, lam=None):
 )
 def test_sector_refuses_lambda_max_just_above_minus_tol(monkeypatch, c):
     W = c * np.eye(2)
-    monkeypatch.setattr("neurodyn.contraction._theorems.sector_lmi", _answer(np.eye(2), [1, 1]))
+    monkeypatch.setattr("neurodyn.contraction._theorems.sector_solve", _answer(np.eye(2), [1, 1]))
     cert = C.sector(W, metric="full")
     G = sector_matrix(np.eye(2), [1.0, 1.0], 1.0, A=-np.eye(2), B=W, C=np.eye(2))
     assert np.linalg.eigvalsh(G)[-1] == pytest.approx(c - 1, abs=1e-15)
@@ -63,7 +63,7 @@ def test_sector_accepts_the_same_answer_with_room():
     """The same crafted answer for c = 0.5 (λ_max = −0.5): the re-check is not just 'refuse'."""
     monkeypatch = pytest.MonkeyPatch()
     with monkeypatch.context() as mp:
-        mp.setattr("neurodyn.contraction._theorems.sector_lmi", _answer(np.eye(2), [1, 1]))
+        mp.setattr("neurodyn.contraction._theorems.sector_solve", _answer(np.eye(2), [1, 1]))
         cert = C.sector(0.5 * np.eye(2), metric="full")
     assert cert.proven and cert.margin == pytest.approx(0.5 - cert.evidence["tolerance"])
 
@@ -76,7 +76,7 @@ def test_lipschitz_sector_refuses_a_negative_metric(monkeypatch):
     M, lam = -np.eye(2), np.ones(2)
     G = sector_matrix(M, lam, 1.0, A=A, B=np.eye(2), C=W)
     assert np.linalg.eigvalsh(G)[-1] < -1  # G ≺ 0 with room: only M ≻ 0 can refuse it
-    monkeypatch.setattr("neurodyn.contraction._lipschitz.sector_lmi", _answer(M, lam))
+    monkeypatch.setattr("neurodyn.contraction._lipschitz.sector_solve", _answer(M, lam))
     cert = C.lipschitz_sector(A, W, metric="full")
     assert not cert.holds
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from neurodyn.contraction._common import as_square, check_g, make, neg_def_margin
-from neurodyn.contraction._lmi import sector_lmi
+from neurodyn.contraction._lmi import sector_solve
 from neurodyn.contraction._theorems import _sector_certificate
 
 __all__ = ["lipschitz_norm", "lipschitz_sector", "prop1", "prop2_bounds"]
@@ -70,7 +70,7 @@ def lipschitz_sector(A, W, *, g: float = 1.0, metric: str = "full", linear_solve
     """
     (A, W), g = _pair(A, W), check_g(g)
     n = len(A)
-    res = sector_lmi(g, A=A, B=np.eye(n), C=W, metric=metric, linear_solver=linear_solver)
+    res = sector_solve(g, A=A, B=np.eye(n), C=W, metric=metric, linear_solver=linear_solver)
     return _sector_certificate(
         f"lipschitz_sector_{metric}", res, g, A=A, B=np.eye(n), C=W, assumptions=_ASSUME
     )

@@ -23,7 +23,7 @@ from neurodyn.contraction._common import (
     metzler_diagonal_metric,
     neg_def_margin,
 )
-from neurodyn.contraction._lmi import sector_lmi, sector_matrix, theorem5_lmi, vertex_lmi
+from neurodyn.contraction._lmi import sector_matrix, sector_solve, theorem5_lmi, vertex_lmi
 
 __all__ = [
     "matsuoka",
@@ -370,7 +370,7 @@ def sector(W, *, g: float = 1.0, tau: float = 1.0, metric: str = "full", linear_
     W, g = as_square(W), check_g(g)
     n = len(W)
     A, B, C = -np.eye(n) / tau, W / tau, np.eye(n)
-    res = sector_lmi(g, A=A, B=B, C=C, metric=metric, linear_solver=linear_solver)
+    res = sector_solve(g, A=A, B=B, C=C, metric=metric, linear_solver=linear_solver)
     return _sector_certificate(f"sector_{metric}", res, g, A=A, B=B, C=C, assumptions=_ASSUME)
 
 
