@@ -29,7 +29,7 @@ CELLS = [
     ("LEM", "lem", {}, "neurodyn.nn._cells._lem"),
     ("CoRNN", "cornn", {}, None),
     ("CTRNN euler", "ctrnn", {}, None),
-    ("CTRNN rk4", "ctrnn", {"method": "rk4"}, None),
+    ("CTRNN rk4", "ctrnn", {"method": "rk4"}, "neurodyn.nn._cells._ctrnn"),
     ("Lipschitz", "lipschitz", {}, None),
 ]
 

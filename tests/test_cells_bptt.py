@@ -118,3 +118,84 @@ def test_lem_under_torch_func_falls_back(monkeypatch):
     ref = _grads(cell, x.clone().requires_grad_(True), None, fast=False, monkeypatch=monkeypatch)
     for a, b in zip(got.values(), ref[2][1:], strict=True):
         torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-12)
+
+
+# --- the CT-RNN's RK4 step ------------------------------------------------------------------
+
+import neurodyn.nn._cells._ctrnn as ctrnn_module  # noqa: E402
+from neurodyn.nn import CTRNN  # noqa: E402
+
+
+def _rk4(F, H, nonlinearity="tanh", batch_first=False, seed=0, tau=1.5, dt=0.3):
+    torch.manual_seed(seed)
+    cell = CTRNN(F, H, tau=tau, dt=dt, method="rk4", nonlinearity=nonlinearity,
+                 batch_first=batch_first).double()  # fmt: skip
+    with torch.no_grad():
+        cell.weight_hh.mul_(3.0)  # reach the nonlinear range of φ
+    return cell
+
+
+def _rk4_grads(cell, x, h0, *, fast, monkeypatch, create_graph=False):
+    with monkeypatch.context() as m:
+        if not fast:
+            m.setattr(ctrnn_module, "fast_path", lambda *t: False)
+        out, hT = cell(x, h0)
+        loss = (out**2).sum() + (hT.sin()).sum()
+        leaves = [x] + ([h0] if h0 is not None else []) + list(cell.parameters())
+        g = torch.autograd.grad(loss, leaves, create_graph=create_graph)
+    return out, hT, g
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "sigmoid"])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize(("B", "T", "H"), [(1, 1, 1), (3, 7, 4), (5, 20, 9)])
+def test_ctrnn_rk4_gradients_equal_autograd_of_the_loop(B, T, H, batch_first, nonlinearity,
+                                                       monkeypatch):  # fmt: skip
+    cell = _rk4(2, H, nonlinearity, batch_first)
+    shape = (B, T, 2) if batch_first else (T, B, 2)
+    x = torch.randn(*shape, dtype=F64, requires_grad=True)
+    h0 = torch.randn(B, H, dtype=F64).requires_grad_(True)
+    fast = _rk4_grads(cell, x, h0, fast=True, monkeypatch=monkeypatch)
+    ref = _rk4_grads(cell, x, h0, fast=False, monkeypatch=monkeypatch)
+    torch.testing.assert_close(fast[0], ref[0], atol=1e-12, rtol=0)
+    torch.testing.assert_close(fast[1], ref[1], atol=1e-12, rtol=0)
+    for a, b in zip(fast[2], ref[2], strict=True):
+        torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-12)
+
+
+def test_ctrnn_rk4_takes_the_fast_path_and_matches_its_flow_map():
+    """Training forward = the CTRNNFlow step (the Map the certificates and spectra use)."""
+    import neurodyn
+
+    cell = _rk4(2, 4)
+    x = torch.randn(6, 3, 2, dtype=F64)
+    out, _ = cell(x)
+    assert "CTRNNRK4Sequence" in type(out.grad_fn).__name__
+    flow, h = neurodyn.as_map(cell), torch.zeros(3, 4, dtype=F64)
+    for t in range(6):
+        h = flow.step(h, x[t])
+        torch.testing.assert_close(out[t].detach(), h, atol=1e-13, rtol=0)
+
+
+def test_ctrnn_rk4_gradcheck_and_double_backward(monkeypatch):
+    cell = _rk4(2, 2)
+    names = [n for n, _ in cell.named_parameters()]
+    x = torch.randn(3, 2, 2, dtype=F64, requires_grad=True)
+    h0 = torch.randn(2, 2, dtype=F64, requires_grad=True)
+    params = [p.detach().clone().requires_grad_(True) for p in cell.parameters()]
+
+    def f(x, h0, *ps):
+        out, hT = functional_call(cell, dict(zip(names, ps, strict=True)), (x, h0))
+        assert "CTRNNRK4Sequence" in type(out.grad_fn).__name__
+        return out, hT
+
+    assert torch.autograd.gradcheck(f, (x, h0, *params), eps=1e-6, atol=1e-8)
+    v = [torch.randn_like(p) for p in cell.parameters()]
+
+    def hvp(fast):
+        g = _rk4_grads(cell, x, h0, fast=fast, monkeypatch=monkeypatch, create_graph=True)[2]
+        dot = sum((a * b).sum() for a, b in zip(g[2:], v, strict=True))
+        return torch.autograd.grad(dot, [x, h0, *cell.parameters()])
+
+    for a, b in zip(hvp(True), hvp(False), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-12)

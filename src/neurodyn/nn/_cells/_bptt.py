@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["LEMSequence", "fast_path"]
+__all__ = ["CTRNNRK4Sequence", "LEMSequence", "fast_path"]
 
 
 def _forward_ad_active() -> bool:
@@ -176,3 +176,111 @@ def _lem_autograd(cell, drive, y0, z0, Whh, Wy):
         y, z = cell._parts(y, z, dg_t, dy_t, w)[:2]
         outs.append(y)
     return torch.stack(outs), z
+
+
+class CTRNNRK4Sequence(torch.autograd.Function):
+    """The CT-RNN's classical RK4 step over a sequence with hand-written BPTT.
+
+    ``apply(drive (T, B, N), h0 (B, N), W (N, N), cell)`` -> ``H (T, B, N)``, the states after
+    each step of ``τẋ = −x + W φ(x) + v`` (v = the drive, held over the step), with c = 1/τ:
+    ``kᵢ = c(W φ(sᵢ) + v − sᵢ)``, ``s₁ = h``, ``s₂ = h + dt/2 k₁``, ``s₃ = h + dt/2 k₂``,
+    ``s₄ = h + dt k₃``, ``h' = h + dt/6 (k₁ + 2k₂ + 2k₃ + k₄)``. Saved: the stages sᵢ and
+    φ(sᵢ), (T, 4, B, N) each. Backward, per step from δh' (the chain rule through the stages):
+    ``δk₄ = dt/6 δh'``, ``δsᵢ = c((δkᵢ W) ⊙ φ'(sᵢ) − δkᵢ)``, ``δk₃ = dt/3 δh' + dt δs₄``,
+    ``δk₂ = dt/3 δh' + dt/2 δs₃``, ``δk₁ = dt/6 δh' + dt/2 δs₂``, ``δh = δh' + Σ δsᵢ``; the
+    drive's gradient is ``c Σ δkᵢ`` and ``δW = c Σ_{t,i} δkᵢᵀ φ(sᵢ)``, one GEMM over 4·T·B rows.
+    """
+
+    @staticmethod
+    def forward(ctx, drive, h0, W, cell):
+        T, B, N = drive.shape
+        act, dt, c = cell._act.fn, float(cell.dt), 1.0 / float(cell.tau)
+        has_out = cell._act.name in ("tanh", "sigmoid")  # torch.relu takes no out=
+        S = drive.new_empty(T, 4, B, N)
+        P = drive.new_empty(T, 4, B, N)
+        H = drive.new_empty(T, B, N)
+        WT = (c * W).T
+        vc = c * drive
+        k = drive.new_empty(B, N)
+        acc = drive.new_empty(B, N)
+        h = h0
+        coef = (0.5 * dt, 0.5 * dt, dt, None)
+        weight = (1.0, 2.0, 2.0, 1.0)
+        Sv, Pv, Hv = S.unbind(0), P.unbind(0), H.unbind(0)
+        for t, v in enumerate(vc.unbind(0)):
+            st, pt = Sv[t].unbind(0), Pv[t].unbind(0)
+            st[0].copy_(h)
+            for i in range(4):
+                if has_out:
+                    act(st[i], out=pt[i])
+                else:
+                    pt[i].copy_(act(st[i]))
+                torch.addmm(v, pt[i], WT, out=k)
+                k.sub_(st[i], alpha=c)
+                if i == 0:
+                    acc.copy_(k)
+                else:
+                    acc.add_(k, alpha=weight[i])
+                if i < 3:
+                    torch.add(h, k, alpha=coef[i], out=st[i + 1])
+            torch.add(h, acc, alpha=dt / 6, out=Hv[t])
+            h = Hv[t]
+        ctx.save_for_backward(drive, h0, W, S, P)
+        ctx.n_inputs, ctx.cell = 3, cell
+        return H
+
+    @staticmethod
+    def backward(ctx, gH):
+        cell = ctx.cell
+        if torch.is_grad_enabled():  # create_graph=True: exact, through the autograd loop
+            return (*_recompute_grads(ctx, lambda *a: (_ctrnn_rk4_autograd(cell, *a),), (gH,)),
+                    None)  # fmt: skip
+        drive, _, W, S, P = ctx.saved_tensors
+        T, B, N = drive.shape
+        deriv, dt, c = cell._act.deriv, float(cell.dt), 1.0 / float(cell.tau)
+        Wc = c * W
+        DK = drive.new_empty(T, 4, B, N)
+        D = drive.new_empty(T, B, N)
+        dh = drive.new_zeros(B, N)
+        ds = drive.new_empty(B, N)
+        tot = drive.new_empty(B, N)
+        Sv, Pv, DKv, Dv = S.unbind(0), P.unbind(0), DK.unbind(0), D.unbind(0)
+        gHv = gH.unbind(0)
+        for t in range(T - 1, -1, -1):
+            dh.add_(gHv[t])
+            st, pt, dk = Sv[t].unbind(0), Pv[t].unbind(0), DKv[t].unbind(0)
+            tot.copy_(dh)  # δh = δh' + Σ δsᵢ
+            for i in (3, 2, 1, 0):
+                if i == 3:
+                    torch.mul(dh, dt / 6, out=dk[3])
+                else:  # δkᵢ = b_i dt δh' + a_{i+1} dt δs_{i+1}
+                    torch.mul(dh, (dt / 3) if i in (1, 2) else (dt / 6), out=dk[i])
+                    dk[i].add_(ds, alpha=dt if i == 2 else 0.5 * dt)
+                torch.mm(dk[i], Wc, out=ds)
+                ds.mul_(deriv(st[i], pt[i]))
+                ds.sub_(dk[i], alpha=c)
+                tot.add_(ds)
+            torch.sum(DKv[t], 0, out=Dv[t])
+            dh.copy_(tot)
+        D.mul_(c)
+        gW = None
+        if ctx.needs_input_grad[2]:
+            gW = c * (DK.reshape(-1, N).T @ P.reshape(-1, N))
+        return D, dh, gW, None
+
+
+def _ctrnn_rk4_autograd(cell, drive, h0, W):
+    """The CT-RNN RK4 loop on autograd (``CTRNN._loop``'s arithmetic), for double backward."""
+    act, dt, c = cell._act.fn, float(cell.dt), 1.0 / float(cell.tau)
+    WT, vc, h, outs = (c * W).T, c * drive, h0, []
+    for v in vc.unbind(0):
+        k1 = torch.addmm(v, act(h), WT) - c * h
+        s = h + 0.5 * dt * k1
+        k2 = torch.addmm(v, act(s), WT) - c * s
+        s = h + 0.5 * dt * k2
+        k3 = torch.addmm(v, act(s), WT) - c * s
+        s = h + dt * k3
+        k4 = torch.addmm(v, act(s), WT) - c * s
+        h = h + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        outs.append(h)
+    return torch.stack(outs)

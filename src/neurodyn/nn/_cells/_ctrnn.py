@@ -7,6 +7,7 @@ import torch
 from torch import Tensor, nn
 
 from neurodyn.nn._cells._base import RecurrentCell, activation, linear, positive_float
+from neurodyn.nn._cells._bptt import CTRNNRK4Sequence, fast_path
 from neurodyn.nn._cells._lipschitz import uniform_init
 from neurodyn.systems import FLOW_SCHEMES, FlowMap
 
@@ -138,7 +139,8 @@ class CTRNN(RecurrentCell):
         """The forward's loop with 1/τ (and for Euler dt/τ) folded into W and the whole drive
         once per sequence: Euler h' = (1 − dt/τ) h + (dt/τ)(W φ(h) + v), 3 ops a step; RK4
         Kᵢ = (W/τ) φ(sᵢ) + v/τ − sᵢ/τ, 19 ops a step (the :class:`CTRNNFlow` step, to float32
-        rounding). ``"imex"`` runs the generic loop."""
+        rounding); when training, RK4 runs with its hand-written BPTT (``CTRNNRK4Sequence``).
+        ``"imex"`` runs the generic loop."""
         if self.method == "imex":
             return super()._loop(h, drive, w)
         act, dt, c = self._act.fn, self.dt, 1.0 / self.tau
@@ -150,6 +152,9 @@ class CTRNN(RecurrentCell):
                 h = torch.add(torch.addmm(v, act(h), WT), h, alpha=1.0 - s)
                 outs.append(h)
             return outs, h
+        if fast_path(drive, h, self.weight_hh):  # hand-written BPTT (``_bptt``), same numbers
+            H = CTRNNRK4Sequence.apply(drive, h, self.weight_hh, self)
+            return H, H[-1]
         WT, drive = (c * self.weight_hh).T, c * drive
         for v in drive.unbind(0):
             k1 = torch.sub(torch.addmm(v, act(h), WT), h, alpha=c)
