@@ -184,8 +184,8 @@ class CTRNNRK4Sequence(torch.autograd.Function):
     ``apply(drive (T, B, N), h0 (B, N), W (N, N), cell)`` -> ``H (T, B, N)``, the states after
     each step of ``τẋ = −x + W φ(x) + v`` (v = the drive, held over the step), with c = 1/τ:
     ``kᵢ = c(W φ(sᵢ) + v − sᵢ)``, ``s₁ = h``, ``s₂ = h + dt/2 k₁``, ``s₃ = h + dt/2 k₂``,
-    ``s₄ = h + dt k₃``, ``h' = h + dt/6 (k₁ + 2k₂ + 2k₃ + k₄)``. Saved: the stages sᵢ and
-    φ(sᵢ), (T, 4, B, N) each. Backward, per step from δh' (the chain rule through the stages):
+    ``s₄ = h + dt k₃``, ``h' = h + dt/6 (k₁ + 2k₂ + 2k₃ + k₄)``. Saved: φ(sᵢ) and φ'(sᵢ) of
+    the four stages, (T, 4, B, N) each (the stages themselves are not needed). Backward, per step from δh' (the chain rule through the stages):
     ``δk₄ = dt/6 δh'``, ``δsᵢ = c((δkᵢ W) ⊙ φ'(sᵢ) − δkᵢ)``, ``δk₃ = dt/3 δh' + dt δs₄``,
     ``δk₂ = dt/3 δh' + dt/2 δs₃``, ``δk₁ = dt/6 δh' + dt/2 δs₂``, ``δh = δh' + Σ δsᵢ``; the
     drive's gradient is ``c Σ δkᵢ`` and ``δW = c Σ_{t,i} δkᵢᵀ φ(sᵢ)``, one GEMM over 4·T·B rows.
@@ -195,37 +195,44 @@ class CTRNNRK4Sequence(torch.autograd.Function):
     def forward(ctx, drive, h0, W, cell):
         T, B, N = drive.shape
         act, dt, c = cell._act.fn, float(cell.dt), 1.0 / float(cell.tau)
-        has_out = cell._act.name in ("tanh", "sigmoid")  # torch.relu takes no out=
-        S = drive.new_empty(T, 4, B, N)
-        P = drive.new_empty(T, 4, B, N)
+        name = cell._act.name
+        P = drive.new_empty(T, 4, B, N)  # φ(sᵢ), for δW
+        DP = drive.new_empty(T, 4, B, N)  # φ'(sᵢ), for δsᵢ
         H = drive.new_empty(T, B, N)
         WT = (c * W).T
         vc = c * drive
         k = drive.new_empty(B, N)
         acc = drive.new_empty(B, N)
+        s = drive.new_empty(B, N)
+        one = drive.new_ones(())
         h = h0
         coef = (0.5 * dt, 0.5 * dt, dt, None)
         weight = (1.0, 2.0, 2.0, 1.0)
-        Sv, Pv, Hv = S.unbind(0), P.unbind(0), H.unbind(0)
+        Pv, DPv, Hv = P.unbind(0), DP.unbind(0), H.unbind(0)
         for t, v in enumerate(vc.unbind(0)):
-            st, pt = Sv[t].unbind(0), Pv[t].unbind(0)
-            st[0].copy_(h)
+            pt, dpt = Pv[t].unbind(0), DPv[t].unbind(0)
+            s.copy_(h)
             for i in range(4):
-                if has_out:
-                    act(st[i], out=pt[i])
+                if name == "tanh":
+                    torch.tanh(s, out=pt[i])
+                    torch.addcmul(one, pt[i], pt[i], value=-1.0, out=dpt[i])
+                elif name == "sigmoid":
+                    torch.sigmoid(s, out=pt[i])
+                    torch.addcmul(pt[i], pt[i], pt[i], value=-1.0, out=dpt[i])
                 else:
-                    pt[i].copy_(act(st[i]))
+                    pt[i].copy_(act(s))
+                    dpt[i].copy_(cell._act.deriv(s, pt[i]))
                 torch.addmm(v, pt[i], WT, out=k)
-                k.sub_(st[i], alpha=c)
+                k.sub_(s, alpha=c)
                 if i == 0:
                     acc.copy_(k)
                 else:
                     acc.add_(k, alpha=weight[i])
                 if i < 3:
-                    torch.add(h, k, alpha=coef[i], out=st[i + 1])
+                    torch.add(h, k, alpha=coef[i], out=s)
             torch.add(h, acc, alpha=dt / 6, out=Hv[t])
             h = Hv[t]
-        ctx.save_for_backward(drive, h0, W, S, P)
+        ctx.save_for_backward(drive, h0, W, P, DP)
         ctx.n_inputs, ctx.cell = 3, cell
         return H
 
@@ -235,20 +242,20 @@ class CTRNNRK4Sequence(torch.autograd.Function):
         if torch.is_grad_enabled():  # create_graph=True: exact, through the autograd loop
             return (*_recompute_grads(ctx, lambda *a: (_ctrnn_rk4_autograd(cell, *a),), (gH,)),
                     None)  # fmt: skip
-        drive, _, W, S, P = ctx.saved_tensors
+        drive, _, W, P, DP = ctx.saved_tensors
         T, B, N = drive.shape
-        deriv, dt, c = cell._act.deriv, float(cell.dt), 1.0 / float(cell.tau)
+        dt, c = float(cell.dt), 1.0 / float(cell.tau)
         Wc = c * W
         DK = drive.new_empty(T, 4, B, N)
         D = drive.new_empty(T, B, N)
         dh = drive.new_zeros(B, N)
         ds = drive.new_empty(B, N)
         tot = drive.new_empty(B, N)
-        Sv, Pv, DKv, Dv = S.unbind(0), P.unbind(0), DK.unbind(0), D.unbind(0)
+        DPv, DKv, Dv = DP.unbind(0), DK.unbind(0), D.unbind(0)
         gHv = gH.unbind(0)
         for t in range(T - 1, -1, -1):
             dh.add_(gHv[t])
-            st, pt, dk = Sv[t].unbind(0), Pv[t].unbind(0), DKv[t].unbind(0)
+            dpt, dk = DPv[t].unbind(0), DKv[t].unbind(0)
             tot.copy_(dh)  # δh = δh' + Σ δsᵢ
             for i in (3, 2, 1, 0):
                 if i == 3:
@@ -257,7 +264,7 @@ class CTRNNRK4Sequence(torch.autograd.Function):
                     torch.mul(dh, (dt / 3) if i in (1, 2) else (dt / 6), out=dk[i])
                     dk[i].add_(ds, alpha=dt if i == 2 else 0.5 * dt)
                 torch.mm(dk[i], Wc, out=ds)
-                ds.mul_(deriv(st[i], pt[i]))
+                ds.mul_(dpt[i])
                 ds.sub_(dk[i], alpha=c)
                 tot.add_(ds)
             torch.sum(DKv[t], 0, out=Dv[t])
