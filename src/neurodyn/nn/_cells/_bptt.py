@@ -185,7 +185,8 @@ class CTRNNRK4Sequence(torch.autograd.Function):
     each step of ``τẋ = −x + W φ(x) + v`` (v = the drive, held over the step), with c = 1/τ:
     ``kᵢ = c(W φ(sᵢ) + v − sᵢ)``, ``s₁ = h``, ``s₂ = h + dt/2 k₁``, ``s₃ = h + dt/2 k₂``,
     ``s₄ = h + dt k₃``, ``h' = h + dt/6 (k₁ + 2k₂ + 2k₃ + k₄)``. Saved: φ(sᵢ) and φ'(sᵢ) of
-    the four stages, (T, 4, B, N) each (the stages themselves are not needed). Backward, per step from δh' (the chain rule through the stages):
+    the four stages, (T, 4, B, N) each (the stages themselves are not needed). Backward, per
+    step from δh' (the chain rule through the stages):
     ``δk₄ = dt/6 δh'``, ``δsᵢ = c((δkᵢ W) ⊙ φ'(sᵢ) − δkᵢ)``, ``δk₃ = dt/3 δh' + dt δs₄``,
     ``δk₂ = dt/3 δh' + dt/2 δs₃``, ``δk₁ = dt/6 δh' + dt/2 δs₂``, ``δh = δh' + Σ δsᵢ``; the
     drive's gradient is ``c Σ δkᵢ`` and ``δW = c Σ_{t,i} δkᵢᵀ φ(sᵢ)``, one GEMM over 4·T·B rows.
