@@ -273,3 +273,49 @@ def test_bad_inputs_raise_with_a_message():
         fitted.predict(X[:, :5])
     with pytest.raises(ValueError, match="NaN or inf"):
         fitted.predict(bad)
+
+
+# ----------------------------------------------------- the latent space (dissertation §3.6)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = _spectra(120, seed=4)
+    return AeLLE(**FAST, random_state=0).fit(X, y), X, y
+
+
+@pytest.mark.parametrize("delta", [-0.3, -0.01, 0.05, 0.4])
+def test_perturb_moves_the_head_prediction_by_exactly_delta(fitted, delta):
+    """Eq. 3.7 with θ⁺: θ(L + θ⁺ΔT) = θL + ΔT, in the units of y (float64 rounding)."""
+    model, X, _ = fitted
+    moved = model.perturb(X, delta)
+    np.testing.assert_allclose(model.predict_latent(moved), model.predict_accuracy(X) + delta,
+                               rtol=0, atol=1e-12)  # fmt: skip
+    # the smallest such step: along θ only (orthogonal to the head's null space)
+    step = moved - model.latent(X)
+    np.testing.assert_allclose(step @ model.null_space(), 0.0, atol=1e-12)
+
+
+def test_level_set_is_the_orthogonal_projection_onto_theta_l_equal_value(fitted):
+    model, X, _ = fitted
+    best = float(model.predict_accuracy(X).max())
+    pts = model.level_set(X, best)
+    np.testing.assert_allclose(model.predict_latent(pts), best, rtol=0, atol=1e-12)
+    N = model.null_space()
+    assert N.shape == (model.latent_size, model.latent_size - 1)
+    np.testing.assert_allclose(N.T @ N, np.eye(model.latent_size - 1), atol=1e-12)
+    # projection: the null-space coordinates of each network are kept, only θ's is changed
+    np.testing.assert_allclose(pts @ N, model.latent(X) @ N, atol=1e-12)
+
+
+def test_decode_is_the_autoencoder_reconstruction(fitted):
+    """decode(latent(X)) against the torch module's own forward (ψ∘φ, eq. 3.5), un-standardised."""
+    import torch
+
+    model, X, _ = fitted
+    z = torch.tensor((X - model.scaler_mean_) / model.scaler_scale_, dtype=torch.float64)
+    with torch.no_grad():
+        recon = model.net_(z)[1].numpy() * model.scaler_scale_ + model.scaler_mean_
+    np.testing.assert_allclose(model.decode(model.latent(X)), recon, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="latent codes must be"):
+        model.decode(X)  # spectra are not latent codes

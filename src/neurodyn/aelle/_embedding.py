@@ -391,6 +391,70 @@ class AeLLE(_HighAccuracyScore, ClassNamePrefixFeaturesOutMixin, TransformerMixi
             t_hat = self.net_(z)[2].numpy()
         return t_hat * self.y_scale_ + self.y_mean_
 
+    # ------------------------------------------------ the latent space (Vogt, dissertation, §3.6)
+
+    def _head(self) -> tuple[np.ndarray, float]:
+        """θ (latent_size,) and the bias of the linear head, in standardised score units."""
+        check_is_fitted(self, "net_")
+        w = self.net_.head.weight.detach().numpy()[0].astype(np.float64)
+        return w, float(self.net_.head.bias.detach().numpy()[0])
+
+    def _codes(self, latent: Any) -> np.ndarray:
+        check_is_fitted(self, "net_")
+        L = np.asarray(latent, dtype=np.float64)
+        if L.ndim != 2 or L.shape[1] != self.latent_size:
+            raise ValueError(
+                f"latent codes must be (n, {self.latent_size}) (latent_size), got {L.shape}; "
+                "get them from .latent(X)."
+            )
+        _require_finite(L, "latent")
+        return L
+
+    def predict_latent(self, latent: Any) -> np.ndarray:
+        """(n,) the head's score prediction ``θ L + b`` at latent codes ``latent``
+        (n, latent_size), in the units of the training ``y`` (as :meth:`predict_accuracy`)."""
+        w, b = self._head()
+        return (self._codes(latent) @ w + b) * self.y_scale_ + self.y_mean_
+
+    def decode(self, latent: Any) -> np.ndarray:
+        """Spectra ψ(L) (n, L_exponents) decoded from latent codes (n, latent_size), in the
+        units of the training spectra (the decoder of eq. 3.5, un-standardised)."""
+        L = torch.tensor(self._codes(latent), dtype=torch.float64)
+        with torch.no_grad():
+            z = self.net_.decoder(L).numpy()
+        return z * self.scaler_scale_ + self.scaler_mean_
+
+    def perturb(self, X: Any, delta: float) -> np.ndarray:
+        """Latent codes moved so that the predicted score changes by ``delta`` (Vogt,
+        dissertation, eq. 3.7): ``L' = φ(Z) + θ⁺ ΔT``, θ⁺ = θᵀ/‖θ‖² the pseudo-inverse of the
+        linear head (ΔT in the units of the training ``y``, so ``predict_latent(L')`` =
+        ``predict_accuracy(X) + delta``). The step is the smallest that does it (along θ).
+        ``decode`` maps the result back to spectra, ``pca_.transform`` into AeLLE coordinates.
+        """
+        w, _ = self._head()
+        if not np.isfinite(delta):
+            raise ValueError(f"delta must be finite, got {delta!r}.")
+        return self.latent(X) + w * (float(delta) / self.y_scale_ / float(w @ w))
+
+    def level_set(self, X: Any, value: float) -> np.ndarray:
+        """The latent codes φ(Z) of ``X`` projected orthogonally onto the head's level set
+        ``{L : θ L + b = value}`` (the dissertation's "zero-loss" set of Fig. 3.15 is the level
+        set of the best score): ``L + θ⁺(value − prediction)``. The set is ``L₀ + null(θ)``, of
+        dimension latent_size − 1; the projections of the networks give points of it where the
+        networks are. ``null_space`` gives its directions."""
+        L = self.latent(X)
+        w, b = self._head()
+        t = (float(value) - self.y_mean_) / self.y_scale_
+        return L + np.outer(t - (L @ w + b), w) / float(w @ w)
+
+    def null_space(self) -> np.ndarray:
+        """(latent_size, latent_size − 1) orthonormal basis of null(θ): the latent directions
+        the linear head cannot see (``scipy.linalg.null_space``)."""
+        import scipy.linalg
+
+        w, _ = self._head()
+        return scipy.linalg.null_space(w[None, :])
+
 
 # --------------------------------------------------------------------------- baselines
 
