@@ -11,6 +11,8 @@
   schedules, clipping, early stopping, seeds) with checkpoints that resume exactly and
   stability monitors (:class:`Monitors`: contraction certificates, A/W spectra of the
   Lipschitz RNN, the LE spectrum over training); :func:`plot_history` draws a history.
+* :func:`force`: FORCE target learning of a rank-1 RNN (Sussillo & Abbott 2009; Vogt,
+  dissertation, §3.4.1), :func:`four_sine` its target; the closed loop is a CT-RNN Map.
 * :func:`recipe` / :class:`Recipe`: the options :func:`run` and ``neurodyn train`` use when none
   are given, per task and model (tuned with ``neurodyn sweep``; docs/train.md, "Recipes").
 
@@ -25,6 +27,7 @@ Example:
 
 from neurodyn.train._fit import OPTIMIZERS, SCHEDULES, TrainResult, evaluate, fit, run
 from neurodyn.train._floss import Floss, floss_loss
+from neurodyn.train._force import ForceResult, FourSine, force, four_sine, rls
 from neurodyn.train._models import (
     INIT_SCALE_RANGES,
     MODELS,
@@ -48,6 +51,8 @@ __all__ = [
     "SCHEDULES",
     "TASK_RECIPES",
     "Floss",
+    "ForceResult",
+    "FourSine",
     "ModelSpec",
     "Monitors",
     "Recipe",
@@ -58,12 +63,15 @@ __all__ = [
     "evaluate",
     "fit",
     "floss_loss",
+    "force",
+    "four_sine",
     "history_table",
     "load_model",
     "plot_history",
     "plot_lyapunov_training",
     "recipe",
     "recurrent_weights",
+    "rls",
     "run",
     "save_model",
 ]
