@@ -306,30 +306,64 @@ def sector_riccati(g: float, *, A, B, C, multiplier=None, eps=(1e-3, 1e-7)) -> L
             continue
         X = 0.5 * (X + X.T)
         if np.all(np.isfinite(X)):
-            return LMIResult("solved", X, lam, "Riccati (Λ = I)", time.perf_counter() - t0)
+            return LMIResult("solved", X, lam, _riccati_name(multiplier), time.perf_counter() - t0)
     dt = time.perf_counter() - t0
-    return LMIResult("riccati: no stabilising solution", None, None, "Riccati (Λ = I)", dt)
+    return LMIResult("riccati: no stabilising solution", None, None, _riccati_name(multiplier), dt)
+
+
+def _riccati_name(multiplier) -> str:
+    return "Riccati (Λ = I)" if multiplier is None else "Riccati (Λ = d², scaling of C(−A)⁻¹B)"
+
+
+def _scaled_multiplier(A, B, C) -> np.ndarray | None:
+    """Λ = d² with d the optimal diagonal scaling of the loop's DC gain C(−A)⁻¹B
+    (``_scaling.diagonal_scaling``): a diagonal Λ = S² is a change of coordinates of the
+    nonlinearity's channels (B → BS⁻¹, C → SC; S commutes with the slopes D), so the
+    multiplier search is a diagonal-scaling problem, and the scaling that minimises the gain's
+    norm is the natural first try. None if A is singular."""
+    from neurodyn.contraction._scaling import diagonal_scaling
+
+    try:
+        G0 = C @ np.linalg.solve(-A, B)
+    except np.linalg.LinAlgError:
+        return None
+    if G0.shape[0] != G0.shape[1] or not np.all(np.isfinite(G0)):
+        return None
+    return diagonal_scaling(G0).d ** 2
 
 
 def sector_solve(g: float, *, A, B, C, metric: str = "full", linear_solver=None) -> LMIResult:
-    """The continuous sector LMI: for a full metric, the Riccati solution at Λ = I first
-    (:func:`sector_riccati`), kept if ``M ≻ 0`` and ``G ≺ 0`` pass the eigenvalue re-check;
-    otherwise (and for a diagonal metric) the SDP by SCS (:func:`sector_lmi`), which decides."""
+    """The continuous sector LMI: for a full metric, Riccati solutions first
+    (:func:`sector_riccati`) at Λ = I, then at Λ = d² from the diagonal scaling of the DC gain
+    C(−A)⁻¹B (:func:`_scaled_multiplier`); the first whose ``M ≻ 0`` and ``G ≺ 0`` pass the
+    eigenvalue re-check is kept. Otherwise (and for a diagonal metric) the SDP by SCS
+    (:func:`sector_lmi`), which decides."""
     from neurodyn.contraction._common import neg_def_margin
 
-    if metric == "full":
-        res = sector_riccati(g, A=A, B=B, C=C)
+    if metric != "full":
+        return sector_lmi(g, A=A, B=B, C=C, metric=metric, linear_solver=linear_solver)
+    spent, tried = 0.0, []
+    for lam0 in (None, "scaled"):
+        if lam0 == "scaled":
+            t0 = time.perf_counter()
+            lam0 = _scaled_multiplier(np.asarray(A, float), np.asarray(B, float),
+                                      np.asarray(C, float))  # fmt: skip
+            spent += time.perf_counter() - t0
+            if lam0 is None:
+                continue
+        res = sector_riccati(g, A=A, B=B, C=C, multiplier=lam0)
+        spent += res.seconds
+        tried.append(f"{res.solver}: {res.status}")
         if res.solved:
             lam, tol = neg_def_margin(sector_matrix(res.metric, res.multiplier, g, A=A, B=B, C=C))
             lm, tm = neg_def_margin(-res.metric)
             if lam + tol < 0 and lm + tm < 0:
-                return res
-        spent = res.seconds
-        out = sector_lmi(g, A=A, B=B, C=C, metric=metric, linear_solver=linear_solver)
-        return LMIResult(out.status, out.metric, out.multiplier,
-                         f"{out.solver} (after Riccati at Λ = I: {res.status})",
-                         out.seconds + spent, out.iterations)  # fmt: skip
-    return sector_lmi(g, A=A, B=B, C=C, metric=metric, linear_solver=linear_solver)
+                return LMIResult(res.status, res.metric, res.multiplier, res.solver, spent)
+            tried[-1] = f"{res.solver}: fails the re-check"
+    out = sector_lmi(g, A=A, B=B, C=C, metric=metric, linear_solver=linear_solver)
+    return LMIResult(out.status, out.metric, out.multiplier,
+                     f"{out.solver} (after {'; '.join(tried)})", out.seconds + spent,
+                     out.iterations)  # fmt: skip
 
 
 def sector_lmi_cvxpy(g: float, *, A, B, C, metric: str = "full", eps: float = 1e-6):
