@@ -30,7 +30,8 @@ def _rows(store: str) -> list[dict]:
         reg = r.get("test_mse") is not None and r["test_mse"] == r["test_mse"]
         used = json.loads(r["trained_with"]) if r.get("trained_with") else {}
         out.append({
-            "budget": cfg.get("params") or cfg.get("hidden_size"), "task": cfg["task"],
+            "budget": (f"~{cfg['params']} parameters" if cfg.get("params")
+                       else f"hidden {cfg.get('hidden_size')}"), "task": cfg["task"],
             "model": cfg["model"] + "".join(
                 f" {k}={v}" for k, v in sorted((cfg.get("model_options") or {}).items())),
             "seed": cfg["seed"], "reg": bool(reg),
@@ -70,7 +71,7 @@ def table(rows: list[dict]) -> str:
     for budget, task in keys:
         group = [r for r in rows if (r["budget"], r["task"]) == (budget, task)]
         reg = group[0]["reg"]
-        lines += ["", f"**{task}, ~{budget} parameters** "
+        lines += ["", f"**{task}, {budget}** "
                       f"({'test MSE, 1/6 = trivial' if reg else 'test accuracy %'})", "",
                   "| model | params | test | n | epochs | wall s | cert. holds | λ₁ |",
                   "|---|---|---|---|---|---|---|---|"]  # fmt: skip
@@ -104,14 +105,21 @@ def figure(rows: list[dict], path: str) -> None:
             ax.scatter([i] * len(v), v, s=12, color="0.5")
             ax.errorbar(i, np.mean(v), yerr=np.std(v, ddof=1) if len(v) > 1 else 0, fmt="o",
                         color="C0", capsize=3)  # fmt: skip
-        ax.set_xticks(range(len(models)), models, rotation=60, ha="right")
-        ax.set_title(f"{task}, ~{budget} params", fontsize=10)
+        ax.set_xticks(range(len(models)), _short(models), rotation=60, ha="right", fontsize=8)
+        ax.set_title(f"{task}, {budget}", fontsize=10)
         ax.set_ylabel("test MSE (1/6 = trivial)" if group[0]["reg"] else "test accuracy")
         if group[0]["reg"]:
             ax.axhline(1 / 6, color="C3", lw=0.8, ls="--")
             ax.set_yscale("log")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+
+
+def _short(labels: list[str]) -> list[str]:
+    """Tick labels without the options every label of the panel shares (the panel's setting)."""
+    parts = [label.split(" ") for label in labels]
+    common = set.intersection(*(set(p[1:]) for p in parts)) if parts else set()
+    return [" ".join([p[0], *(o for o in p[1:] if o not in common)]) for p in parts]
 
 
 if __name__ == "__main__":
