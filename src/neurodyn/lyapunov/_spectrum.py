@@ -527,7 +527,9 @@ def lyapunov_spectrum(
         >>> round(res.exponents.sum().item(), 6) == round(torch.log(torch.tensor(0.3)).item(), 6)
         True
     """
-    with torch.set_grad_enabled(bool(differentiable)):  # a Map built now may snapshot weights
+    if not isinstance(differentiable, bool):
+        raise TypeError(f"differentiable must be True or False, got {differentiable!r}.")
+    with torch.set_grad_enabled(differentiable):  # a Map built now may snapshot weights
         plan = _plan(
             map,
             inputs,
@@ -539,8 +541,6 @@ def lyapunov_spectrum(
             qr_method=qr_method,
             batch_first=batch_first,
         )
-    if not isinstance(differentiable, bool):
-        raise TypeError(f"differentiable must be True or False, got {differentiable!r}.")
     if grad_steps is not None:
         if not differentiable:
             raise ValueError("grad_steps truncates the gradient: pass differentiable=True too.")
