@@ -72,6 +72,21 @@ def copy_baseline(delay: int) -> float:
     return _RECALL * math.log(_SYMBOLS) / (delay + 2 * _RECALL)
 
 
+def _register_fixed(base: str, builder, values, kind: str, num_samples: int, doc: str) -> None:
+    """Register ``f"{base}-{v}"`` for each v: ``builder`` with its first option fixed at v,
+    taking ``num_samples`` (default as given) and ``generator_seed``; ``doc`` formats v."""
+
+    def named(v):
+        def task(num_samples: int = num_samples, generator_seed: int = 0) -> TaskData:
+            return builder(v, num_samples, generator_seed)
+
+        task.__doc__ = doc.format(v=v)
+        return task
+
+    for v in values:
+        register_task(f"{base}-{v}", kind=kind)(named(v))
+
+
 # ---------------------------------------------------------------------- adding problem
 
 
@@ -122,16 +137,10 @@ def _adding(length: int = 100, num_samples: int = 5000, generator_seed: int = 0)
 register_task("adding", kind="regression")(_adding)
 
 
-def _named_adding(length: int):
-    def task(num_samples: int = 5000, generator_seed: int = 0) -> TaskData:
-        return _adding(length, num_samples, generator_seed)
-
-    task.__doc__ = f"The adding problem at T = {length} (options of ``adding`` but ``length``)."
-    return task
-
-
-for _t in ADDING_LENGTHS:
-    register_task(f"adding-{_t}", kind="regression")(_named_adding(_t))
+_register_fixed(
+    "adding", _adding, ADDING_LENGTHS, "regression", 5000,
+    "The adding problem at T = {v} (options of ``adding`` but ``length``).",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------- copy task
@@ -192,16 +201,10 @@ def _copy(delay: int = 100, num_samples: int = 5000, generator_seed: int = 0) ->
 register_task("copy", kind="sequence-classification")(_copy)
 
 
-def _named_copy(delay: int):
-    def task(num_samples: int = 5000, generator_seed: int = 0) -> TaskData:
-        return _copy(delay, num_samples, generator_seed)
-
-    task.__doc__ = f"The copy task with delay {delay} (options of ``copy`` but ``delay``)."
-    return task
-
-
-for _t in COPY_DELAYS:
-    register_task(f"copy-{_t}", kind="sequence-classification")(_named_copy(_t))
+_register_fixed(
+    "copy", _copy, COPY_DELAYS, "sequence-classification", 5000,
+    "The copy task with delay {v} (options of ``copy`` but ``delay``).",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------- delayed XOR
@@ -254,16 +257,10 @@ def _xor(delay: int = 50, num_samples: int = 2000, generator_seed: int = 0) -> T
 register_task("xor")(_xor)
 
 
-def _named_xor(delay: int):
-    def task(num_samples: int = 2000, generator_seed: int = 0) -> TaskData:
-        return _xor(delay, num_samples, generator_seed)
-
-    task.__doc__ = f"The delayed XOR with delay {delay} (options of ``xor`` but ``delay``)."
-    return task
-
-
-for _t in XOR_DELAYS:
-    register_task(f"xor-{_t}")(_named_xor(_t))
+_register_fixed(
+    "xor", _xor, XOR_DELAYS, "classification", 2000,
+    "The delayed XOR with delay {v} (options of ``xor`` but ``delay``).",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------- MNIST, T = 98
