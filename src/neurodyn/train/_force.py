@@ -158,10 +158,15 @@ def force(
         A :class:`ForceResult`; its ``mae`` is the free-running closed loop (w frozen) over the
         ``steps`` steps after training against f there.
     """
+    for name, v in (("N", N), ("epochs", epochs), ("update_every", update_every)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"force: {name} must be a positive int, got {v!r}.")
+    for name, v in (("g", g), ("dt", dt), ("alpha", alpha)):
+        if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
+            raise ValueError(f"force: {name} must be a positive number, got {v!r}.")
     if callable(target):
-        for name, v in (("steps", steps),):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 2:
-                raise ValueError(f"force: {name} must be an int ≥ 2, got {v!r}.")
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+            raise ValueError(f"force: steps must be an int ≥ 2, got {steps!r}.")
         f_all = np.asarray(target(np.arange((epochs + 1) * steps) * dt), dtype=np.float64)
     else:
         one = np.asarray(target, dtype=np.float64).reshape(-1)
@@ -169,12 +174,6 @@ def force(
         f_all = np.tile(one, epochs + 1)
     if f_all.size < 2 or not np.all(np.isfinite(f_all)):
         raise ValueError("force: target must give a finite signal of ≥ 2 steps.")
-    for name, v in (("N", N), ("epochs", epochs), ("update_every", update_every)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"force: {name} must be a positive int, got {v!r}.")
-    for name, v in (("g", g), ("dt", dt), ("alpha", alpha)):
-        if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
-            raise ValueError(f"force: {name} must be a positive number, got {v!r}.")
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     J = rng.standard_normal((N, N)) / math.sqrt(N)
