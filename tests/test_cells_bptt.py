@@ -13,8 +13,9 @@ import pytest
 import torch
 from torch.func import functional_call
 
+import neurodyn.nn._cells._ctrnn as ctrnn_module
 import neurodyn.nn._cells._lem as lem_module
-from neurodyn.nn import LEM
+from neurodyn.nn import CTRNN, LEM
 
 F64 = torch.float64
 
@@ -24,10 +25,12 @@ def _lem(F, H, dt, batch_first=False, seed=0):
     return LEM(F, H, dt=dt, batch_first=batch_first).double()
 
 
-def _grads(cell, x, h0, *, fast: bool, monkeypatch, create_graph=False):
+def _grads(cell, x, h0, *, fast: bool, monkeypatch, create_graph=False, module=lem_module):
+    """(out, h_T, gradients of a fixed loss w.r.t. x, h0 and the parameters); ``fast=False``
+    switches the hand-written BPTT off in the cell's ``module``."""
     with monkeypatch.context() as m:
         if not fast:
-            m.setattr(lem_module, "fast_path", lambda *t: False)
+            m.setattr(module, "fast_path", lambda *t: False)
         out, hT = cell(x, h0)
         loss = (out**2).sum() + (hT.sin()).sum()
         leaves = [x] + ([h0] if h0 is not None else []) + list(cell.parameters())
@@ -74,17 +77,23 @@ def test_lem_default_h0_and_unbatched(monkeypatch):
 def test_lem_gradcheck(dt):
     """Finite differences (torch.autograd.gradcheck) of every input and parameter, tiny sizes."""
     cell = _lem(2, 2, dt)
-    names = [n for n, _ in cell.named_parameters()]
     x = torch.randn(3, 2, 2, dtype=F64, requires_grad=True)
     h0 = torch.randn(2, 4, dtype=F64, requires_grad=True)
+    assert _gradcheck_through(cell, x, h0, "LEMSequence")
+
+
+def _gradcheck_through(cell, x, h0, function: str) -> bool:
+    """torch.autograd.gradcheck of (out, h_T) w.r.t. x, h0 and every parameter, asserting that
+    the forward went through the hand-written ``function``."""
+    names = [n for n, _ in cell.named_parameters()]
     params = [p.detach().clone().requires_grad_(True) for p in cell.parameters()]
 
     def f(x, h0, *ps):
         out, hT = functional_call(cell, dict(zip(names, ps, strict=True)), (x, h0))
-        assert "LEMSequence" in type(out.grad_fn).__name__
+        assert function in type(out.grad_fn).__name__
         return out, hT
 
-    assert torch.autograd.gradcheck(f, (x, h0, *params), eps=1e-6, atol=1e-8)
+    return torch.autograd.gradcheck(f, (x, h0, *params), eps=1e-6, atol=1e-8)
 
 
 def test_lem_double_backward_equals_autograd(monkeypatch):
@@ -92,12 +101,18 @@ def test_lem_double_backward_equals_autograd(monkeypatch):
     cell = _lem(2, 3, 0.6)
     x = torch.randn(4, 2, 2, dtype=F64, requires_grad=True)
     h0 = torch.randn(2, 6, dtype=F64, requires_grad=True)
+    _assert_hvps_agree(cell, x, h0, monkeypatch, lem_module)
+
+
+def _assert_hvps_agree(cell, x, h0, monkeypatch, module):
+    """Hessian-vector products (create_graph=True through the parameter gradients) with the
+    hand-written BPTT equal those of the autograd loop, w.r.t. x, h0 and every parameter."""
     v = [torch.randn_like(p) for p in cell.parameters()]
 
     def hvp(fast):
-        g = _grads(cell, x, h0, fast=fast, monkeypatch=monkeypatch, create_graph=True)[2]
-        gp = g[2:]
-        dot = sum((a * b).sum() for a, b in zip(gp, v, strict=True))
+        g = _grads(cell, x, h0, fast=fast, monkeypatch=monkeypatch, create_graph=True,
+                   module=module)[2]  # fmt: skip
+        dot = sum((a * b).sum() for a, b in zip(g[2:], v, strict=True))
         return torch.autograd.grad(dot, [x, h0, *cell.parameters()])
 
     for a, b in zip(hvp(True), hvp(False), strict=True):
@@ -122,9 +137,6 @@ def test_lem_under_torch_func_falls_back(monkeypatch):
 
 # --- the CT-RNN's RK4 step ------------------------------------------------------------------
 
-import neurodyn.nn._cells._ctrnn as ctrnn_module  # noqa: E402
-from neurodyn.nn import CTRNN  # noqa: E402
-
 
 def _rk4(F, H, nonlinearity="tanh", batch_first=False, seed=0, tau=1.5, dt=0.3):
     torch.manual_seed(seed)
@@ -133,17 +145,6 @@ def _rk4(F, H, nonlinearity="tanh", batch_first=False, seed=0, tau=1.5, dt=0.3):
     with torch.no_grad():
         cell.weight_hh.mul_(3.0)  # reach the nonlinear range of φ
     return cell
-
-
-def _rk4_grads(cell, x, h0, *, fast, monkeypatch, create_graph=False):
-    with monkeypatch.context() as m:
-        if not fast:
-            m.setattr(ctrnn_module, "fast_path", lambda *t: False)
-        out, hT = cell(x, h0)
-        loss = (out**2).sum() + (hT.sin()).sum()
-        leaves = [x] + ([h0] if h0 is not None else []) + list(cell.parameters())
-        g = torch.autograd.grad(loss, leaves, create_graph=create_graph)
-    return out, hT, g
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "sigmoid"])
@@ -155,8 +156,8 @@ def test_ctrnn_rk4_gradients_equal_autograd_of_the_loop(B, T, H, batch_first, no
     shape = (B, T, 2) if batch_first else (T, B, 2)
     x = torch.randn(*shape, dtype=F64, requires_grad=True)
     h0 = torch.randn(B, H, dtype=F64).requires_grad_(True)
-    fast = _rk4_grads(cell, x, h0, fast=True, monkeypatch=monkeypatch)
-    ref = _rk4_grads(cell, x, h0, fast=False, monkeypatch=monkeypatch)
+    fast = _grads(cell, x, h0, fast=True, monkeypatch=monkeypatch, module=ctrnn_module)
+    ref = _grads(cell, x, h0, fast=False, monkeypatch=monkeypatch, module=ctrnn_module)
     torch.testing.assert_close(fast[0], ref[0], atol=1e-12, rtol=0)
     torch.testing.assert_close(fast[1], ref[1], atol=1e-12, rtol=0)
     for a, b in zip(fast[2], ref[2], strict=True):
@@ -179,23 +180,7 @@ def test_ctrnn_rk4_takes_the_fast_path_and_matches_its_flow_map():
 
 def test_ctrnn_rk4_gradcheck_and_double_backward(monkeypatch):
     cell = _rk4(2, 2)
-    names = [n for n, _ in cell.named_parameters()]
     x = torch.randn(3, 2, 2, dtype=F64, requires_grad=True)
     h0 = torch.randn(2, 2, dtype=F64, requires_grad=True)
-    params = [p.detach().clone().requires_grad_(True) for p in cell.parameters()]
-
-    def f(x, h0, *ps):
-        out, hT = functional_call(cell, dict(zip(names, ps, strict=True)), (x, h0))
-        assert "CTRNNRK4Sequence" in type(out.grad_fn).__name__
-        return out, hT
-
-    assert torch.autograd.gradcheck(f, (x, h0, *params), eps=1e-6, atol=1e-8)
-    v = [torch.randn_like(p) for p in cell.parameters()]
-
-    def hvp(fast):
-        g = _rk4_grads(cell, x, h0, fast=fast, monkeypatch=monkeypatch, create_graph=True)[2]
-        dot = sum((a * b).sum() for a, b in zip(g[2:], v, strict=True))
-        return torch.autograd.grad(dot, [x, h0, *cell.parameters()])
-
-    for a, b in zip(hvp(True), hvp(False), strict=True):
-        torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-12)
+    assert _gradcheck_through(cell, x, h0, "CTRNNRK4Sequence")
+    _assert_hvps_agree(cell, x, h0, monkeypatch, ctrnn_module)
