@@ -283,9 +283,9 @@ def sector_riccati(g: float, *, A, B, C, multiplier=None, eps=(1e-3, 1e-7)) -> L
     inequality; its solution is that of the algebraic Riccati equation with ``εI`` added to the
     constant term (SciPy's ``solve_continuous_are`` with ``R = −I``, the bounded-real form), which
     exists iff the Hamiltonian has no imaginary-axis eigenvalues. G is homogeneous in (M, Λ), so
-    Λ = I covers every scalar multiplier; a diagonal Λ that needs unequal entries is left to the
-    SDP. One n-dimensional Schur decomposition of a 2n Hamiltonian per ε tried (largest first,
-    for the larger rate), instead of an SCS run over n(n+1)/2 metric entries.
+    Λ = I (the default) covers every scalar multiplier; ``multiplier`` gives the diagonal of
+    another Λ. One Schur decomposition of a 2n Hamiltonian per ε tried (largest first, for the
+    larger rate), instead of an SCS run over n(n+1)/2 metric entries.
     Returns status "solved" with M and Λ, or "riccati: no stabilising solution"; the callers
     re-check M ≻ 0 and G ≺ 0 by eigenvalues either way.
     """
@@ -342,24 +342,27 @@ def sector_solve(g: float, *, A, B, C, metric: str = "full", linear_solver=None)
 
     if metric != "full":
         return sector_lmi(g, A=A, B=B, C=C, metric=metric, linear_solver=linear_solver)
-    spent, tried = 0.0, []
-    for lam0 in (None, "scaled"):
-        if lam0 == "scaled":
-            t0 = time.perf_counter()
-            lam0 = _scaled_multiplier(np.asarray(A, float), np.asarray(B, float),
-                                      np.asarray(C, float))  # fmt: skip
-            spent += time.perf_counter() - t0
-            if lam0 is None:
-                continue
-        res = sector_riccati(g, A=A, B=B, C=C, multiplier=lam0)
-        spent += res.seconds
-        tried.append(f"{res.solver}: {res.status}")
+    t0, tried = time.perf_counter(), []
+
+    def attempt(multiplier) -> LMIResult | None:
+        res = sector_riccati(g, A=A, B=B, C=C, multiplier=multiplier)
         if res.solved:
             lam, tol = neg_def_margin(sector_matrix(res.metric, res.multiplier, g, A=A, B=B, C=C))
             lm, tm = neg_def_margin(-res.metric)
             if lam + tol < 0 and lm + tm < 0:
-                return LMIResult(res.status, res.metric, res.multiplier, res.solver, spent)
-            tried[-1] = f"{res.solver}: fails the re-check"
+                return LMIResult(res.status, res.metric, res.multiplier, res.solver,
+                                 time.perf_counter() - t0)  # fmt: skip
+        tried.append(f"{res.solver}: {res.status if not res.solved else 'fails the re-check'}")
+        return None
+
+    found = attempt(None)
+    if found is None:
+        scaled = _scaled_multiplier(np.asarray(A, float), np.asarray(B, float),
+                                    np.asarray(C, float))  # fmt: skip
+        found = attempt(scaled) if scaled is not None else None
+    if found is not None:
+        return found
+    spent = time.perf_counter() - t0
     out = sector_lmi(g, A=A, B=B, C=C, metric=metric, linear_solver=linear_solver)
     return LMIResult(out.status, out.metric, out.multiplier,
                      f"{out.solver} (after {'; '.join(tried)})", out.seconds + spent,

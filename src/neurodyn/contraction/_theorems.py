@@ -10,6 +10,7 @@ called a proof (tolerance: the eigensolver's backward error, see ``neg_def_margi
 from __future__ import annotations
 
 import itertools
+import time
 from collections import deque
 
 import numpy as np
@@ -292,8 +293,6 @@ def _theorem5_scaled(W, g, tau, d, found, common, t0):
     congruent to ``D⁻¹(g²WᵀPW − P)D⁻¹`` (same inertia, Sylvester), so well conditioned however
     wide d's range. Tolerance: eigvalsh's backward error plus forming M (2 roundings per entry)
     and MᵀM (γ_n): ``(n + 8)·eps·g²‖M‖_F²``."""
-    import time
-
     n = len(W)
     M = d[:, None] * W / d[None, :]
     T = g**2 * (M.T @ M) - np.eye(n)
@@ -316,8 +315,6 @@ def _theorem5_scaled(W, g, tau, d, found, common, t0):
 
 def _theorem5_scaling(W, g, tau):
     """Thm. 5 by optimal diagonal scaling, or None where it proves neither answer."""
-    import time
-
     from neurodyn.contraction._scaling import diagonal_scaling, infeasibility_certificate
 
     t0 = time.perf_counter()
