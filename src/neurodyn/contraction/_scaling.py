@@ -58,7 +58,7 @@ class ScalingResult:
         sigma: ``σ_max(D W D⁻¹)`` at ``d`` (as computed; the caller re-checks what it needs).
         lower_bound: ``ρ(W)``, below which no scaling goes.
         start: "perron" or "osborne", the start the descent took.
-        iterations: descent steps taken (each one top singular pair, plus line-search trials).
+        iterations: descent steps taken (each one top singular block, plus line-search trials).
         converged: the descent stopped on its tolerance (not on ``max_iter``).
         seconds: wall time.
         candidates: ``(m, n)`` unit vectors ``z_i = D_i⁻¹ b_i`` of the top right singular
@@ -81,7 +81,7 @@ class _TopBlock:
     from the previous point's right singular block (the block moves little between steps)."""
 
     def __init__(self, W: np.ndarray, m: int, seed: int = 0):
-        self.W, self.m = W, m
+        self.W = W
         n = W.shape[0]
         rng = np.random.default_rng(seed)
         self.V = np.linalg.qr(rng.standard_normal((n, m)))[0]
