@@ -178,6 +178,11 @@ def _lem_autograd(cell, drive, y0, z0, Whh, Wy):
     return torch.stack(outs), z
 
 
+#: the classical RK4 tableau: s_{i+1} = h + aᵢ·dt·kᵢ, h' = h + dt·Σ bᵢkᵢ
+_RK4_A = (0.5, 0.5, 1.0)
+_RK4_B = (1 / 6, 1 / 3, 1 / 3, 1 / 6)
+
+
 class CTRNNRK4Sequence(torch.autograd.Function):
     """The CT-RNN's classical RK4 step over a sequence with hand-written BPTT.
 
@@ -207,8 +212,8 @@ class CTRNNRK4Sequence(torch.autograd.Function):
         s = drive.new_empty(B, N)
         one = drive.new_ones(())
         h = h0
-        coef = (0.5 * dt, 0.5 * dt, dt, None)
-        weight = (1.0, 2.0, 2.0, 1.0)
+        coef = [a * dt for a in _RK4_A]
+        weight = [6.0 * b for b in _RK4_B]  # the classical 1, 2, 2, 1 (then · dt/6)
         Pv, DPv, Hv = P.unbind(0), DP.unbind(0), H.unbind(0)
         for t, v in enumerate(vc.unbind(0)):
             pt, dpt = Pv[t].unbind(0), DPv[t].unbind(0)
@@ -258,12 +263,10 @@ class CTRNNRK4Sequence(torch.autograd.Function):
             dh.add_(gHv[t])
             dpt, dk = DPv[t].unbind(0), DKv[t].unbind(0)
             tot.copy_(dh)  # δh = δh' + Σ δsᵢ
-            for i in (3, 2, 1, 0):
-                if i == 3:
-                    torch.mul(dh, dt / 6, out=dk[3])
-                else:  # δkᵢ = b_i dt δh' + a_{i+1} dt δs_{i+1}
-                    torch.mul(dh, (dt / 3) if i in (1, 2) else (dt / 6), out=dk[i])
-                    dk[i].add_(ds, alpha=dt if i == 2 else 0.5 * dt)
+            for i in (3, 2, 1, 0):  # δkᵢ = bᵢ dt δh' + aᵢ dt δs_{i+1} (δs₅ = 0)
+                torch.mul(dh, _RK4_B[i] * dt, out=dk[i])
+                if i < 3:
+                    dk[i].add_(ds, alpha=_RK4_A[i] * dt)
                 torch.mm(dk[i], Wc, out=ds)
                 ds.mul_(dpt[i])
                 ds.sub_(dk[i], alpha=c)
