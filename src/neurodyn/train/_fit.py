@@ -342,7 +342,7 @@ def fit(
         if val_ds is None:
             raise ValueError("fit: patience (early stopping) needs a validation set val_ds.")
     mon = resolve_monitors(monitors)
-    fl = resolve_floss(floss)
+    fl = resolve_floss(floss, model)
     obj = objective(train_ds)
     if val_ds is not None and objective(val_ds).kind != obj.kind:
         raise ValueError(f"fit: train_ds is a {obj.kind} task but val_ds a "

@@ -99,9 +99,22 @@ class Floss:
         return d
 
 
-def resolve_floss(floss) -> Floss | None:
+def resolve_floss(floss, model: nn.Module | None = None) -> Floss | None:
     """None, an int k (:class:`Floss` ``(k=k)``: every 10th batch, no pre-training), a dict of
-    :class:`Floss` fields, or a :class:`Floss`."""
+    :class:`Floss` fields, or a :class:`Floss`. With ``model``, a k above its body's state
+    dimension is refused here, once, before any work (:func:`floss_loss` does not re-check it
+    at every flossing step: that would build the body's Map each time)."""
+    fl = _resolve(floss)
+    if fl is not None and model is not None:
+        from neurodyn.systems import complete_map
+
+        n = complete_map(_body(model)).tangent_dim
+        if fl.k > n:
+            raise ValueError(f"floss: k = {fl.k} exceeds the state dimension {n} of the model.")
+    return fl
+
+
+def _resolve(floss) -> Floss | None:
     if floss is None or floss is False:
         return None
     if isinstance(floss, Floss):
@@ -160,9 +173,6 @@ def floss_loss(model: nn.Module, x: Tensor, floss: Floss) -> tuple[Tensor, Tenso
     if floss.steps is not None:
         xs = xs[:, : floss.steps]
     body = _body(model)
-    n = _tangent_dim(body)
-    if floss.k > n:
-        raise ValueError(f"floss: k = {floss.k} exceeds the state dimension {n} of the model.")
     was = body.training
     body.eval()  # the Map is the noise-free step (a NoisyRNN's noise is training-only)
     try:
@@ -175,12 +185,6 @@ def floss_loss(model: nn.Module, x: Tensor, floss: Floss) -> tuple[Tensor, Tenso
     lam = res.exponents
     target = torch.as_tensor(floss.target, dtype=lam.dtype, device=lam.device)
     return floss.weight * ((lam - target) ** 2).sum(), lam
-
-
-def _tangent_dim(body: nn.Module) -> int:
-    from neurodyn.systems import complete_map
-
-    return complete_map(body).tangent_dim
 
 
 def floss_before_training(model, X: Tensor, fl: Floss, make_optimizer, clip, seed, diverged):
