@@ -47,7 +47,7 @@ STUDY_FILE = "_study.json"  # the sweep runs of the store (engine, wall time)
 #: the analysis outputs and the engine-comparison stores live under names that start with "_",
 #: which pyarrow.dataset skips, so ``pyarrow.dataset.dataset(DIR)`` still reads just the store
 ANALYSIS = "_analysis"
-ENGINES = "_engines"
+ENGINES_DIR = "_engines"
 
 
 # -- the config --------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ def compare_engines(
     keys = ("families", "variants", "seeds", "epochs")
     result: dict = {"subset": {k: spec.get(k) for k in keys}}
     for engine in engines:
-        store = Path(out) / ENGINES / engine
+        store = Path(out) / ENGINES_DIR / engine
         shutil.rmtree(store, ignore_errors=True)
         try:
             run = run_study(sweeps, store, engine=engine, workers=workers, progress=False)

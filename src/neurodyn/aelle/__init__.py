@@ -3,20 +3,22 @@
 Embedding (Ch. 3): :class:`AeLLE` (autoencoder of Lyapunov spectra with an accuracy head,
 eq. 3.5–3.6, and PCA of its latent space), the median classifiers :class:`MedianClassifier`
 (mean LE, max LE, PC1 of raw spectra; App. B) and :class:`MedianCellClassifier` (2^d median
-cells, Table 3.3), :func:`compare_classifiers` (Tables B2–B4) and :func:`spectrum_features`.
+cells, Table 3.3), :func:`best_f1_boundary` (the best-F1 split of Table 3.2),
+:func:`compare_classifiers` (Tables B2–B4) and :func:`spectrum_features`.
 
 Sensitivity (Ch. 4): :func:`ftle_gradient` (loss gradients in the Q/R basis of the FTLE
 algorithm, eq. 4.11–4.14 corrected), :func:`gradient_alignment` (eq. 4.15 with a random-vector
 baseline) and :func:`pixel_flipping` (Algorithm 3, Table 4.1).
 """
 
-from neurodyn.aelle._embedding import (
-    AeLLE,
+from neurodyn.aelle._boundary import best_f1_boundary
+from neurodyn.aelle._classifiers import (
     MedianCellClassifier,
     MedianClassifier,
     compare_classifiers,
     spectrum_features,
 )
+from neurodyn.aelle._embedding import AeLLE
 from neurodyn.aelle._sensitivity import (
     AlignmentResult,
     FTLEGradient,
@@ -35,6 +37,7 @@ __all__ = [
     "MedianCellClassifier",
     "MedianClassifier",
     "PixelFlippingResult",
+    "best_f1_boundary",
     "compare_classifiers",
     "expected_abs_cosine",
     "flip_pixels",

@@ -1,10 +1,11 @@
-"""AeLLE: latent Lyapunov exponent embedding and median classifiers (Vogt, dissertation, Ch. 3).
+"""AeLLE: latent Lyapunov exponent embedding (Vogt, dissertation, Ch. 3).
 
 An autoencoder reconstructs standardised Lyapunov spectra Z through a latent code φ(Z) while a
 linear head ξ predicts the network's accuracy T from the same code (eq. 3.5–3.6); PCA of the
 latent codes gives the AeLLE space, in which the median of PC1 (or the 2^d median cells of the
 first d PCs, Table 3.3) separates high- from low-accuracy networks. The baselines of Appendix B
-(median of the mean LE, of the max LE, of PC1 of the raw spectra) live here too.
+(median of the mean LE, of the max LE, of PC1 of the raw spectra) are in ``_classifiers``, the
+decision rules both use in ``_boundary``.
 
 Classes. ``y`` is a score where *higher is better* (accuracy; pass ``-loss`` for a loss). A
 network is "high accuracy" when ``y > threshold_``; ``threshold_`` is the median of the training
@@ -20,24 +21,15 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.decomposition import PCA
-from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from neurodyn.lyapunov import kaplan_yorke_dimension
+from neurodyn.aelle._boundary import BOUNDARIES, _f1, _median_predict, fit_boundary
 
-__all__ = [
-    "AeLLE",
-    "MedianCellClassifier",
-    "MedianClassifier",
-    "compare_classifiers",
-    "spectrum_features",
-]
-
-_FEATURES = ("mean", "max", "pc1")
+__all__ = ["AeLLE"]
 
 
 # --------------------------------------------------------------------------- input checks
@@ -136,46 +128,6 @@ def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
     return int(value)
 
 
-# --------------------------------------------------------------------------- median rules
-
-
-def _median_side(z: np.ndarray, labels: np.ndarray) -> tuple[float, int]:
-    """Median boundary of a 1-D statistic and the side (+1 above, −1 at/below) that is "high".
-
-    The high side is the one whose training points are more often high accuracy (ties: above).
-    """
-    m = float(np.median(z))
-    above = z > m
-    frac_above = labels[above].mean() if above.any() else 0.0
-    frac_below = labels[~above].mean() if (~above).any() else 0.0
-    return m, (1 if frac_above >= frac_below else -1)
-
-
-def _median_predict(z: np.ndarray, m: float, side: int) -> np.ndarray:
-    above = z > m
-    return (above if side > 0 else ~above).astype(np.int64)
-
-
-def _cell_codes(Z: np.ndarray, medians: np.ndarray) -> np.ndarray:
-    """Cell index Σ_k [z_k > median_k]·2^k of each row (d ≤ 62)."""
-    bits = (Z > medians).astype(np.int64)
-    return bits @ (np.int64(1) << np.arange(Z.shape[1], dtype=np.int64))
-
-
-def _fit_cells(Z: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Medians of each column and the cells with more high- than low-accuracy points."""
-    medians = np.median(Z, axis=0)
-    codes = _cell_codes(Z, medians)
-    cells, inv = np.unique(codes, return_inverse=True)
-    n_high = np.bincount(inv, weights=labels, minlength=cells.size)
-    n_all = np.bincount(inv, minlength=cells.size)
-    return medians, cells[n_high > n_all - n_high]
-
-
-def _f1(pred: np.ndarray, labels: np.ndarray) -> float:
-    return float(f1_score(labels, pred, zero_division=0.0))
-
-
 # --------------------------------------------------------------------------- autoencoder
 
 
@@ -221,7 +173,9 @@ class AeLLE(_HighAccuracyScore, ClassNamePrefixFeaturesOutMixin, TransformerMixi
     i.e. the prediction weight α is ramped up linearly from 0 so that the reconstruction settles
     first (the dissertation: "α is gradually being increased … once the reconstruction error has
     converged"; its exact schedule is not given). Then PCA(n_components) of the latent codes φ(Z)
-    is the AeLLE space. ``predict`` is the median classifier on PC1 (Fig. 3.7–3.9).
+    is the AeLLE space. ``predict`` is the classifier on PC1: the training median of PC1
+    (Figs. 3.7–3.9, the default) or, with ``boundary="best-f1"``, the PC1 value with the best
+    training F1 (Table 3.2); see :func:`neurodyn.aelle.best_f1_boundary`.
 
     Args:
         latent_size: dimension of φ(Z) (32 in the dissertation).
@@ -231,12 +185,14 @@ class AeLLE(_HighAccuracyScore, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         epochs, lr, batch_size: Adam training (full passes over the shuffled training set).
         n_components: number of principal components kept by :meth:`transform`.
         threshold: score above which a network is "high accuracy"; None = median of training y.
+        boundary: where ``predict`` splits PC1: "median" or "best-f1" (on the training set).
         prediction_norm: l in eq. 3.6 (1 or 2), applied as a batch mean.
         random_state: seeds weight initialisation and batch order (None: fresh randomness).
 
     Fitted attributes: ``threshold_``, ``scaler_mean_``/``scaler_scale_`` (per-exponent
     standardisation), ``y_mean_``/``y_scale_``, ``net_`` (the torch module), ``pca_``,
-    ``pc1_median_``, ``side_`` (+1: high accuracy above the PC1 median, −1: at/below),
+    ``pc1_median_``, ``pc1_boundary_`` (the split ``predict`` uses: the median, or the best-F1
+    value), ``side_`` (+1: high accuracy above ``pc1_boundary_``, −1: at/below),
     ``loss_curve_`` (dict of per-epoch ``reconstruction``, ``prediction`` and ``alpha``).
 
     Input: ``X`` (n, L) Lyapunov spectra (descending, nats per step), ``y`` (n,) score, higher is
@@ -264,6 +220,7 @@ class AeLLE(_HighAccuracyScore, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         threshold: float | None = None,
         prediction_norm: int = 2,
         random_state: int | np.random.RandomState | None = None,
+        boundary: str = "median",
     ):
         self.latent_size = latent_size
         self.hidden_size = hidden_size
@@ -276,6 +233,7 @@ class AeLLE(_HighAccuracyScore, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         self.threshold = threshold
         self.prediction_norm = prediction_norm
         self.random_state = random_state
+        self.boundary = boundary
 
     def _check_params(self) -> None:
         _positive_int("latent_size", self.latent_size)
@@ -304,6 +262,8 @@ class AeLLE(_HighAccuracyScore, ClassNamePrefixFeaturesOutMixin, TransformerMixi
                 f"prediction_norm must be 1 or 2 (l in eq. 3.6); got {self.prediction_norm!r}"
             )
         _check_threshold(self.threshold)
+        if self.boundary not in BOUNDARIES:
+            raise ValueError(f"boundary must be one of {BOUNDARIES}; got {self.boundary!r}")
 
     def fit(self, X: Any, y: Any) -> AeLLE:
         """Train the autoencoder on spectra ``X`` (n, L) and scores ``y`` (n,), then fit the PCA."""
@@ -357,9 +317,9 @@ class AeLLE(_HighAccuracyScore, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         self.loss_curve_ = {k: np.asarray(v) for k, v in curve.items()}
 
         self.pca_ = PCA(n_components=self.n_components, svd_solver="full").fit(self._latent(X))
-        self.pc1_median_, self.side_ = _median_side(
-            self.pca_.transform(self._latent(X))[:, 0], labels
-        )
+        pc1 = self.pca_.transform(self._latent(X))[:, 0]
+        self.pc1_median_ = float(np.median(pc1))
+        self.pc1_boundary_, self.side_ = fit_boundary(pc1, labels, self.boundary)
         self._n_features_out = self.n_components
         return self
 
@@ -378,8 +338,8 @@ class AeLLE(_HighAccuracyScore, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         return self.pca_.transform(codes)
 
     def predict(self, X: Any) -> np.ndarray:
-        """(n,) int: 1 where PC1 lies on the high-accuracy side of the training PC1 median."""
-        return _median_predict(self.transform(X)[:, 0], self.pc1_median_, self.side_)
+        """(n,) int: 1 where PC1 lies on the high-accuracy side of ``pc1_boundary_``."""
+        return _median_predict(self.transform(X)[:, 0], self.pc1_boundary_, self.side_)
 
     def predict_accuracy(self, X: Any) -> np.ndarray:
         """(n,) the linear head's regression of the score, in the units of the training ``y``."""
@@ -454,172 +414,3 @@ class AeLLE(_HighAccuracyScore, ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
         w, _ = self._head()
         return scipy.linalg.null_space(w[None, :])
-
-
-# --------------------------------------------------------------------------- baselines
-
-
-class MedianClassifier(_HighAccuracyScore, BaseEstimator):
-    """Median classifier on one statistic of the raw spectra (Vogt, dissertation, App. B).
-
-    ``feature`` = "mean" (mean LE), "max" (largest LE) or "pc1" (first principal component of
-    the raw, centred spectra, PCA fitted on the training set). The boundary is the training
-    median of the statistic; the high-accuracy side is the one whose training points are more
-    often high accuracy (``y > threshold_``, threshold = median of ``y`` unless given).
-    Fitted: ``threshold_``, ``median_``, ``side_`` (+1 above, −1 at/below), ``pca_`` ("pc1").
-    """
-
-    def __init__(self, feature: str = "mean", threshold: float | None = None):
-        self.feature = feature
-        self.threshold = threshold
-
-    def _stat(self, X: np.ndarray) -> np.ndarray:
-        if self.feature == "mean":
-            return X.mean(axis=1)
-        if self.feature == "max":
-            return X.max(axis=1)
-        return self.pca_.transform(X)[:, 0]
-
-    def fit(self, X: Any, y: Any) -> MedianClassifier:
-        """Fit the median boundary on spectra ``X`` (n, L) and scores ``y`` (n,)."""
-        if self.feature not in _FEATURES:
-            raise ValueError(f"feature must be one of {_FEATURES}; got {self.feature!r}")
-        _check_threshold(self.threshold)
-        X, y = _fit_validate(self, X, y)
-        labels, self.threshold_ = _labels(y, self.threshold)
-        if self.feature == "pc1":
-            self.pca_ = PCA(n_components=1, svd_solver="full").fit(X)
-        self.median_, self.side_ = _median_side(self._stat(X), labels)
-        return self
-
-    def predict(self, X: Any) -> np.ndarray:
-        """(n,) int: 1 = on the high-accuracy side of the median."""
-        return _median_predict(self._stat(_predict_validate(self, X)), self.median_, self.side_)
-
-
-class MedianCellClassifier(_HighAccuracyScore, BaseEstimator):
-    """Union of median cells in the first d PCs (Vogt, dissertation, Table 3.3).
-
-    The training median of each of the first ``n_components`` = d coordinates splits the space
-    into 2^d cells; a cell is "high" when it holds more high- than low-accuracy training points
-    (strict majority; cells without training points are low). ``embedding=None`` uses PCA of the
-    raw centred spectra; an :class:`AeLLE` instance is cloned, given ``n_components=d`` and the
-    same ``threshold``, and fitted, and its :meth:`AeLLE.transform` is used. With d = 1 and a
-    median split this is :class:`MedianClassifier` on that PC1.
-    Fitted: ``threshold_``, ``embedding_``, ``medians_`` (d,), ``high_cells_`` (cell indices
-    Σ_k [z_k > median_k]·2^k).
-    """
-
-    def __init__(self, n_components: int = 2, embedding: AeLLE | None = None, threshold=None):
-        self.n_components = n_components
-        self.embedding = embedding
-        self.threshold = threshold
-
-    def fit(self, X: Any, y: Any) -> MedianCellClassifier:
-        """Fit the embedding and the cells on spectra ``X`` (n, L) and scores ``y`` (n,)."""
-        d = _positive_int("n_components", self.n_components)
-        if d > 62:
-            raise ValueError(f"n_components={d} > 62 cell bits is not supported")
-        _check_threshold(self.threshold)
-        if self.embedding is not None and not isinstance(self.embedding, AeLLE):
-            raise ValueError(
-                f"embedding must be None (PCA of raw spectra) or an AeLLE; got {self.embedding!r}"
-            )
-        X, y = _fit_validate(self, X, y)
-        if self.embedding is None and d > min(X.shape):
-            raise ValueError(
-                f"n_components={d} exceeds min(n_samples, n_exponents)={min(X.shape)} of the "
-                "raw spectra; use fewer components."
-            )
-        labels, self.threshold_ = _labels(y, self.threshold)
-        if self.embedding is None:
-            self.embedding_ = PCA(n_components=d, svd_solver="full").fit(X)
-        else:
-            self.embedding_ = clone(self.embedding).set_params(
-                n_components=d, threshold=self.threshold
-            )
-            self.embedding_.fit(X, y)
-        self.medians_, self.high_cells_ = _fit_cells(self.embedding_.transform(X), labels)
-        return self
-
-    def predict(self, X: Any) -> np.ndarray:
-        """(n,) int: 1 = in a high-accuracy cell."""
-        X = _predict_validate(self, X)
-        codes = _cell_codes(self.embedding_.transform(X), self.medians_)
-        return np.isin(codes, self.high_cells_).astype(np.int64)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def spectrum_features(X: Any) -> dict[str, np.ndarray]:
-    """Mean LE, max LE and Kaplan–Yorke dimension of each spectrum.
-
-    Args:
-        X: (n, L) Lyapunov spectra (any order; Kaplan–Yorke sorts them, Vogt, dissertation,
-            eq. 1.10–1.11 via :func:`neurodyn.lyapunov.kaplan_yorke_dimension`).
-
-    Returns:
-        ``{"mean": (n,), "max": (n,), "kaplan_yorke": (n,)}`` float64 arrays.
-    """
-    a = _check_spectra(X)
-    ky = np.array([kaplan_yorke_dimension(torch.from_numpy(row.copy())) for row in a])
-    return {"mean": a.mean(axis=1), "max": a.max(axis=1), "kaplan_yorke": ky}
-
-
-def compare_classifiers(
-    X_train: Any,
-    y_train: Any,
-    X_test: Any,
-    y_test: Any,
-    *,
-    random_state: int = 0,
-    n_cells: int = 2,
-    threshold: float | None = None,
-    **aelle_params: Any,
-) -> dict[str, dict[str, float]]:
-    """Precision, recall and F1 on a test set of AeLLE and the LE-statistic median classifiers.
-
-    The shape of Vogt, dissertation, Tables B2–B4 (plus the 2^d-cell classifier of Table 3.3).
-    One :class:`AeLLE` (``n_components = max(2, n_cells)``) is fitted on the training set and
-    serves both AeLLE rows. Test labels use the *training* threshold (median of ``y_train``
-    unless ``threshold`` is given); high accuracy is the positive class.
-
-    Returns:
-        ``{name: {"precision", "recall", "f1", "predicted_high"}}`` with names
-        ``"AeLLE PC1 median"``, ``"AeLLE 2^d cells (d=…)"``, ``"Mean LE"``, ``"Max LE"``,
-        ``"LE PC1"`` (``pandas.DataFrame(result).T`` gives the table).
-    """
-    d = _positive_int("n_cells", n_cells)
-    params = {**aelle_params, "n_components": max(2, d, aelle_params.get("n_components", 2))}
-    model = AeLLE(random_state=random_state, threshold=threshold, **params).fit(X_train, y_train)
-    y_test = np.asarray(y_test, dtype=np.float64)
-    if y_test.ndim != 1:
-        raise ValueError(f"y_test must be 1-D (n_test,); got shape {y_test.shape}")
-    _require_finite(y_test, "y_test")
-    truth = (y_test > model.threshold_).astype(np.int64)
-
-    labels = (np.asarray(y_train, dtype=np.float64) > model.threshold_).astype(np.int64)
-    emb_train = model.transform(X_train)[:, :d]
-    medians, high = _fit_cells(emb_train, labels)
-    preds = {
-        "AeLLE PC1 median": model.predict(X_test),
-        f"AeLLE 2^d cells (d={d})": np.isin(
-            _cell_codes(model.transform(X_test)[:, :d], medians), high
-        ).astype(np.int64),
-    }
-    for name, feature in (("Mean LE", "mean"), ("Max LE", "max"), ("LE PC1", "pc1")):
-        clf = MedianClassifier(feature=feature, threshold=model.threshold_).fit(X_train, y_train)
-        preds[name] = clf.predict(X_test)
-    out = {}
-    for name, p in preds.items():
-        prec, rec, f1, _ = precision_recall_fscore_support(
-            truth, p, average="binary", zero_division=0.0
-        )
-        out[name] = {
-            "precision": float(prec),
-            "recall": float(rec),
-            "f1": float(f1),
-            "predicted_high": float(p.mean()),
-        }
-    return out
