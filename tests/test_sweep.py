@@ -455,3 +455,37 @@ def test_cli_sweep_runs_a_yaml_config_and_resumes(tmp_path):
     }
     res = CliRunner().invoke(app, ["sweep", str(tmp_path / "none.yaml"), "--out", "x"])
     assert res.exit_code == 2 and "does not exist" in res.output
+
+
+def test_train_job_records_jacobian_eigenvalues_of_eq_3_4():
+    """``eigenvalues: true`` adds the one-step Jacobian's eigenvalues at one random (x, h):
+    for the antisymmetric RNN they are those of Vogt's eq. 3.4, I + ε diag(tanh′(a))(K − γI),
+    written out here, at the state the initial model reaches on the drawn sequence."""
+    import torch
+
+    from neurodyn import train
+    from neurodyn.data import load
+    from neurodyn.sweep import train_job
+    from neurodyn.sweep._jobs import jacobian_eigenvalues
+
+    cfg = {"task": "digits", "model": "antisymmetric", "epochs": 1, "hidden_size": 6, "seed": 3,
+           "record_at": [0, 1.0], "spectrum": {"k": 2, "sequences": 8}, "eigenvalues": True,
+           "model_options": {"eps": 0.3, "gamma": 0.1}}  # fmt: skip
+    rows = train_job(cfg)
+    assert [len(r["eig_re"]) for r in rows] == [6, 6] and len(rows[0]["eig_im"]) == 6
+    model = train.build_model("antisymmetric", 1, 10, hidden_size=6, seed=3, eps=0.3, gamma=0.1)
+    x = load("digits", "val", seed=3).x[:8].double()
+    b, t = np.random.default_rng(3).integers([x.shape[0], x.shape[1]])
+    cell = model.body.double()
+    K, U, bias = cell.weight_hh.detach(), cell.weight_ih.detach(), cell.bias.detach()
+    h = torch.zeros(6, dtype=torch.float64)
+    for s in range(int(t)):  # eq. 3.3 by hand
+        h = h + 0.3 * torch.tanh(K @ h + U @ x[b, s] + bias)
+    a = K @ h + U @ x[b, t] + bias
+    J = torch.eye(6, dtype=torch.float64) + 0.3 * torch.diag(1 - torch.tanh(a) ** 2) @ K
+    want = np.sort_complex(torch.linalg.eigvals(J).numpy())
+    got = np.sort_complex(np.array(rows[0]["eig_re"]) + 1j * np.array(rows[0]["eig_im"]))
+    np.testing.assert_allclose(got, want, atol=2e-6)  # the job's model is float32
+    re, im = jacobian_eigenvalues(cell, x[b], int(t))
+    np.testing.assert_allclose(np.sort_complex(np.array(re) + 1j * np.array(im)), want, atol=1e-12)
+    assert not np.allclose(rows[0]["eig_re"], rows[1]["eig_re"])  # training moved them

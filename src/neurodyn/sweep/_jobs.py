@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
+
 __all__ = ["record_epochs", "train_job"]
 
 #: config keys train_job reads itself; every other key is passed to ``neurodyn.train.run``
-_OWN = ("task", "model", "epochs", "seed", "record_at", "spectrum", "certify")  # recipe -> run
+_OWN = ("task", "model", "epochs", "seed", "record_at", "spectrum", "certify", "eigenvalues")
 #: the certificate columns ``certify:`` adds (``neurodyn.train._monitors.certificate_row``)
 CERT_COLUMNS = ("cert_applicable", "cert_holds", "cert_proven", "cert_kind", "cert_name",
                 "cert_margin")  # fmt: skip
@@ -67,7 +69,10 @@ def train_job(config: dict) -> list[dict]:
     (``{"k": None, "sequences": 32, "warmup": 0}``: the number of exponents, None for all n; how
     many validation sequences drive the map; warm-up steps); ``certify`` (``"diagonal"``,
     ``"auto"``, ``"none"``: the metric search of ``neurodyn.contraction.certify``; adds the
-    kept model's certificate to the last row as ``cert_*`` columns); every other key
+    kept model's certificate to the last row as ``cert_*`` columns); ``eigenvalues`` (true: at
+    each recorded epoch also the eigenvalues of the one-step Jacobian ∂h_t/∂h_{t−1} at one random
+    (x, h) — a random validation sequence and step, the state the network reaches there — as
+    ``eig_re`` / ``eig_im`` columns, Vogt, dissertation, eq. 3.4 and Fig. 3.2); every other key
     (``hidden_size``,
     ``params``, ``lr``, ``batch_size``, ...) goes to ``neurodyn.train.run``.
 
@@ -106,6 +111,9 @@ def train_job(config: dict) -> list[dict]:
     task_options = rest.get("task_options") or {}
     x = load(config["task"], "val", seed=seed, **task_options).x[: int(spec["sequences"])]
     spectra: dict[int, list[float]] = {}
+    eigs: dict[int, tuple[list[float], list[float]]] = {}
+    # the (sequence, step) of the Jacobian eigenvalues: one draw per job, the same every epoch
+    pick = np.random.default_rng(seed).integers([x.shape[0], x.shape[1]])
 
     def spectrum_of(model) -> list[float]:
         was = model.training
@@ -118,6 +126,8 @@ def train_job(config: dict) -> list[dict]:
         if epoch not in at:
             return None
         spectra[epoch] = spectrum_of(model)
+        if config.get("eigenvalues"):
+            eigs[epoch] = jacobian_eigenvalues(model.body, x[pick[0]], int(pick[1]))
         return {"lambda_max": spectra[epoch][0]}
 
     result = run(
@@ -133,6 +143,8 @@ def train_job(config: dict) -> list[dict]:
     last = int(result.history[-1]["epoch"])
     if result.restored_best or last not in spectra:  # early stopping: record the model kept
         spectra[last] = spectrum_of(result.model)
+        if config.get("eigenvalues"):
+            eigs[last] = jacobian_eigenvalues(result.model.body, x[pick[0]], int(pick[1]))
     rows = []
     for epoch in sorted(spectra):
         h = history.get(epoch, {})
@@ -152,6 +164,11 @@ def train_job(config: dict) -> list[dict]:
                 "test_mse": None,
                 "best_epoch": None,
                 "stopped": None,
+                **(
+                    {"eig_re": eigs[epoch][0], "eig_im": eigs[epoch][1]}
+                    if config.get("eigenvalues")
+                    else {}
+                ),
             }
         )
     rows[-1]["best_epoch"], rows[-1]["stopped"] = int(result.best_epoch), result.stopped
@@ -177,6 +194,28 @@ def train_job(config: dict) -> list[dict]:
         rows[-1]["test_acc"] = _num(result.test.get("accuracy"))
         rows[-1]["test_mse"] = _num(result.test.get("mse"))
     return rows
+
+
+def jacobian_eigenvalues(body, seq, step: int) -> tuple[list[float], list[float]]:
+    """Eigenvalues of the one-step Jacobian ∂h_{t+1}/∂h_t of the recurrent ``body`` (any module
+    ``neurodyn.as_map`` takes) at the state h_t it reaches driven by ``seq`` (T, F) from its zero
+    state, with input ``seq[step]`` (Vogt, dissertation, eq. 3.4: the Jacobian of one step at a
+    random input and hidden state). Returns (real parts, imaginary parts), each (n,), sorted by
+    decreasing modulus; computed in float64 (``torch.linalg.eigvals``)."""
+    import torch
+
+    from neurodyn.systems import as_map
+
+    m = as_map(body)
+    seq = seq.to(m.dtype or seq.dtype)
+    with torch.no_grad():
+        h = m.zero_state(1, dtype=seq.dtype)
+        for t in range(int(step)):
+            h = m.step(h, seq[t : t + 1])
+        J = m.jacobian(h, seq[step : step + 1])[0].double()
+    ev = torch.linalg.eigvals(J)
+    ev = ev[torch.argsort(ev.abs(), descending=True)]
+    return ev.real.tolist(), ev.imag.tolist()
 
 
 def _num(v) -> float | None:
