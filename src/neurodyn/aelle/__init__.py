@@ -4,7 +4,9 @@ Embedding (Ch. 3): :class:`AeLLE` (autoencoder of Lyapunov spectra with an accur
 eq. 3.5–3.6, and PCA of its latent space), the median classifiers :class:`MedianClassifier`
 (mean LE, max LE, PC1 of raw spectra; App. B) and :class:`MedianCellClassifier` (2^d median
 cells, Table 3.3), :func:`best_f1_boundary` (the best-F1 split of Table 3.2),
-:func:`compare_classifiers` (Tables B2–B4) and :func:`spectrum_features`.
+:func:`compare_classifiers` (Tables B2–B4) and :func:`spectrum_features`; :class:`PredNet`
+(the small regressor of the final loss from a spectrum or from :func:`eigenvalue_features`,
+Sec. 3.1–3.2).
 
 Sensitivity (Ch. 4): :func:`ftle_gradient` (loss gradients in the Q/R basis of the FTLE
 algorithm, eq. 4.11–4.14 corrected), :func:`gradient_alignment` (eq. 4.15 with a random-vector
@@ -19,6 +21,7 @@ from neurodyn.aelle._classifiers import (
     spectrum_features,
 )
 from neurodyn.aelle._embedding import AeLLE
+from neurodyn.aelle._prednet import PredNet, eigenvalue_features
 from neurodyn.aelle._sensitivity import (
     AlignmentResult,
     FTLEGradient,
@@ -37,8 +40,10 @@ __all__ = [
     "MedianCellClassifier",
     "MedianClassifier",
     "PixelFlippingResult",
+    "PredNet",
     "best_f1_boundary",
     "compare_classifiers",
+    "eigenvalue_features",
     "expected_abs_cosine",
     "flip_pixels",
     "ftle_gradient",
