@@ -48,6 +48,10 @@ STUDY_FILE = "_study.json"  # the sweep runs of the store (engine, wall time)
 #: which pyarrow.dataset skips, so ``pyarrow.dataset.dataset(DIR)`` still reads just the store
 ANALYSIS = "_analysis"
 ENGINES_DIR = "_engines"
+#: exponents below this (nats per step) are clipped to it: −inf comes from an exactly singular
+#: Jacobian (a tanh saturated to a zero derivative in float32), and log(2⁻²⁴), float32's relative
+#: resolution, is the strongest contraction per step a float32 product can resolve
+FLOOR = float(np.log(2.0**-24))
 
 
 # -- the config --------------------------------------------------------------------------------
@@ -297,6 +301,8 @@ def networks(out: str | Path, spectrum_length: int = 32, fractions=(0.0, 0.1, 0.
         for the networks whose job finished and recorded every needed checkpoint. Spectra are
         resampled to ``spectrum_length`` relative ranks by ``neurodyn.sweep.read``; the
         checkpoint of fraction f is epoch ``round(f · epochs)`` (``neurodyn.sweep.record_epochs``).
+        Exponents below :data:`FLOOR` (−inf included) are clipped to it; ``"clipped"`` counts
+        the spectra that had one.
 
     Raises:
         ValueError: a store without finished jobs.
@@ -334,6 +340,15 @@ def networks(out: str | Path, spectrum_length: int = 32, fractions=(0.0, 0.1, 0.
             early[f]["val_loss"].append(float(by_epoch[e].val_loss))
             early[f]["epoch"].append(e)
     rec["incomplete"] = skipped
+    rec["clipped"] = 0
+    for arrs in [rec["X"], *[d["X"] for d in early.values()]]:
+        for i, a in enumerate(arrs):
+            low = ~(a >= FLOOR)  # −inf, and NaN, which a diverged run would give
+            if np.isnan(a).any():
+                continue  # left for AeLLE to refuse, naming the rows
+            if low.any():
+                rec["clipped"] += 1
+                arrs[i] = np.maximum(a, FLOOR)
     for key in ("acc", "X", "val_loss", "seconds"):
         rec[key] = np.asarray(rec[key], dtype=float)
     rec["family"] = np.asarray(rec["family"])
