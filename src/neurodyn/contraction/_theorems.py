@@ -377,6 +377,19 @@ def _sector_certificate(name, res, g, *, A=None, B, C, F_A=None, discrete=False,
         f"Λ ⪰ 0 covering every slope D ∈ [0, g]ⁿ (S-procedure; {res.solver}, {res.seconds:.2f} "
         f"s), re-checked: λ_max(G(M, Λ)) < 0 and M ≻ 0 by eigvalsh ⇒ {what}"
     )
+    if not res.solved and res.dual is not None:
+        d = res.dual
+        return make(
+            name, False, float("nan"), "proof",
+            f"{method}; infeasibility proven by {res.solver}: for u_k = jω_k x_k − A x_k, "
+            "Σ_k w_k [x_k; u_k]* G(M, Λ) [x_k; u_k] = 2 Σ_j λ_j Σ_k w_k c_kj with c_kj = "
+            "g Re(ū_kj (C x_k)_j) − |u_kj|², and every Σ_k w_k c_kj ≥ 0 (rounding-aware, min "
+            f"{d['slack']:.3g}) contradicts G ≺ 0",
+            "no (M ≻ 0, Λ ⪰ 0) solves the sector LMI (frequency-domain dual certificate)",
+            assumptions, solver_status=res.status, seconds=res.seconds,
+            dual_omega=d["omega"], dual_x=d["x"], dual_weights=d["weights"],
+            dual_slack=d["slack"],
+        )  # fmt: skip
     if not res.solved:
         return make(
             name, False, float("nan"), "proof", method,
