@@ -80,7 +80,8 @@ def sector_table(a) -> None:
                     times[k].append(t)
             to, ts = statistics.median(times["ours"]), statistics.median(times["scs"])
             c, r = outs["ours"], outs["scs"]
-            how = "Riccati" if "after Riccati" not in c.method else "SDP fallback"
+            how = ("frequency-domain dual" if "frequency-domain dual," in c.method else
+                   "SDP fallback" if "SCS" in c.method else "Riccati")  # fmt: skip
             agree = "" if c.holds == r.holds else " DISAGREE"
             print(f"| {n} | {s} | {to:.2f} | {c.holds}, {how} | {ts:.1f} | {r.holds}{agree} | "
                   f"{ts / to:.1f}× |", flush=True)  # fmt: skip

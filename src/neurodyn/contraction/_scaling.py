@@ -237,8 +237,8 @@ def infeasibility_certificate(W, g: float, candidates: np.ndarray):
 
     ``Z = Σ μ_i z_i z_iᵀ`` over the rows of ``candidates`` (``(m, n)``), μ from the linear
     program ``max t`` s.t. ``Σ_i μ_i (g²(W z_i)_k² − z_ik²) ≥ t`` for every k, ``μ ≥ 0``,
-    ``Σ μ = 1``. Returned only if ``diag(Z) ≤ g² diag(WZWᵀ)`` holds as computed, each entry to
-    within its rounding error (``16·n·eps`` times the entry's magnitude); ``slack`` is the
+    ``Σ μ = 1``. Returned only if ``diag(Z) ≤ g² diag(WZWᵀ)`` holds as computed with each entry's
+    rounding error (``16·n·eps`` times its magnitude) to spare; ``slack`` is the
     smallest ``g²(WZWᵀ)_kk − Z_kk``. Z is positive semidefinite and nonzero by construction
     (a nonnegative combination of unit-vector outer products with weights summing to 1).
     """
@@ -262,6 +262,6 @@ def infeasibility_certificate(W, g: float, candidates: np.ndarray):
     lhs = np.diag(Z)
     rhs = (g**2) * np.einsum("ki,ij,kj->k", W, Z, W)
     tol = 16 * n * np.finfo(float).eps * (np.abs(lhs) + np.abs(rhs) + np.finfo(float).tiny)
-    if not np.all(lhs <= rhs + tol):
+    if not np.all(lhs + tol <= rhs):  # each inequality must hold beyond its rounding error
         return None
     return Z, float((rhs - lhs).min())
