@@ -152,8 +152,9 @@ def latent_space(net: dict, tr, *, aelle: dict, seed: int) -> dict:
     cos_centroid = float(move @ centroid / np.linalg.norm(move) / np.linalg.norm(centroid))
     lat_centroid = L[high].mean(axis=0) - L[~high].mean(axis=0)
     cos_latent = float(w @ lat_centroid / np.linalg.norm(w) / np.linalg.norm(lat_centroid))
-    # the share of θ's direction inside the PC1-PC2 plane
+    # the share of θ's direction inside the PC1-PC2 plane, and its angle there with PC1
     in_plane = float(np.linalg.norm(move) / np.linalg.norm(w))
+    angle = float(np.degrees(np.arctan2(move[1], move[0])))
     # ΔT check: the head's prediction moves by exactly ΔT (eq. 3.7)
     base = model.predict_latent(L)
     dev = max(
@@ -187,6 +188,7 @@ def latent_space(net: dict, tr, *, aelle: dict, seed: int) -> dict:
         "cos_move_centroid_pca": cos_centroid,
         "cos_theta_centroid_latent": cos_latent,
         "theta_share_in_pc12": in_plane,
+        "theta_angle_to_pc1_deg": angle,
         "perturb_max_abs_error": dev,
         "spearman_near_zero_vs_response": [float(rho), float(p)],
         "families": fams,
@@ -197,17 +199,21 @@ def latent_space(net: dict, tr, *, aelle: dict, seed: int) -> dict:
 
 
 def table_d5(net: dict, tr, *, aelle: dict, seed: int) -> dict:
-    """Share (%) of each family on the high-accuracy side of AeLLE PC1's median and mean."""
+    """Table D5: the family composition (%) of the networks on the high-accuracy side of AeLLE
+    PC1's median and mean (the dissertation's columns sum to 100), and each family's own share
+    on that side (``within``)."""
     from neurodyn.aelle import AeLLE
 
     X, acc, fam = net["X"], net["acc"], net["family"]
     model = AeLLE(random_state=seed, **aelle).fit(X[tr], acc[tr])
     z = model.transform(X)[:, 0]
     side = model.side_
-    out = {}
+    out: dict = {"within": {}}
     for name, t in (("median", float(np.median(z[tr]))), ("mean", float(np.mean(z[tr])))):
         on = _rule(z, t, side).astype(bool)
-        out[name] = {f: float(100 * on[fam == f].mean()) for f in dict.fromkeys(fam.tolist())}
+        fams = dict.fromkeys(fam.tolist())
+        out[name] = {f: float(100 * (on & (fam == f)).sum() / max(on.sum(), 1)) for f in fams}
+        out["within"][name] = {f: float(100 * on[fam == f].mean()) for f in fams}
     return out
 
 
@@ -229,17 +235,15 @@ def _figures(res_dir: Path, net: dict, lat: dict, fracs, tr, te, aelle: dict, se
         axes[0].scatter(P[m, 0], P[m, 1], s=14, color=cmap(i % 10), label=f)
     axes[0].set_title("AeLLE of the final spectra, by family", fontsize=10)
     sc = axes[1].scatter(P[:, 0], P[:, 1], c=net["acc"], cmap="viridis", s=12, vmin=0, vmax=1)
-    step = move * (
-        0.1 / lat["model"].y_scale_ / float(lat["model"]._head()[0] @ lat["model"]._head()[0])
-    )
+    w_head = lat["model"]._head()[0]
+    unit = move / lat["model"].y_scale_ / float(w_head @ w_head)  # PCA move per unit ΔT
     for f in fams:
-        m = fam == f
-        c = P[m].mean(axis=0)
-        for d in DELTAS:
-            axes[1].annotate(
-                "", xy=c + step * d / 0.1, xytext=c, arrowprops={"arrowstyle": "->", "lw": 0.8}
-            )
-    axes[1].set_title("ΔT = ±0.1, ±0.2 moves each family's centre (arrows)", fontsize=10)
+        c = P[fam == f].mean(axis=0)
+        ends = np.array([c - 0.5 * unit, c + 0.5 * unit])
+        axes[1].plot(*ends.T, color="k", lw=0.8)
+        axes[1].annotate("", xy=ends[1], xytext=c, arrowprops={"arrowstyle": "->", "lw": 1.2})
+        axes[1].plot(*c, "k.", ms=4)
+    axes[1].set_title("each family's centre moved by ΔT ∈ [−0.5, +0.5] (arrow: +)", fontsize=10)
     fig.colorbar(sc, ax=axes[1], label="final test accuracy")
     for ax in axes:
         ax.set_xlabel("AeLLE PC1")
@@ -345,16 +349,21 @@ def _markdown(res: dict) -> str:
             L.append(f"| {clf} | " + " | ".join(cells) + " |")
         L.append("")
     L += [
-        "## Table D5: share (%) of each family on the high side of AeLLE PC1",
+        "## Table D5: the high side of AeLLE PC1 by family",
         "",
-        "| family | median | mean | networks | median acc |",
-        "|---|---|---|---|---|",
+        "Composition: % of the networks on the high side that are of each family (columns sum "
+        "to 100, as the dissertation's); within: % of the family's own networks on that side.",
+        "",
+        "| family | median: composition | mean: composition | median: within | mean: within "
+        "| networks | median acc |",
+        "|---|---|---|---|---|---|---|",
     ]
+    w = res["d5"]["within"]
     for f, t in res["d5"]["median"].items():
         fam = res["latent"]["families"][f]
         L.append(
-            f"| {f} | {t:.1f} | {res['d5']['mean'][f]:.1f} | {fam['networks']} | "
-            f"{fam['median_acc']:.3f} |"
+            f"| {f} | {t:.1f} | {res['d5']['mean'][f]:.1f} | {w['median'][f]:.1f} | "
+            f"{w['mean'][f]:.1f} | {fam['networks']} | {fam['median_acc']:.3f} |"
         )
     lat = res["latent"]
     L += [
@@ -364,7 +373,8 @@ def _markdown(res: dict) -> str:
         f"- eq. 3.7 check: max |prediction(L + θ⁺ΔT) − prediction(L) − ΔT| = "
         f"{lat['perturb_max_abs_error']:.2e} over ΔT ∈ {list(DELTAS)}.",
         f"- θ's direction: {100 * lat['theta_share_in_pc12']:.0f} % of it lies in the PC1-PC2 "
-        f"plane; cosine with the low→high accuracy centroid line: "
+        f"plane, at {lat['theta_angle_to_pc1_deg']:.0f}° to the PC1 axis there; cosine with the "
+        "low→high accuracy centroid line: "
         f"{lat['cos_move_centroid_pca']:.2f} in the plane, "
         f"{lat['cos_theta_centroid_latent']:.2f} in the full latent space.",
         f"- decoded response vs share of near-zero exponents (|λ| < {NEAR_ZERO}), over "
