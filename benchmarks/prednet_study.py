@@ -35,7 +35,8 @@ def networks(store: Path) -> dict:
 
     df = sweep.read(store, spectrum_length=None)
     ok = df[df["status"] == "ok"]
-    rec: dict = {k: [] for k in ("X", "X40", "eig", "loss", "acc", "sigma_p", "eps", "gamma")}
+    keys = ("X", "X40", "eig", "eig_polar", "loss", "acc", "sigma_p", "eps", "gamma")
+    rec: dict = {k: [] for k in keys}
     for _h, g in ok.groupby("config_hash", sort=True):
         g = g.sort_values("epoch")
         cfg = json.loads(g["config"].iloc[0])
@@ -47,6 +48,9 @@ def networks(store: Path) -> dict:
         rec["X"].append(np.maximum(np.asarray(last["spectrum"], float), FLOOR))
         rec["X40"].append(np.maximum(np.asarray(mid["spectrum"], float), FLOOR))
         rec["eig"].append(eigenvalue_features([last["eig_re"]], [last["eig_im"]])[0])
+        rec["eig_polar"].append(
+            eigenvalue_features([last["eig_re"]], [last["eig_im"]], form="polar")[0]
+        )
         rec["loss"].append(float(last["val_loss"]))
         rec["acc"].append(float(last["test_acc"]))
         rec["sigma_p"].append(float(cfg["init_scale"]))
@@ -68,6 +72,7 @@ def study(net: dict, splits: int, epochs: int, lr: float) -> dict:
     inputs = {
         "exponents": (net["X"], 10),
         "eigenvalues": (net["eig"], 10),
+        "eigenvalues as log-modulus and angle": (net["eig_polar"], 10),
         "exponents at 40 % (Fig. 3.1)": (net["X40"], 50),
     }
     for name in inputs:
@@ -115,7 +120,7 @@ def _figures(res_dir: Path, net: dict, res: dict) -> list[str]:
     loss = net["loss"]
     vmin, vmax = np.percentile(loss, [2, 98])
     sel = [(0.01, "ε = 0.01"), (1.0, "ε = 1")]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7.4))
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8), constrained_layout=True)
     for j, (eps, label) in enumerate(sel):
         m = (net["gamma"] == 0.1) & (net["eps"] == eps)
         n_eig = net["eig"].shape[1] // 2
@@ -123,8 +128,7 @@ def _figures(res_dir: Path, net: dict, res: dict) -> list[str]:
             c = plt.cm.viridis((loss[i] - vmin) / (vmax - vmin + 1e-12))
             axes[0][j].scatter(net["eig"][i, :n_eig], net["eig"][i, n_eig:], s=6, color=c)
             axes[1][j].plot(net["X"][i], color=c, lw=0.9)
-        axes[0][j].set_title(f"Jacobian eigenvalues, γ = 0.1, {label} ({m.sum()} networks)",
-                             fontsize=9)  # fmt: skip
+        axes[0][j].set_title(f"eigenvalues, γ = 0.1, {label} ({m.sum()} networks)", fontsize=9)
         axes[0][j].set_xlabel("Re")
         axes[0][j].set_ylabel("Im")
         axes[1][j].set_title(f"Lyapunov spectra, γ = 0.1, {label}", fontsize=9)

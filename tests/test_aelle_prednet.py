@@ -47,8 +47,13 @@ def test_eigenvalue_features_sort_by_modulus_real_then_imaginary():
     im = np.array([[0.0, -0.5, 0.5, 0.0]])
     f = eigenvalue_features(re, im)
     np.testing.assert_array_equal(f, [[-0.9, 0.5, 0.5, 0.1, 0.0, 0.5, -0.5, 0.0]])
+    polar = eigenvalue_features(re, im, form="polar")
+    np.testing.assert_allclose(polar[0, :4], np.log([0.9, np.sqrt(0.5), np.sqrt(0.5), 0.1]))
+    np.testing.assert_allclose(polar[0, 4:], [np.pi, np.pi / 4, -np.pi / 4, 0.0])
     with pytest.raises(ValueError, match="one shape"):
         eigenvalue_features(re, im[:, :3])
+    with pytest.raises(ValueError, match="form must be"):
+        eigenvalue_features(re, im, form="log")
 
 
 def test_prednet_refuses_bad_options():

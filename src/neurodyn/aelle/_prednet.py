@@ -27,22 +27,33 @@ from neurodyn.aelle._embedding import _require_finite
 __all__ = ["PredNet", "eigenvalue_features"]
 
 
-def eigenvalue_features(re: Any, im: Any) -> np.ndarray:
+def eigenvalue_features(re: Any, im: Any, form: str = "cartesian") -> np.ndarray:
     """The eigenvalue input of Vogt's PredNet (Sec. 3.2): per network its n eigenvalues' real
     parts then imaginary parts, (n_networks, 2n), each network's eigenvalues sorted by
     decreasing modulus (ties: decreasing imaginary part), so that row j compares like with like.
 
     Args:
         re, im: (n_networks, n) real and imaginary parts (any order within a row).
+        form: "cartesian" (Re, Im: the dissertation's input) or "polar" (log|λ|, then arg λ in
+            radians): log|λ| is the one-step growth rate, the quantity a Lyapunov exponent
+            averages, so "polar" asks whether the exponents' advantage is only one of scale.
     """
     re, im = np.asarray(re, dtype=np.float64), np.asarray(im, dtype=np.float64)
     if re.shape != im.shape or re.ndim != 2:
         raise ValueError(
             f"re and im must be (n_networks, n) of one shape; got {re.shape} and {im.shape}."
         )
+    if form not in ("cartesian", "polar"):
+        raise ValueError(f"form must be 'cartesian' or 'polar'; got {form!r}.")
     order = np.lexsort((-im, -np.hypot(re, im)), axis=1)
     rows = np.arange(re.shape[0])[:, None]
-    return np.concatenate([re[rows, order], im[rows, order]], axis=1)
+    re, im = re[rows, order], im[rows, order]
+    if form == "polar":
+        with np.errstate(divide="ignore"):
+            logmod = np.log(np.hypot(re, im))
+        return np.concatenate([np.maximum(logmod, np.log(np.finfo(float).tiny)),
+                               np.arctan2(im, re)], axis=1)  # fmt: skip
+    return np.concatenate([re, im], axis=1)
 
 
 def _positive(name: str, v: Any, integer: bool) -> None:
