@@ -1,6 +1,8 @@
 """The frequency-domain disproof of the sector LMI (B = I): the identity it rests on, the scalar
 case worked by hand, agreement with SCS, and refusal of tampered certificates."""
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -66,7 +68,11 @@ def test_lipschitz_sector_reports_the_disproof_as_evidence():
     assert not cert.holds and cert.kind == "proof"
     assert "frequency-domain dual" in cert.method and cert.evidence["dual_slack"] > 0
     ev = cert.evidence
-    assert check_frequency_dual(1.0, A, W, ev["dual_omega"], ev["dual_x"], ev["dual_weights"]) > 0
+    X = np.asarray(ev["dual_x_re"]) + 1j * np.asarray(ev["dual_x_im"])  # real: saved as JSON
+    assert check_frequency_dual(1.0, A, W, ev["dual_omega"], X, ev["dual_weights"]) > 0
+    from neurodyn._core import to_jsonable
+
+    json.dumps(to_jsonable(cert.to_dict()))
     assert not sector_lmi(1.0, A=A, B=np.eye(24), C=W, metric="full").solved  # SCS agrees
 
 

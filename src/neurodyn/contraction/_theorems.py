@@ -387,8 +387,8 @@ def _sector_certificate(name, res, g, *, A=None, B, C, F_A=None, discrete=False,
             f"{d['slack']:.3g}) contradicts G ≺ 0",
             "no (M ≻ 0, Λ ⪰ 0) solves the sector LMI (frequency-domain dual certificate)",
             assumptions, solver_status=res.status, seconds=res.seconds,
-            dual_omega=d["omega"], dual_x=d["x"], dual_weights=d["weights"],
-            dual_slack=d["slack"],
+            dual_omega=d["omega"], dual_x_re=d["x"].real.copy(), dual_x_im=d["x"].imag.copy(),
+            dual_weights=d["weights"], dual_slack=d["slack"],
         )  # fmt: skip
     if not res.solved:
         return make(
