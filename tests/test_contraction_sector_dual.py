@@ -90,3 +90,35 @@ def test_never_a_disproof_of_a_solvable_lmi(n, s, seed):
             assert d is None
     if d is not None:
         assert not sector_lmi(1.0, A=A, B=np.eye(n), C=W, metric="full").solved
+
+
+def test_kozachkov_sector_is_disproven_through_the_exact_congruence():
+    """τẋ = −x + Wφ(x) (A = −I/τ, B = W/τ, C = I) is congruent to the B = I form (aI, I, W/τ):
+    the disproof is checked there, and SCS agrees on the original LMI."""
+    from neurodyn.contraction._lmi import _dual_form
+
+    rng = np.random.default_rng(4)
+    n = 12
+    W = 2.0 * rng.standard_normal((n, n)) / np.sqrt(n)
+    cert = C.sector(W)
+    assert not cert.holds and "frequency-domain dual" in cert.method
+    ev = cert.evidence
+    X = np.asarray(ev["dual_x_re"]) + 1j * np.asarray(ev["dual_x_im"])
+    assert check_frequency_dual(1.0, -np.eye(n), W, ev["dual_omega"], X, ev["dual_weights"]) > 0
+    assert not sector_lmi(1.0, A=-np.eye(n), B=W, C=np.eye(n), metric="full").solved
+    singular = W.copy()
+    singular[0] = singular[1]
+    assert _dual_form(-np.eye(n), singular, np.eye(n)) is None  # no congruence: no disproof
+    assert _dual_form(-2 * np.eye(n), W, W) is None  # C ≠ I: C·B would be rounded
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(2, 6), st.floats(0.3, 3.0), st.integers(0, 10**6))
+def test_kozachkov_sector_verdict_equals_scs(n, s, seed):
+    W = s * np.random.default_rng(seed).standard_normal((n, n)) / np.sqrt(n)
+    ours = C.sector(W)
+    scs = sector_lmi(1.0, A=-np.eye(n), B=W, C=np.eye(n), metric="full")
+    if "frequency-domain dual" in ours.method:
+        assert not scs.solved
+    if ours.holds:
+        assert ours.proven  # a re-checked metric is a proof whatever SCS says

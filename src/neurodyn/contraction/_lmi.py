@@ -334,11 +334,30 @@ def _scaled_multiplier(A, B, C) -> np.ndarray | None:
     return diagonal_scaling(G0).d ** 2
 
 
+def _dual_form(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> tuple | None:
+    """The (A, C) of an equivalent sector LMI with B = I, which the frequency-domain dual needs,
+    or None. B = I: (A, C) itself. A = aI, C = I and B invertible (Kozachkov et al. 2022's
+    τẋ = −x + Wφ(x): B = W/τ): (aI, B), since diag(Bᵀ, I) G(M, Λ; aI, B, I) diag(B, I) =
+    G(BᵀMB, Λ; aI, I, B) is a congruence, exact in the data (no product is rounded). B is taken
+    as invertible when σ_min(B) > 64·n·eps·σ_max(B), beyond the SVD's backward error."""
+    n = len(A)
+    if B.shape == (n, n) and np.array_equal(B, np.eye(n)):
+        return A, C
+    scalar_a = np.array_equal(A, A[0, 0] * np.eye(n))
+    if not (scalar_a and B.shape == (n, n) and C.shape == (n, n) and np.array_equal(C, np.eye(n))):
+        return None
+    sv = np.linalg.svd(B, compute_uv=False)
+    if not sv[-1] > 64 * n * np.finfo(float).eps * sv[0]:
+        return None
+    return A, B
+
+
 def sector_solve(g: float, *, A, B, C, metric: str = "full", linear_solver=None) -> LMIResult:
     """The continuous sector LMI: for a full metric, Riccati solutions first
     (:func:`sector_riccati`) at Λ = I, then at Λ = d² from the diagonal scaling of the DC gain
     C(−A)⁻¹B (:func:`_scaled_multiplier`); the first whose ``M ≻ 0`` and ``G ≺ 0`` pass the
-    eigenvalue re-check is kept. With B = I, a frequency-domain dual certificate of infeasibility
+    eigenvalue re-check is kept. With B = I (or an exact congruence to it, :func:`_dual_form`), a
+    frequency-domain dual certificate of infeasibility
     (:func:`neurodyn.contraction._sector_dual.frequency_dual`, re-checked with rounding bounds) is
     sought on 9 frequencies before the Riccati tries and on 41 after them. Otherwise (and for a
     diagonal metric) the SDP by SCS (:func:`sector_lmi`), which decides."""
@@ -360,12 +379,12 @@ def sector_solve(g: float, *, A, B, C, metric: str = "full", linear_solver=None)
         return None
 
     B = np.asarray(B, float)
-    identity_b = B.shape[0] == B.shape[1] and np.array_equal(B, np.eye(len(B)))
+    dual_system = _dual_form(np.asarray(A, float), B, np.asarray(C, float))
 
     def disproof(n_omega: int) -> LMIResult | None:
         from neurodyn.contraction._sector_dual import frequency_dual
 
-        dual = frequency_dual(g, np.asarray(A, float), np.asarray(C, float), n_omega=n_omega)
+        dual = frequency_dual(g, *dual_system, n_omega=n_omega)
         if dual is None:
             tried.append(f"frequency-domain dual on {n_omega + 1} frequencies: none found")
             return None
@@ -376,7 +395,7 @@ def sector_solve(g: float, *, A, B, C, metric: str = "full", linear_solver=None)
 
     # a coarse frequency grid first (0.7 s at n = 256: a clear infeasibility is caught before
     # two Riccati tries that cannot succeed), the fine grid after them
-    if identity_b and (out := disproof(8)) is not None:
+    if dual_system is not None and (out := disproof(8)) is not None:
         return out
     found = attempt(None)
     if found is None:
@@ -385,7 +404,7 @@ def sector_solve(g: float, *, A, B, C, metric: str = "full", linear_solver=None)
         found = attempt(scaled) if scaled is not None else None
     if found is not None:
         return found
-    if identity_b and (out := disproof(40)) is not None:
+    if dual_system is not None and (out := disproof(40)) is not None:
         return out
     spent = time.perf_counter() - t0
     out = sector_lmi(g, A=A, B=B, C=C, metric=metric, linear_solver=linear_solver)
