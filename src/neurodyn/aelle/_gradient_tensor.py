@@ -108,13 +108,14 @@ def step_weight_gradients(
     (g,) = torch.autograd.grad(loss.sum(), hs)  # g[:, t] = ∇_{h_t} L_t
     hs = hs.detach()
     prev = torch.cat([h0.unsqueeze(1), hs[:, :-1]], 1)  # h_{s−1}
-    grad = torch.zeros(B, T, H, H, dtype=x.dtype)
+    E = torch.zeros(B, T, H, T, dtype=x.dtype)  # E[:, t, :, s] = e_s^{(t)} (zero for s > t)
     delta = torch.zeros(B, T, H, dtype=x.dtype)  # row t: δ_s^{(t)} (zero while t < s)
     for s in range(T - 1, -1, -1):  # 0-based: the step that reads x[:, s] and makes hs[:, s]
         delta[:, s] = g[:, s]
         e = delta[:, s:] * (1 - hs[:, s] ** 2).unsqueeze(1)  # (B, T−s, H)
-        grad[:, s:] += e.unsqueeze(-1) * prev[:, s].view(B, 1, 1, H)
+        E[:, s:, :, s] = e
         delta[:, s:] = e @ V
+    grad = E @ prev.unsqueeze(1)  # Σ_s e_s^{(t)} h_{s−1}ᵀ: one batched product, (B, T, H, H)
     return loss.detach(), grad, torch.cat([h0.unsqueeze(1), hs], 1)
 
 
