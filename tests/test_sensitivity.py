@@ -243,6 +243,38 @@ def test_pixel_flipping_differences_and_tests(gru, test_split):
         pixel_flipping(gru, test_split, (65,))
 
 
+def test_pixel_flipping_up_only_and_down_only(gru, test_split):
+    ks = (1, 4, 40)
+    up = pixel_flipping(gru, test_split, ks, n_samples=6, n_random=5, seed=1, flips="up")
+    down = pixel_flipping(gru, test_split, ks, n_samples=6, n_random=5, seed=1, flips="down")
+    m = copy.deepcopy(gru).double()
+    x, y = test_split.x[:6].double(), test_split.y[:6]
+    zero = x[..., 0] == 0
+    assert 0 < int(zero.sum(1).min()) and int(zero.sum(1).max()) < 64
+    for res, cand in ((up, zero), (down, ~zero)):
+        assert res.n_flipped.tolist() == [[min(k, int(c)) for c in cand.sum(1)] for k in ks]
+        for j, k in enumerate(ks):  # the k candidates of largest R1, flipped by hand
+            want = []
+            for b in range(6):
+                steps = torch.nonzero(cand[b]).flatten()
+                steps = steps[torch.argsort(res.r1[b, steps], descending=True)[:k]]
+                xb = x[b : b + 1].clone()
+                xb[0, steps, 0] = torch.where(xb[0, steps, 0] == 0, 1.0, 0.0).double()
+                want.append(
+                    float(_loss(m, xb, y[b : b + 1]) - _loss(m, x[b : b + 1], y[b : b + 1]))
+                )
+            torch.testing.assert_close(res.diff_r[j], torch.tensor(want, dtype=torch.float64))
+        # where k covers all candidates, the random design flips the same steps
+        full = cand.sum(1) <= ks[-1]
+        assert bool(full.any())
+        same = res.diff_random[-1][full] - res.diff_r[-1][full].unsqueeze(-1)
+        assert float(same.abs().max()) < 1e-12
+    assert torch.equal(up.up_flips, up.n_flipped) and int(down.up_flips.sum()) == 0
+    assert neurodyn.load_result(up.to_dict()).flips == "up"
+    with pytest.raises(ValueError, match="flips"):
+        pixel_flipping(gru, test_split, (1,), flips="sideways")
+
+
 def test_paper_table_4_1_variance_column_is_the_standard_error():
     # Vogt, dissertation, Table 4.1 (15 images, 50 random subsets each): p = t.sf(Δ / col, df)
     # with df = 15 + 750 − 2 (Student's unpaired test) reproduces every printed p-value to the

@@ -10,7 +10,9 @@ Sec. 3.1–3.2).
 
 Sensitivity (Ch. 4): :func:`ftle_gradient` (loss gradients in the Q/R basis of the FTLE
 algorithm, eq. 4.11–4.14 corrected), :func:`gradient_alignment` (eq. 4.15 with a random-vector
-baseline) and :func:`pixel_flipping` (Algorithm 3, Table 4.1).
+baseline), :func:`recurrent_weight_gradient` (ΔV_t, the per-step gradient of the recurrent
+matrix of a tanh RNN, its SVD, eq. 4.15 and the participation ratio; §4.3.1, App. A–C) and
+:func:`pixel_flipping` (Algorithm 3, Table 4.1).
 """
 
 from neurodyn.aelle._boundary import best_f1_boundary
@@ -21,6 +23,14 @@ from neurodyn.aelle._classifiers import (
     spectrum_features,
 )
 from neurodyn.aelle._embedding import AeLLE
+from neurodyn.aelle._gradient_tensor import (
+    WeightGradient,
+    mean_log_r,
+    participation_ratio,
+    q_index_sets,
+    recurrent_weight_gradient,
+    step_weight_gradients,
+)
 from neurodyn.aelle._prednet import PredNet, eigenvalue_features
 from neurodyn.aelle._sensitivity import (
     AlignmentResult,
@@ -41,6 +51,7 @@ __all__ = [
     "MedianClassifier",
     "PixelFlippingResult",
     "PredNet",
+    "WeightGradient",
     "best_f1_boundary",
     "compare_classifiers",
     "eigenvalue_features",
@@ -48,6 +59,11 @@ __all__ = [
     "flip_pixels",
     "ftle_gradient",
     "gradient_alignment",
+    "mean_log_r",
+    "participation_ratio",
     "pixel_flipping",
+    "q_index_sets",
+    "recurrent_weight_gradient",
     "spectrum_features",
+    "step_weight_gradients",
 ]

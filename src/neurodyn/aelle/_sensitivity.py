@@ -473,6 +473,9 @@ class PixelFlippingResult:
             difference against the mean of its random flips) and the paper's unpaired one
             (``se_unpaired``, ``p_unpaired``: one-sided Student ``ttest_ind`` of the N R-flip
             differences against all N·n_random random ones).
+        flips: ``"both"`` (Algorithm 3), ``"up"`` or ``"down"``: the candidate steps (all, the
+            zero inputs, the non-zero inputs), for the R₁ and the random design alike.
+        n_flipped: ``(K, N)`` steps actually flipped: min(k, candidates of the sequence).
     """
 
     k_values: tuple[int, ...]
@@ -482,6 +485,8 @@ class PixelFlippingResult:
     up_flips: Tensor
     r1: Tensor
     rows: list = field(default_factory=list)
+    flips: str = "both"
+    n_flipped: Tensor | None = None
 
     def table(self) -> str:
         """Table 4.1 of Vogt, dissertation, as measured (its "Variance" column is the standard
@@ -500,6 +505,8 @@ class PixelFlippingResult:
         return {
             "result_type": "PixelFlippingResult",
             "k_values": list(self.k_values),
+            "flips": self.flips,
+            "n_flipped": tensor_to_json(self.n_flipped),
             "rows": to_jsonable(self.rows),
             "arrays": {n: tensor_to_json(getattr(self, n)) for n in names},
         }
@@ -507,7 +514,8 @@ class PixelFlippingResult:
     @classmethod
     def from_dict(cls, d: dict) -> PixelFlippingResult:
         arrays = {n: tensor_from_json(v) for n, v in d["arrays"].items()}
-        return cls(k_values=tuple(d["k_values"]), rows=list(d["rows"]), **arrays)
+        extra = {"flips": d.get("flips", "both"), "n_flipped": tensor_from_json(d.get("n_flipped"))}
+        return cls(k_values=tuple(d["k_values"]), rows=list(d["rows"]), **extra, **arrays)
 
     def plot(self):
         """Loss difference against k, R₁ flips vs random flips (the shape of Fig. 4.4)."""
@@ -561,6 +569,7 @@ def pixel_flipping(
     n_random: int = 50,
     high: float = 1.0,
     seed: int = 0,
+    flips: str = "both",
     dtype=torch.float64,
 ) -> PixelFlippingResult:
     """Vogt, dissertation, Algorithm 3 and Table 4.1: flip the k inputs at the steps of largest
@@ -579,6 +588,10 @@ def pixel_flipping(
         n_random: random k-subsets per sequence and k (the paper uses 50).
         high: the value of an up flip (1.0: the maximum of inputs scaled to [0, 1]).
         seed: seed of the random subsets.
+        flips: ``"both"`` (Algorithm 3: every step is a candidate), ``"up"`` (only steps whose
+            input is 0) or ``"down"`` (only non-zero steps), to separate the two kinds of flip
+            (Fig. 4.4). Both designs pick among the candidates of each sequence; where a
+            sequence has fewer than k, all of them are flipped (``n_flipped``).
         dtype: dtype of the analysis copy of the model.
     """
     model = _analysis_copy(model, dtype)
@@ -590,23 +603,30 @@ def pixel_flipping(
         raise ValueError(f"k_values must be non-empty and within [1, {T}] (the sequence length).")
     if N < 2 or n_random < 1:
         raise ValueError(f"need n_samples ≥ 2 sequences and n_random ≥ 1, got {N}, {n_random}.")
+    if flips not in ("both", "up", "down"):
+        raise ValueError(f"flips must be 'both', 'up' or 'down', got {flips!r}.")
+    zero = (x == 0).all(-1)
+    cand = torch.ones_like(zero) if flips == "both" else zero if flips == "up" else ~zero
+    n_cand = cand.sum(1)
     r1 = lyapunov_spectrum(f, x, k=1, t_on=1, keep_history=True).r_values[..., 0]  # (N, T)
-    order = torch.argsort(r1, dim=1, descending=True)
+    order = torch.argsort(r1.masked_fill(~cand, -math.inf), dim=1, descending=True)
     xg = x.clone().requires_grad_(True)
     base = _per_sample_loss(model(xg), y)
     (grad_x,) = torch.autograd.grad(base.sum(), xg)
     base = base.detach()
     gen = torch.Generator().manual_seed(seed)
-    diff_r, diff_rand, first, ups = [], [], [], []
+    diff_r, diff_rand, first, ups, counts = [], [], [], [], []
     with torch.no_grad():
         for k in k_values:
             top = order[:, :k]
-            xr = flip_pixels(x, top, high)
+            xr = _flip_candidates(x, top, cand, high)
             diff_r.append(_per_sample_loss(model(xr), y) - base)
             first.append(((xr - x) * grad_x).sum((1, 2)))
-            ups.append((torch.gather(x[..., 0], 1, top) == 0).sum(1))
-            picks = torch.rand(n_random, N, T, generator=gen).argsort(-1)[..., :k]
-            xs = torch.cat([flip_pixels(x, picks[j], high) for j in range(n_random)])
+            ups.append((torch.gather(zero & cand, 1, top)).sum(1))
+            counts.append(n_cand.clamp(max=k))
+            scores = torch.rand(n_random, N, T, generator=gen).masked_fill(~cand, math.inf)
+            picks = scores.argsort(-1)[..., :k]
+            xs = torch.cat([_flip_candidates(x, picks[j], cand, high) for j in range(n_random)])
             d = _per_sample_loss(model(xs), y.repeat(n_random)) - base.repeat(n_random)
             diff_rand.append(d.view(n_random, N).T)
     rows = [_stats(k, dr, dd) for k, dr, dd in zip(k_values, diff_r, diff_rand, strict=True)]
@@ -618,4 +638,14 @@ def pixel_flipping(
         up_flips=torch.stack(ups),
         r1=r1,
         rows=rows,
+        flips=flips,
+        n_flipped=torch.stack(counts),
     )
+
+
+def _flip_candidates(x: Tensor, steps: Tensor, cand: Tensor, high: float) -> Tensor:
+    """:func:`flip_pixels` at those of the chosen ``steps`` that are candidates (the top k of a
+    masked ranking runs past the candidates when a sequence has fewer than k)."""
+    keep = torch.gather(cand, 1, steps)
+    mask = torch.zeros(x.shape[:2], dtype=torch.bool).scatter(1, steps, keep)
+    return torch.where(mask.unsqueeze(-1), flip_pixels(x, steps, high), x)
