@@ -282,9 +282,9 @@ def _figure(df, study, res, path: Path) -> None:
     import numpy as np
 
     tasks = list(study["tasks"])
-    fig, axes = plt.subplots(len(tasks), 3, figsize=(14, 4.2 * len(tasks)), squeeze=False)
+    fig, axes = plt.subplots(len(tasks), 3, figsize=(15, 4.4 * len(tasks)), squeeze=False)
     units = {"pydoc-chars": "val. loss (nats / char)", "lorenz96": "val. loss (MSE / step)"}
-    markers = {16: "o", 32: "s", 64: "^", 8: "o"}
+    markers = {8: "v", 16: "o", 32: "s", 64: "^"}
     for row, task in zip(axes, tasks, strict=True):
         d = df[(df["task"] == task) & df["finite"].astype(bool)]
         if not len(d):
@@ -297,7 +297,7 @@ def _figure(df, study, res, path: Path) -> None:
             row[0].plot(np.arange(1, len(ex) + 1) / len(ex), ex, color=cmap(norm(v)), lw=0.8,
                         alpha=0.8)  # fmt: skip
         row[0].set(xlabel="exponent index / 2H", ylabel="λ (nats / step)",
-                   title=f"{task}: spectra of the (h, c) map, colour = val. loss")  # fmt: skip
+                   title=f"{task}: spectra, (h, c) map")  # fmt: skip
         fig.colorbar(matplotlib.cm.ScalarMappable(norm, cmap), ax=row[0], label="val. loss")
         scales = sorted(d["init_scale"].astype(float).unique())
         pcol = {p: matplotlib.colormaps["plasma"](i / max(1, len(scales) - 1) * 0.85)
@@ -308,10 +308,14 @@ def _figure(df, study, res, path: Path) -> None:
                            marker=markers.get(int(h), "o"), color=pcol[float(p)], s=36,
                            edgecolor="k", lw=0.4, label=f"H={int(h)}, p={float(p):g}")  # fmt: skip
             st = res["tasks"][task]["stats"][f"{key}/all"]
-            ax.set(xlabel=f"{label} (nats / step), (h, c) map",
-                   ylabel=units.get(task, "val. loss"),
-                   title=f"{task}: Spearman ρ = {st['rho']:+.2f} "
-                   f"(p = {st['p']:.1g}, n = {st['n']})")  # fmt: skip
+            ax.set(
+                xlabel=f"{label} (nats / step), (h, c) map",
+                ylabel=units.get(task, "val. loss"),
+                title=f"{task}: val. loss vs {label}",
+            )
+            ax.text(0.03, 0.97, f"Spearman ρ = {st['rho']:+.2f}\np = {st['p']:.1g}, n = {st['n']}",
+                    transform=ax.transAxes, va="top", fontsize=9,
+                    bbox={"fc": "white", "ec": "0.7", "alpha": 0.9})  # fmt: skip
         if task == "lorenz96":  # MSE spans decades
             for ax in row[1:]:
                 ax.set_yscale("log")
