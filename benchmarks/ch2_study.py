@@ -231,6 +231,13 @@ STATS = (("lambda_max", "max λ, (h, c) map"), ("lambda_mean", "mean λ, (h, c) 
          ("lambda_max_h", "max λ, h only"), ("lambda_mean_h", "mean λ, h only"))  # fmt: skip
 
 
+def _spearman(spearmanr, a, b) -> dict:
+    if len(a) < 3:
+        return {"rho": float("nan"), "p": float("nan"), "n": len(a)}
+    r = spearmanr(a.astype(float), b.astype(float))
+    return {"rho": float(r.statistic), "p": float(r.pvalue), "n": len(a)}
+
+
 def analyse(out: Path, study: dict) -> dict:
     """Spearman ρ of each exponent statistic with the validation loss, per task; tables and
     the figure into ``out/_analysis``."""
@@ -249,14 +256,18 @@ def analyse(out: Path, study: dict) -> dict:
         entry = {"n": len(d), "n_flat": int((flat.abs() < 0.01).sum()),
                  "val_loss_range": [float(d["val_loss"].min()), float(d["val_loss"].max())]
                  if len(d) else None, "stats": {}}  # fmt: skip
+        subsets = [("all", d), ("flat", d[flat.abs() < 0.01])]
+        # within one hidden size (the exponent count 2H and the capacity fixed), and within one
+        # (H, lr): the dissertation's MoCap design, only the initialisation p varied
+        subsets += [(f"H={h}", g) for h, g in d.groupby("hidden_size")]
         for key, _ in STATS:
-            for subset, dd in (("all", d), ("flat", d[flat.abs() < 0.01])):
-                if len(dd) >= 3:
-                    r = spearmanr(dd[key].astype(float), dd["val_loss"].astype(float))
-                    rho, p = float(r.statistic), float(r.pvalue)
-                else:
-                    rho = p = float("nan")
-                entry["stats"][f"{key}/{subset}"] = {"rho": rho, "p": p, "n": len(dd)}
+            for subset, dd in subsets:
+                entry["stats"][f"{key}/{subset}"] = _spearman(spearmanr, dd[key], dd["val_loss"])
+        by_hl = [_spearman(spearmanr, g["lambda_max"], g["val_loss"])["rho"]
+                 for _, g in d.groupby(["hidden_size", "lr"])]  # fmt: skip
+        by_hl_mean = [_spearman(spearmanr, g["lambda_mean"], g["val_loss"])["rho"]
+                      for _, g in d.groupby(["hidden_size", "lr"])]  # fmt: skip
+        entry["within_H_lr"] = {"groups": len(by_hl), "rho_max": by_hl, "rho_mean": by_hl_mean}
         res["tasks"][task] = entry
     res["wall_s_jobs"] = float(df["job_wall_s"].sum()) if len(df) else 0.0
     (dest / "ch2.json").write_text(json.dumps(res, indent=2) + "\n")
@@ -267,6 +278,27 @@ def analyse(out: Path, study: dict) -> dict:
             a, f = e["stats"][f"{key}/all"], e["stats"][f"{key}/flat"]
             lines.append(f"| {task} | {label} | {a['n']} | {a['rho']:+.2f} | {a['p']:.2g} | "
                          f"{f['rho']:+.2f} ({f['n']}) |")  # fmt: skip
+    lines += [
+        "",
+        "Within one hidden size (Spearman ρ with val. loss, (h, c) map):",
+        "",
+        "| task | H | n | ρ max λ (p) | ρ mean λ (p) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for task, e in res["tasks"].items():
+        for k in sorted((k for k in e["stats"] if k.startswith("lambda_max/H=")),
+                        key=lambda k: int(k.split("=")[1])):  # fmt: skip
+            h = k.split("=")[1]
+            a, m = e["stats"][k], e["stats"][f"lambda_mean/H={h}"]
+            lines.append(f"| {task} | {h} | {a['n']} | {a['rho']:+.2f} ({a['p']:.2g}) | "
+                         f"{m['rho']:+.2f} ({m['p']:.2g}) |")  # fmt: skip
+    lines += ["", "Within one (H, lr), only p and the seed varied (ρ per group, (h, c) map):", ""]
+    for task, e in res["tasks"].items():
+        w = e["within_H_lr"]
+        lines.append(
+            f"* {task}: max λ {', '.join(f'{r:+.2f}' for r in w['rho_max'])}; "
+            f"mean λ {', '.join(f'{r:+.2f}' for r in w['rho_mean'])}"
+        )
     (dest / "ch2.md").write_text("\n".join(lines) + "\n")
     _figure(df, study, res, dest / "ch2_exponents_vs_loss.png")
     _figure_training(df, study, dest / "ch2_during_training.png")
