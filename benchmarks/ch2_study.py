@@ -327,7 +327,10 @@ def _figure(df, study, res, path: Path) -> None:
         if not len(d):
             continue
         loss = d["val_loss"].astype(float).to_numpy()
-        norm = matplotlib.colors.Normalize(loss.min(), loss.max())
+        log = task == "lorenz96"  # MSE spans decades
+        norm = (matplotlib.colors.LogNorm if log else matplotlib.colors.Normalize)(
+            loss.min(), loss.max()
+        )
         cmap = matplotlib.colormaps["viridis"]
         for ex, v in zip(d["exponents"], loss, strict=True):
             ex = np.asarray(ex, float)
