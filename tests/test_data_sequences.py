@@ -66,21 +66,26 @@ EXPECTED = {
     "xor": (51, 2, 2000, (-1.0, 1.0)),
     **{f"xor-{d}": (d + 1, 2, 2000, (-1.0, 1.0)) for d in (10, 25, 50, 100, 200)},
 }
-#: the long-memory tasks (tests/test_data_memory.py): name -> F
-OTHER_KINDS = {n: 2 if n.startswith("adding") else 10 for n in TASKS if n not in EXPECTED}
+#: the long-memory tasks (tests/test_data_memory.py) and the next-step prediction tasks
+#: (tests/test_data_prediction.py): name -> F
+_F = {"pydoc-chars": 97, "lorenz96": 8}
+OTHER_KINDS = {n: _F.get(n, 2 if n.startswith("adding") else 10) for n in TASKS
+               if n not in EXPECTED}  # fmt: skip
 
 #: cheap options, for the tests that only need the task's construction, not its full size
 SMALL = {
     "digits-noise-padded": {"length": 40},
     "mnist1d": {"num_samples": 200},
     "mnist1d-permuted": {"num_samples": 200},
-    **{n: {"num_samples": 50} for n in OTHER_KINDS},
+    **{n: {"num_samples": 50} for n in OTHER_KINDS if n not in _F},
+    "pydoc-chars": {"length": 20, "max_chars": 5000},
+    "lorenz96": {"length": 10, "num_samples": 20},
 }
 
 
 def test_every_task_has_an_expected_row():
     assert set(EXPECTED) == {n for n in TASKS if task_kind(n) == "classification"}
-    assert all(n.startswith(("adding", "copy")) for n in OTHER_KINDS)
+    assert all(n.startswith(("adding", "copy")) or n in _F for n in OTHER_KINDS)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -109,9 +114,9 @@ def test_shapes_split_sizes_and_value_ranges(name):
 
 
 def _clear_caches():
-    from neurodyn.data import _memory
+    from neurodyn.data import _memory, _prediction
 
-    for f in [*vars(seq).values(), *vars(_memory).values()]:
+    for f in [*vars(seq).values(), *vars(_memory).values(), *vars(_prediction).values()]:
         if hasattr(f, "cache_clear"):
             f.cache_clear()
 

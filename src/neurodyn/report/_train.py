@@ -246,6 +246,6 @@ def train_report(result: TrainResult, *, title: str | None = None) -> Report:
         rep.section("Test accuracy").text(
             f"{fmt(100 * test['accuracy'], digits=4)} % on the test split of {task_name} "
             f"(loss {fmt(test['loss'])} nats per "
-            f"{'step' if model.get('kind') == 'sequence-classification' else 'sequence'})."
+            f"{'step' if str(model.get('kind')).startswith('sequence-') else 'sequence'})."
         )
     return rep

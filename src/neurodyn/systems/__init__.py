@@ -5,7 +5,7 @@ from neurodyn.systems._feedforward import FeedforwardMap
 from neurodyn.systems._flow import FLOW_SCHEMES, FlowMap
 from neurodyn.systems._frozen import FrozenInput
 from neurodyn.systems._map import CallableMap, Map, MapBase, ModuleMap
-from neurodyn.systems._reference import Henon, LinearMap, Logistic, Lorenz, Rossler
+from neurodyn.systems._reference import Henon, LinearMap, Logistic, Lorenz, Lorenz96, Rossler
 from neurodyn.systems._tangent import TangentBlock, TangentMap
 from neurodyn.systems._torch_rnn import TorchRNNMap
 
@@ -19,6 +19,7 @@ __all__ = [
     "LinearMap",
     "Logistic",
     "Lorenz",
+    "Lorenz96",
     "Map",
     "MapBase",
     "ModuleMap",

@@ -11,6 +11,8 @@ Lyapunov spectrum **per unit time**, largest first (for the maps ``dt = 1``, so 
   (:class:`~neurodyn.systems.FlowMap` with ``scheme="rk4"`` and the analytic Df), with the
   *exact* Jacobian of that discrete step (chain rule through the four stages).
   Exponents per unit time are per-step exponents divided by ``dt``.
+* :class:`Lorenz96` — the n-variable Lorenz-96 ring, made a map by one RK4 step like Lorenz;
+  tr Df = −n everywhere, so its exponents (per unit time) sum to −n exactly.
 * :class:`LinearMap` — h ↦ A h (+ B x); its exponents are exactly the sorted ln|eig(A)|.
 
 Sources of the reference values (base-e exponents):
@@ -35,7 +37,7 @@ from torch import Tensor
 from neurodyn.systems._flow import FlowMap
 from neurodyn.systems._map import MapBase
 
-__all__ = ["Henon", "LinearMap", "Logistic", "Lorenz", "Rossler"]
+__all__ = ["Henon", "LinearMap", "Logistic", "Lorenz", "Lorenz96", "Rossler"]
 
 
 def _check_state(name: str, h: Tensor, n: int) -> None:
@@ -326,6 +328,70 @@ class Rossler(_RK4Flow):
     ) -> Tensor:
         """(1, 1, 0) plus N(0, 0.01²) noise, ``(batch, 3)``; reaches the attractor in t ≈ 50–100."""
         return self._start((1.0, 1.0, 0.0), batch, dtype, generator, device)
+
+
+class Lorenz96(_RK4Flow):
+    """The Lorenz-96 system (Lorenz 1996) on a ring of ``n`` variables, as the map of one RK4
+    step of size ``dt``.
+
+    f_i(h) = (h_{i+1} − h_{i−2}) h_{i−1} − h_i + F (indices mod n), so
+    ∂f_i/∂h_{i−2} = −h_{i−1}, ∂f_i/∂h_{i−1} = h_{i+1} − h_{i−2}, ∂f_i/∂h_i = −1,
+    ∂f_i/∂h_{i+1} = h_{i−1}; tr Df = −n everywhere (``trace_divergence``), so the exponents
+    (per unit time) sum to −n. With the usual forcing F = 8 the ring is chaotic for n ≥ 5 or so
+    (n = 40: λ₁ ≈ 1.7 per unit time, Lorenz 1996); no reference spectrum is tabulated here
+    (``reference_exponents`` is None).
+
+    Args:
+        n: the number of variables (>= 4, so that the four neighbours i−2..i+1 are distinct).
+        forcing: F.
+        dt: the RK4 step (time per map step); must be positive.
+
+    Example:
+        >>> import torch
+        >>> from neurodyn.systems import Lorenz96
+        >>> m = Lorenz96(n=8)
+        >>> m.step(m.default_state(2)).shape
+        torch.Size([2, 8])
+
+    References:
+        E. N. Lorenz, "Predictability: a problem partly solved", Proc. ECMWF Seminar on
+        Predictability, 1996.
+    """
+
+    def __init__(self, n: int = 8, forcing: float = 8.0, dt: float = 0.01):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 4:
+            raise ValueError(f"Lorenz96: n must be an integer >= 4, got {n!r}.")
+        self.dim, self.forcing, self.dt = n, float(forcing), _check_dt(dt)
+        self.trace_divergence = -float(n)
+        self.reference_exponents = None
+
+    def __repr__(self) -> str:
+        return f"Lorenz96(n={self.dim}, forcing={_fmt(self.forcing)}, dt={_fmt(self.dt)})"
+
+    def _f(self, h: Tensor) -> Tensor:
+        ahead, back1, back2 = h.roll(-1, 1), h.roll(1, 1), h.roll(2, 1)
+        return (ahead - back2) * back1 - h + self.forcing
+
+    def _df(self, h: Tensor) -> Tensor:
+        n = self.dim
+        i = torch.arange(n, device=h.device)
+        jac = h.new_zeros(h.shape[0], n, n)
+        jac[:, i, (i - 2) % n] = -h.roll(1, 1)
+        jac[:, i, (i - 1) % n] = h.roll(-1, 1) - h.roll(2, 1)
+        jac[:, i, i] = -1.0
+        jac[:, i, (i + 1) % n] = h.roll(1, 1)
+        return jac
+
+    def default_state(
+        self,
+        batch: int = 1,
+        dtype: torch.dtype = torch.float64,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+    ) -> Tensor:
+        """F everywhere (the unstable equilibrium) plus N(0, 0.01²) noise, ``(batch, n)``;
+        reaches the attractor in t ≈ 10–20 for F = 8."""
+        return self._start((self.forcing,) * self.dim, batch, dtype, generator, device)
 
 
 class LinearMap(MapBase):

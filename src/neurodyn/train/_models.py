@@ -45,11 +45,12 @@ class SequenceClassifier(nn.Module):
         name: the model name in :data:`MODELS` (kept for checkpoints and reports).
         options: the options it was built with (for rebuilding from a checkpoint).
         kind: the task kind it is built for (``neurodyn.data.KINDS``): ``"classification"``
-            and ``"regression"`` read out the last step, ``"sequence-classification"`` every
-            step.
+            and ``"regression"`` read out the last step, ``"sequence-classification"`` and
+            ``"sequence-regression"`` every step.
 
     Forward: ``model(x (B, T, F))`` -> ``(B, num_classes)`` logits (classification), ``(B, 1)``
-    (regression) or ``(B, T, num_classes)`` logits (sequence-classification).
+    (regression), ``(B, T, num_classes)`` logits (sequence-classification) or ``(B, T, D)``
+    outputs (sequence-regression, ``num_classes`` = D).
     ``neurodyn.as_map(model.body)`` is the recurrent map whose Jacobians, certificates and
     Lyapunov spectrum the monitors use.
     """
@@ -71,7 +72,7 @@ class SequenceClassifier(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         out, _ = self.body(x)
-        read = out if self.kind == "sequence-classification" else out[:, -1]
+        read = out if self.kind in _PER_STEP else out[:, -1]
         return read if self.readout is None else self.readout(read)
 
 
@@ -165,7 +166,8 @@ _SPECS = [
 #: model name -> :class:`ModelSpec` (the ``--model`` names of ``neurodyn train``)
 MODELS: dict[str, ModelSpec] = {name: ModelSpec(name, *rest) for name, *rest in _SPECS}
 
-_KINDS = ("classification", "regression", "sequence-classification")
+_KINDS = ("classification", "regression", "sequence-classification", "sequence-regression")
+_PER_STEP = ("sequence-classification", "sequence-regression")
 
 #: the ranges of the initialisation parameter p that Vogt, dissertation, App. A, Table A1 swept
 #: on sequential MNIST (hidden size 64); a guide for ``init_scale`` sweeps, not a limit
@@ -267,14 +269,15 @@ def build_model(
         name: ``"lstm"``, ``"gru"``, ``"rnn"``, ``"antisymmetric"``, ``"cornn"``, ``"lem"``,
             ``"lipschitz"``, ``"noisy"``, ``"ctrnn"``, ``"scn"``, ``"scn-svd"``.
         input_size, num_classes: F of the sequences and the outputs per read-out step: the
-            number of classes, or 1 for ``kind="regression"``.
+            number of classes, 1 for ``kind="regression"``, D (the target's width) for
+            ``kind="sequence-regression"``.
         hidden_size: the body's width; or
         params: a target trainable-parameter count: the width whose count is closest to it
             is chosen (ties: the smaller). Give exactly one of the two.
         seed: seeds ``torch.manual_seed`` before building, so the initial weights are reproducible.
         kind: the task kind (``neurodyn.data.KINDS``; a dataset's ``.kind``): the readout of
             the last step (``"classification"``, ``"regression"``) or of every step
-            (``"sequence-classification"``).
+            (``"sequence-classification"``, ``"sequence-regression"``).
         init_scale: p > 0: draw the recurrent weights from U[−p, p] after building (Vogt,
             dissertation, App. A, Table A1; :data:`INIT_SCALE_RANGES` has its ranges);
             :func:`recurrent_weights` says which weights, per model. None: the model's own init.

@@ -9,6 +9,9 @@ kind                          model output                loss                  
                                                           per step (mean over     per step
                                                           all T steps)
 ``regression``                ``(B, 1)``                  mean squared error      MSE
+``sequence-regression``       ``(B, T, D)``               mean squared error per  MSE
+                                                          step (mean over all
+                                                          T steps and D outputs)
 ============================  ==========================  ======================  ===========
 
 The history of :func:`~neurodyn.train.fit` names the metric in its keys: ``train_acc`` /
@@ -26,7 +29,8 @@ from torch import Tensor, nn
 __all__ = ["KINDS", "Objective", "evaluate", "objective"]
 
 #: the task kinds (the same tuple as ``neurodyn.data.KINDS``; train does not import data)
-KINDS = ("classification", "regression", "sequence-classification")
+KINDS = ("classification", "regression", "sequence-classification", "sequence-regression")
+_REGRESSION = ("regression", "sequence-regression")
 
 
 @dataclass(frozen=True)
@@ -44,15 +48,15 @@ class Objective:
 
     @property
     def metric(self) -> str:
-        return "mse" if self.kind == "regression" else "accuracy"
+        return "mse" if self.kind in _REGRESSION else "accuracy"
 
     @property
     def key(self) -> str:
-        return "mse" if self.kind == "regression" else "acc"
+        return "mse" if self.kind in _REGRESSION else "acc"
 
     @property
     def higher_is_better(self) -> bool:
-        return self.kind != "regression"
+        return self.kind not in _REGRESSION
 
     @property
     def loss_unit(self) -> str:
@@ -60,6 +64,7 @@ class Objective:
             "classification": "cross-entropy, nats per sequence",
             "sequence-classification": "cross-entropy, nats per step (mean over all steps)",
             "regression": "mean squared error",
+            "sequence-regression": "mean squared error per step (mean over all steps and outputs)",
         }[self.kind]
 
     def better(self, new: float, old: float | None) -> bool:
@@ -72,6 +77,8 @@ class Objective:
             return F.cross_entropy(out, y)
         if self.kind == "sequence-classification":
             return F.cross_entropy(out.flatten(0, 1), y.flatten())
+        if self.kind == "sequence-regression":
+            return F.mse_loss(out, y)
         return F.mse_loss(out.reshape(y.shape), y)
 
     def loss_sum(self, out: Tensor, y: Tensor) -> float:
@@ -81,6 +88,8 @@ class Objective:
         if self.kind == "sequence-classification":
             ce = F.cross_entropy(out.flatten(0, 1), y.flatten(), reduction="sum")
             return float(ce) / y.shape[1]
+        if self.kind == "sequence-regression":
+            return float(F.mse_loss(out, y, reduction="sum")) / (y.shape[1] * y.shape[2])
         return float(F.mse_loss(out.reshape(y.shape), y, reduction="sum"))
 
     def score(self, out: Tensor, y: Tensor) -> float:
@@ -90,6 +99,8 @@ class Objective:
             return float((out.argmax(1) == y).sum())
         if self.kind == "sequence-classification":
             return float((out.argmax(2) == y).float().mean(1).sum())
+        if self.kind == "sequence-regression":
+            return float(((out - y) ** 2).mean((1, 2)).sum())
         return float(((out.reshape(y.shape) - y) ** 2).sum())
 
     def check(self, probe: Tensor, y: Tensor, where: str = "fit") -> None:
@@ -102,6 +113,15 @@ class Objective:
                     f"{where}: a regression task needs outputs of shape (B, 1), the model gives "
                     f"{tuple(probe.shape)} for 2 sequences; build it with num_classes=1 and "
                     f"kind='regression' ({build})."
+                )
+            return
+        if self.kind == "sequence-regression":
+            if probe.shape[1:] != y.shape[1:]:
+                raise ValueError(
+                    f"{where}: a sequence-regression task needs outputs of shape (B, "
+                    f"{y.shape[1]}, {y.shape[2]}), one vector per step; the model gives "
+                    f"{tuple(probe.shape)} for 2 sequences; build it with num_classes="
+                    f"{y.shape[2]} and kind='sequence-regression' ({build})."
                 )
             return
         per_step = self.kind == "sequence-classification"
@@ -139,15 +159,20 @@ def data(ds, dtype) -> tuple[Tensor, Tensor]:
             f"neurodyn.data.SequenceDataset from neurodyn.data.load), got {type(ds).__name__}."
         )
     obj = objective(ds)
-    per_step = obj.kind == "sequence-classification"
+    want = {"sequence-classification": "(N, T)", "sequence-regression": "(N, T, D)"}
+    want = want.get(obj.kind, "(N,)")
     ok = x.dim() == 3 and len(x) == len(y) and len(y) > 0
-    ok = ok and (y.shape == x.shape[:2] if per_step else y.dim() == 1)
+    if obj.kind == "sequence-regression":
+        ok = ok and y.dim() == 3 and y.shape[:2] == x.shape[:2]
+    else:
+        per_step = obj.kind == "sequence-classification"
+        ok = ok and (y.shape == x.shape[:2] if per_step else y.dim() == 1)
     if not ok:
         raise ValueError(
-            f"dataset needs x (N, T, F) and y {'(N, T)' if per_step else '(N,)'} with N ≥ 1 "
-            f"for a {obj.kind} task, got {tuple(x.shape)}, {tuple(y.shape)}."
+            f"dataset needs x (N, T, F) and y {want} with N ≥ 1 for a {obj.kind} task, got "
+            f"{tuple(x.shape)}, {tuple(y.shape)}."
         )
-    return x.to(dtype), (y.to(dtype) if obj.kind == "regression" else y.long())
+    return x.to(dtype), (y.to(dtype) if obj.kind in _REGRESSION else y.long())
 
 
 def dtype_of(model: nn.Module) -> torch.dtype:
@@ -160,7 +185,8 @@ def evaluate(model: nn.Module, dataset, batch_size: int = 256) -> dict:
 
     Args:
         model: ``model(x (B, T, F))`` -> logits ``(B, C)`` (classification), ``(B, T, C)``
-            (sequence-classification) or ``(B, 1)`` (regression), by ``dataset.kind``.
+            (sequence-classification), ``(B, 1)`` (regression) or ``(B, T, D)``
+            (sequence-regression), by ``dataset.kind``.
         dataset: a :class:`~neurodyn.data.SequenceDataset` (or any object with ``x`` and ``y``;
             without ``kind``: classification).
         batch_size: sequences per forward pass (memory only; the result does not depend on it
@@ -169,7 +195,8 @@ def evaluate(model: nn.Module, dataset, batch_size: int = 256) -> dict:
     Returns:
         ``{"loss": float, "accuracy": float in [0, 1]}`` for the classification kinds (loss in
         nats per sequence, or per step for sequence-classification; accuracy per step there),
-        ``{"loss": float, "mse": float}`` (the same number) for regression. The model's
+        ``{"loss": float, "mse": float}`` (the same number) for the regression kinds (per step
+        for sequence-regression). The model's
         train/eval mode is restored afterwards.
     """
     obj = objective(dataset)

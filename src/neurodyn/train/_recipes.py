@@ -86,6 +86,10 @@ def _task(length: int, epochs: int, patience: int, source: str, **kw) -> dict:
 
 
 _FAMILY = "the values tuned on {}, not tuned on this task"
+_CH2 = (
+    "not tuned: the short-task values (lr 0.01, cosine, clip 1); the training loss is flat "
+    "at the end (benchmarks/ch2_study.py checks it per model)"
+)
 #: task -> its sequence length T and fit options (:class:`Recipe` fields) with their source
 TASK_RECIPES: dict[str, dict] = {
     "digits": _task(64, 150, 40, _ISSUE),
@@ -107,6 +111,8 @@ TASK_RECIPES: dict[str, dict] = {
     "xor": _task(51, 60, 20, _FAMILY.format("adding-100")),
     **{f"xor-{t}": _task(t + 1, 60, 20, _FAMILY.format("adding-100")) for t in (10, 25, 50, 100,
                                                                                200)},
+    "pydoc-chars": _task(100, 30, 10, _CH2),
+    "lorenz96": _task(100, 60, 20, _CH2),
 }  # fmt: skip
 
 _PAPER = "{}, the constructor's default (its paper's value at T = 784); not tuned here"
