@@ -287,9 +287,13 @@ def enumerate_regions(
         zmin, zmax = Z.min(axis=0), Z.max(axis=0)
         bps = table.breakpoints[j:]
         band = tol * nrm[j:, None]
-        with np.errstate(invalid="ignore"):  # inf − inf for merged breakpoints: not "above"
+        if finite[si]:
             below = zmax[:, None] - bps <= band  # the cell lies on or below breakpoint k
             above = zmin[:, None] - bps >= -band
+        else:
+            with np.errstate(invalid="ignore"):  # inf − inf for merged breakpoints: not "above"
+                below = zmax[:, None] - bps <= band
+                above = zmin[:, None] - bps >= -band
         flat = nrm[j:] == 0  # a constant unit: its piece by the tie rule
         dec = (below | above).all(axis=1) | flat
         k = int(np.argmin(dec)) if not dec.all() else dec.shape[0]
@@ -391,6 +395,7 @@ def enumerate_regions(
             return
         vvisit(si + 1, 0, P2, q2, np.linalg.norm(P2, axis=1), pts, slack, cell)
 
+    finite = [bool(np.isfinite(st.table.breakpoints).all()) for st in stages]
     cells: list[tuple] = []
     reason: str | None = None
     try:

@@ -66,7 +66,7 @@ def split(
     from ``col`` on are dropped: they belong to rows popped since). Requires vertices strictly
     on both sides (|s| > tol). None when a cut edge is too parallel to the hyperplane (see the
     module docstring) or the cut's vertex count is impossible for an n-polytope."""
-    V, T = cell.V, cell.T[:, :col]
+    V, T = cell.V, cell.T if cell.T.shape[1] == col else cell.T[:, :col]
     n = V.shape[1]
     pos = s > tol
     neg = s < -tol
