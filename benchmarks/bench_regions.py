@@ -4,6 +4,8 @@ would otherwise write, in the same run.
 * naive layer-wise: split every region by every unit of the next layer, one HiGHS Chebyshev
   LP (scipy.optimize.linprog) per candidate child — no interval pruning, no witnesses, no
   warm start (the baseline the issue measured: 2-D 32-32 → 1,553 regions, 66.8k LPs, 84 s);
+* our LP path (``method="lp"``: interval pruning, witnesses, warm-started LPs) next to the
+  default vertex path (``method="vertex"`` in ≤ 6-D: cells carry their vertex sets);
 * brute force: every one of the ∏ pieces^units patterns by one LP each (tiny nets only);
 * the dense grid estimate (region_ids on a grid; its max ρ(A*) is a lower bound).
 
@@ -11,6 +13,8 @@ Both exact methods must return the same region count (checked, printed). Timings
 A and B and report medians; torch.set_num_threads(1).
 
     python benchmarks/bench_regions.py --quick
+    python benchmarks/bench_regions.py --only issue      # 4-D 16-16: naive ~12 min
+    python benchmarks/bench_regions.py --only growth
 """
 
 from __future__ import annotations
@@ -179,22 +183,78 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="small nets, one repeat")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument(
+        "--naive-repeats", type=int, default=1, help="the naive 4-D 16-16 takes ~12 min"
+    )
     ap.add_argument("--skip-naive", action="store_true")
-    ap.add_argument("--only", choices=["issue", "tiny", "scaling"], help="run one table")
+    ap.add_argument("--only", choices=["issue", "growth", "tiny", "scaling"], help="run one table")
     args = ap.parse_args()
     torch.set_num_threads(1)
     reps = 1 if args.quick else args.repeats
     if args.only in (None, "issue"):
         issue_table(args, reps)
+    if args.only in (None, "growth"):
+        growth_table(args, reps)
     if args.only in (None, "tiny"):
         tiny_table()
     if args.only in (None, "scaling"):
         scaling_table(args)
 
 
+def compare(net, n, half, reps, naive_reps):
+    """Ours (vertex path, the default in ≤ 6-D), ours (LP path) and naive on one net, timings
+    interleaved; every run's region count (and the two paths' pattern sets) asserted equal.
+    Returns (regions, LPs vertex, LPs lp, LPs naive, median s vertex, lp, naive)."""
+    low, high = [-half] * n, [half] * n
+    tv, tl, tn = [], [], []
+    nlps = None
+    for rep in range(max(reps, naive_reps)):
+        if rep < reps:
+            t = time.perf_counter()
+            fast = linear_regions(net, low, high, method="vertex")
+            tv.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            slow = linear_regions(net, low, high, method="lp")
+            tl.append(time.perf_counter() - t)
+            pats = {tuple(r.pattern.tolist()) for r in fast}
+            assert pats == {tuple(r.pattern.tolist()) for r in slow}, "vertex ≠ LP path"
+            assert len(pats) == len(fast) == len(slow)
+        if rep < naive_reps:
+            t = time.perf_counter()
+            count, nlps = naive(net, low, high, fast.min_radius)
+            tn.append(time.perf_counter() - t)
+            assert count == len(fast), (count, len(fast))
+    med = statistics.median
+    return (
+        len(fast),
+        fast.lps,
+        slow.lps,
+        nlps,
+        med(tv),
+        med(tl),
+        med(tn) if tn else float("nan"),
+    )
+
+
+HEAD = (
+    "| input | widths | regions | LPs vertex | LPs LP-path | LPs naive | vertex s | LP-path s | "
+    "naive s | vs naive | vs LP path |\n|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def row(n, widths, res) -> str:
+    count, lv, ll, ln, tv, tl, tn = res
+    return (
+        f"| {n}-D | {'-'.join(map(str, widths))} | {count} | {lv} | {ll} | "
+        f"{ln if ln is not None else '–'} | {tv:.2f} | {tl:.2f} | {tn:.1f} | {tn / tv:.1f}× | "
+        f"{tl / tv:.1f}× |"
+    )
+
+
 def issue_table(args, reps) -> None:
     print(
-        "## Issue configurations: neurodyn vs naive layer-wise (one scipy/HiGHS LP per candidate)"
+        "## Issue configurations: neurodyn (vertex path, default; LP path) vs naive layer-wise "
+        "(one scipy/HiGHS LP per candidate)"
     )
     configs = (
         [(2, [16, 16], 2.0), (3, [8, 8], 2.0)]
@@ -204,27 +264,35 @@ def issue_table(args, reps) -> None:
             (4, [16, 16], 2.0),
         ]
     )
-    print("| input | widths | regions | LPs (ours) | LPs (naive) | ours s | naive s | speed-up |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(HEAD, flush=True)
     for n, widths, half in configs:
         net = mlp(n, widths, seed=0)
-        low, high = [-half] * n, [half] * n
-        ours_t, naive_t = [], []
-        for _ in range(reps):
-            t = time.perf_counter()
-            regs = linear_regions(net, low, high)
-            ours_t.append(time.perf_counter() - t)
-            if not args.skip_naive:
-                t = time.perf_counter()
-                count, nlps = naive(net, low, high, regs.min_radius)
-                naive_t.append(time.perf_counter() - t)
-                assert count == len(regs), (count, len(regs))
-        mo = statistics.median(ours_t)
-        mn = statistics.median(naive_t) if naive_t else float("nan")
-        print(
-            f"| {n}-D | {'-'.join(map(str, widths))} | {len(regs)} | {regs.lps} | "
-            f"{nlps if naive_t else '–'} | {mo:.2f} | {mn:.1f} | {mn / mo:.1f}× |"
-        )
+        res = compare(net, n, half, reps, 0 if args.skip_naive else max(1, args.naive_repeats))
+        print(row(n, widths, res), flush=True)
+
+
+def growth_table(args, reps) -> None:
+    """How the cost grows with input dimension and width, ours against the naive refinement."""
+    print("\n## Growth with input dimension and width (ReLU, box [-2, 2]^n, seed 0)")
+    if args.quick:
+        configs = [(2, [8, 8]), (3, [8, 8]), (4, [8, 8])]
+    else:
+        configs = [
+            (2, [8, 8]),
+            (2, [12, 12]),
+            (2, [16, 16]),
+            (3, [8, 8]),
+            (3, [12, 12]),
+            (4, [8, 8]),
+            (4, [12, 12]),
+            (6, [8, 8]),
+            (6, [16]),
+        ]
+    print(HEAD, flush=True)
+    for n, widths in configs:
+        net = mlp(n, widths, seed=0)
+        res = compare(net, n, 2.0, reps, 0 if args.skip_naive else 1)
+        print(row(n, widths, res), flush=True)
 
 
 def tiny_table() -> None:

@@ -4,8 +4,24 @@ Layer-wise refinement (Drgoňa et al., Spectral analysis, Sec. 3 and Lemma 3: on
 unit sits on one affine piece, so f(x) = A x + b there): a depth-first walk splits the box by
 the units of the first activation layer one at a time, then each cell by the next layer's units
 (whose pre-activations are affine on the cell), and so on. A child cell is kept only if it has
-an interior: the Chebyshev LP of its half-spaces has radius > ``min_radius``. Most children
-are decided without an LP:
+an interior: a ball of radius > ``min_radius`` fits in it. Every region found gets one
+Chebyshev LP (its centre and radius). The children are decided in one of two ways.
+
+**Vertex path** (``method="vertex"``, the default for input dimension ≤ 6). Each cell carries
+its vertex set and facet incidence (:mod:`neurodyn.pwa._vertices`). An affine z_j attains its
+extremes over a polytope at vertices, so [min_V z_j, max_V z_j] is z_j's exact range on the
+cell: a unit whose breakpoints all lie outside it (to within a rounding ``tol``) splits nothing
+and adds no row. A unit that cuts the cell splits its vertex set by the double-description step;
+a child is rejected when no vertex lies deeper than ``min_radius − safety`` inside a new
+half-space (a ball of radius > ``min_radius`` has its centre that deep, and the centre lies in
+the convex hull of the vertices), and accepted when a witness point or the centroid of its
+vertices has slack > ``min_radius`` to every row (a ball of that radius fits). Only children
+neither test decides get an LP. Exactness: the rejection test is implied by radius ≤
+``min_radius``, the acceptance test implies radius > ``min_radius``; vertex coordinates are
+computed to ≪ ``safety``, and a cut whose new vertices would be ill-conditioned sends its
+subtree to the LP path instead.
+
+**LP path** (``method="lp"``, and the fallback). Most children are still decided without an LP:
 
 * a unit whose pre-activation z_j = p_jᵀx + q_j cannot cross a breakpoint on the cell (interval
   bound of z_j over the cell's bounding box, the input box refined by LPs when many units are
@@ -27,8 +43,9 @@ import numpy as np
 from neurodyn._core import Progress, notify
 from neurodyn.pwa._lp import ChebyshevLP
 from neurodyn.pwa._pieces import PieceTable
+from neurodyn.pwa._vertices import Cell, box_cell, split
 
-__all__ = ["Stage", "enumerate_regions"]
+__all__ = ["METHODS", "Stage", "enumerate_regions", "vertex_method_applies"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,8 @@ class _Stats:
     pruned: int = 0
     candidates: int = 0
     slivers: int = 0
+    vertex_rejected: int = 0
+    fallbacks: int = 0
 
 
 @dataclass
@@ -80,10 +99,18 @@ def enumerate_regions(
     progress: Progress | None,
     use_highspy: bool = True,
     refine: bool = True,
+    method: str = "auto",
 ) -> tuple[list[_Found], _Stats, float, str | None]:
-    """Depth-first layer-wise refinement; returns (regions, stats, seconds, stop reason)."""
+    """Depth-first layer-wise refinement; returns (regions, stats, seconds, stop reason).
+
+    ``method``: "vertex" carries each cell's vertex set (:mod:`neurodyn.pwa._vertices`), "lp"
+    decides children by interval bounds, witnesses and LPs only, "auto" is "vertex" where it
+    applies (:func:`vertex_method_applies`)."""
     t0 = time.perf_counter()
     n = low.shape[0]
+    scale = float(np.max(high - low))
+    use_vertices = _pick_method(method, n, min_radius, scale)
+    tol, guard, safety = _VTOL * scale, _VGUARD * scale, _VSAFETY * scale
     lp = ChebyshevLP(low, high, use_highspy=use_highspy)
     stats = _Stats()
     found: list[_Found] = []
@@ -202,7 +229,7 @@ def enumerate_regions(
         q2 = nxt.weight @ qh + nxt.bias
         if si == 0:  # phase 1 stops here; phase 2 refines each first-layer cell in turn
             cells.append(
-                (list(lp.rows), list(lp.rhs), pattern.copy(), P2, q2, pts, slack, blo, bhi)
+                (list(lp.rows), list(lp.rhs), pattern.copy(), P2, q2, pts, slack, blo, bhi, None)
             )
             return
         descend(si + 1, P2, q2, pts, slack, blo, bhi)
@@ -233,18 +260,197 @@ def enumerate_regions(
             )
         )
 
+    def vbox(cell: Cell) -> tuple[np.ndarray, np.ndarray]:
+        """Bounding box of a cell's vertices, padded like :func:`bbox_lp`'s plus ``safety``."""
+        pad = safety + 1e-7 * (1.0 + (high - low))
+        return np.maximum(cell.V.min(axis=0) - pad, low), np.minimum(cell.V.max(axis=0) + pad, high)
+
+    def centre_slack(V: np.ndarray) -> tuple[np.ndarray, float]:
+        """The vertex centroid and its least slack over the box and every stacked row."""
+        c = V.mean(axis=0)
+        sl = float(np.minimum(c - low, high - c).min())
+        if lp.rows:
+            H = np.asarray(lp.rows)
+            sl = min(sl, float((np.asarray(lp.rhs) - H @ c).min()))
+        return c, sl
+
+    def vvisit(si: int, j: int, P, q, nrm, pts, slack, cell: Cell) -> None:
+        """:func:`visit` on a cell whose vertex set is known: z's range on the cell is
+        [min_V z, max_V z], so a unit is decided, or a child rejected, with no LP."""
+        table = stages[si].table
+        width = P.shape[0]
+        off = offsets[si]
+        if j == width:
+            vfinish(si, P, q, pts, slack, cell)
+            return
+        Z = cell.V @ P[j:].T + q[j:]
+        zmin, zmax = Z.min(axis=0), Z.max(axis=0)
+        bps = table.breakpoints[j:]
+        band = tol * nrm[j:, None]
+        if finite[si]:
+            below = zmax[:, None] - bps <= band  # the cell lies on or below breakpoint k
+            above = zmin[:, None] - bps >= -band
+        else:
+            with np.errstate(invalid="ignore"):  # inf − inf for merged breakpoints: not "above"
+                below = zmax[:, None] - bps <= band
+                above = zmin[:, None] - bps >= -band
+        flat = nrm[j:] == 0  # a constant unit: its piece by the tie rule
+        dec = (below | above).all(axis=1) | flat
+        k = int(np.argmin(dec)) if not dec.all() else dec.shape[0]
+        if k:
+            pattern[off + j : off + j + k] = above[:k].sum(axis=1)
+            for i in np.flatnonzero(flat[:k]):
+                pattern[off + j + i] = _piece_of(table, j + i, float(q[j + i]))
+            stats.pruned += k
+        if j + k == width:
+            vfinish(si, P, q, pts, slack, cell)
+            return
+        zv, pmin = Z[:, k], int(above[k].sum())
+        pmax = bps.shape[1] - int(below[k].sum())  # breakpoints pmin … pmax − 1 cut the cell
+        j += k
+        zrow, zq, nm = P[j], q[j], float(nrm[j])
+        bpj = table.breakpoints[j]
+        d = 2 * n + len(lp.rows)
+        first: dict[int, tuple[Cell, Cell] | None] = {}
+
+        def cut_cell(kk: int) -> tuple[Cell, Cell] | None:
+            if kk not in first:
+                first[kk] = split(cell, (zv - bpj[kk]) / nm, d, tol, guard)
+            return first[kk]
+
+        zp = pts @ zrow + zq
+        for piece in range(pmin, pmax + 1):
+            stats.candidates += 1
+            child: Cell | None = cell
+            pushed = 0
+            new_slack = slack
+            if piece > pmin:  # z ≥ β_{piece−1}
+                res = cut_cell(piece - 1)
+                child = None if res is None else res[1]
+                lp.push(-zrow / nm, (zq - bpj[piece - 1]) / nm)
+                pushed += 1
+                new_slack = np.minimum(new_slack, (zp - bpj[piece - 1]) / nm)
+            if piece < pmax:  # z ≤ β_piece
+                if piece == pmin:
+                    res = cut_cell(piece)
+                elif child is not None:
+                    res = split(child, (child.V @ zrow + zq - bpj[piece]) / nm, d + 1, tol, guard)
+                child = None if res is None else res[0]
+                lp.push(zrow / nm, (bpj[piece] - zq) / nm)
+                pushed += 1
+                new_slack = np.minimum(new_slack, (bpj[piece] - zp) / nm)
+            ok = new_slack > min_radius
+            cpts, cslack = pts[ok], new_slack[ok]
+            if child is None:  # an ill-conditioned cut: the LP path takes this subtree
+                stats.fallbacks += 1
+                center, r = lp_child()
+                if r <= min_radius:
+                    stats.slivers += r > 0
+                    lp.pop(pushed)
+                    continue
+                if not cpts.shape[0]:
+                    cpts, cslack = center[None], np.array([r])
+                pattern[off + j] = piece
+                visit(si, j + 1, P, q, cpts, cslack, *vbox(cell))
+                lp.pop(pushed)
+                continue
+            # a ball of radius > min_radius lies deeper than min_radius in every new half-space
+            H = np.asarray(lp.rows[-pushed:])
+            depth = (np.asarray(lp.rhs[-pushed:])[None] - child.V @ H.T).max(axis=0)
+            if (depth <= min_radius - safety).any():
+                stats.vertex_rejected += 1
+                lp.pop(pushed)
+                continue
+            if cpts.shape[0]:
+                stats.witnessed += 1
+            else:
+                c, sl = centre_slack(child.V)
+                if sl > min_radius:
+                    stats.witnessed += 1
+                    cpts, cslack = c[None], np.array([sl])
+                else:
+                    center, r = lp_child()
+                    if r <= min_radius:
+                        stats.slivers += r > 0
+                        lp.pop(pushed)
+                        continue
+                    cpts, cslack = center[None], np.array([r])
+            pattern[off + j] = piece
+            vvisit(si, j + 1, P, q, nrm, cpts, cslack, child)
+            lp.pop(pushed)
+
+    def vfinish(si, P, q, pts, slack, cell: Cell) -> None:
+        """:func:`finish` for a cell with its vertex set."""
+        Ph, qh = _compose(stages[si].table, pattern[offsets[si] : offsets[si + 1]], P, q)
+        if si + 1 == len(stages):
+            emit(out_weight @ Ph, out_weight @ qh + out_bias, pts, slack)
+            return
+        nxt = stages[si + 1]
+        P2 = nxt.weight @ Ph
+        q2 = nxt.weight @ qh + nxt.bias
+        if si == 0:
+            cells.append(
+                (list(lp.rows), list(lp.rhs), pattern.copy(), P2, q2, pts, slack, 0, 0, cell)
+            )
+            return
+        vvisit(si + 1, 0, P2, q2, np.linalg.norm(P2, axis=1), pts, slack, cell)
+
+    finite = [bool(np.isfinite(st.table.breakpoints).all()) for st in stages]
     cells: list[tuple] = []
     reason: str | None = None
     try:
-        visit(0, 0, stages[0].weight, stages[0].bias, pts0, slack0, low.copy(), high.copy())
-        for i, (rows, rhs, pat, P2, q2, pts, slack, blo, bhi) in enumerate(cells):
+        W0, b0 = stages[0].weight, stages[0].bias
+        if use_vertices:
+            vvisit(0, 0, W0, b0, np.linalg.norm(W0, axis=1), pts0, slack0, box_cell(low, high))
+        else:
+            visit(0, 0, W0, b0, pts0, slack0, low.copy(), high.copy())
+        for i, (rows, rhs, pat, P2, q2, pts, slack, blo, bhi, cell) in enumerate(cells):
             lp.reset(rows, rhs)
             pattern[:] = pat
-            descend(1, P2, q2, pts, slack, blo, bhi)
+            if cell is None:
+                descend(1, P2, q2, pts, slack, blo, bhi)
+            else:
+                vvisit(1, 0, P2, q2, np.linalg.norm(P2, axis=1), pts, slack, cell)
             notify(progress, i + 1, len(cells))
     except _Stop as stop:
         reason = stop.reason
     return found, stats, time.perf_counter() - t0, reason
+
+
+# Vertex path tolerances, relative to the box's largest width: a vertex within _VTOL of a
+# hyperplane lies on it; a cut edge whose ends are closer than _VGUARD to it sends the subtree
+# to the LP path; decisions keep a margin _VSAFETY (≫ depth × _VTOL) from min_radius.
+_VTOL = 1e-9
+_VGUARD = 1e-5
+_VSAFETY = 1e-7
+_VMAX_DIM = 6
+METHODS = ("auto", "vertex", "lp")
+
+
+def vertex_method_applies(n: int, min_radius: float, scale: float) -> bool:
+    """ "auto" uses vertex sets for input dimension ≤ 6 (a cell has tens to a few hundred
+    vertices there) when ``min_radius`` ≥ 2·_VSAFETY·scale (the default 1e-6·scale is)."""
+    return n <= _VMAX_DIM and min_radius >= 2 * _VSAFETY * scale
+
+
+def _pick_method(method: str, n: int, min_radius: float, scale: float) -> bool:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    if method == "vertex" and min_radius < 2 * _VSAFETY * scale:
+        raise ValueError(
+            f"method='vertex' needs min_radius ≥ {2 * _VSAFETY:g} × the box's largest width "
+            f"(got {min_radius:g}; the vertex sets are exact only to ~1e-8 of it); use "
+            "method='lp' or a larger min_radius."
+        )
+    return method == "vertex" or (method == "auto" and vertex_method_applies(n, min_radius, scale))
+
+
+def _compose(table: PieceTable, idx: np.ndarray, P, q) -> tuple[np.ndarray, np.ndarray]:
+    """h = σ(z) on the pieces ``idx`` as an affine map of x: (Ph, qh)."""
+    rows_u = np.arange(P.shape[0])
+    s = table.slopes[rows_u, idx]
+    c = table.intercepts[rows_u, idx]
+    return s[:, None] * P, s * q + c
 
 
 def _piece_of(table: PieceTable, j: int, z: float) -> int:

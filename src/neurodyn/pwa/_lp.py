@@ -38,6 +38,8 @@ class ChebyshevLP:
         self.rhs: list[float] = []
         self.solves = 0
         self._h = None
+        self._idx = np.arange(n + 1, dtype=np.int32)
+        self._buf = np.ones(n + 1)
         if use_highspy and _HIGHS is not None:
             h = _HIGHS()
             h.setOptionValue("output_flag", False)
@@ -63,8 +65,8 @@ class ChebyshevLP:
         self.rows.append(row)
         self.rhs.append(rhs)
         if self._h is not None:
-            idx = np.arange(self.n + 1, dtype=np.int32)
-            self._h.addRow(-_INF, float(rhs), self.n + 1, idx, np.append(row, 1.0))
+            self._buf[: self.n] = row
+            self._h.addRow(-_INF, float(rhs), self.n + 1, self._idx, self._buf)
 
     def pop(self, count: int = 1) -> None:
         """Remove the last ``count`` rows."""
@@ -73,9 +75,8 @@ class ChebyshevLP:
         del self.rows[-count:]
         del self.rhs[-count:]
         if self._h is not None:
-            total = self._h.getNumRow()
-            idx = np.arange(total - count, total, dtype=np.int32)
-            self._h.deleteRows(count, idx)
+            total = self._base + len(self.rows) + count
+            self._h.deleteRows(count, np.arange(total - count, total, dtype=np.int32))
 
     def reset(self, rows: list[np.ndarray], rhs: list[float]) -> None:
         """Replace the stack by ``rows``."""

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from neurodyn._core import Box, Progress
-from neurodyn.pwa._enumerate import Stage, enumerate_regions
+from neurodyn.pwa._enumerate import METHODS, Stage, enumerate_regions
 from neurodyn.pwa._network import ActivationLayer, AffineLayer, parse_network
 from neurodyn.pwa._pieces import piece_table
 from neurodyn.pwa._region_set import LinearRegion, LinearRegions
@@ -140,6 +140,7 @@ def linear_regions(
     min_radius: float | None = None,
     witnesses: int | None = None,
     seed: int = 0,
+    method: str = "auto",
 ) -> LinearRegions:
     """Every linear region of a piecewise-linear network that meets the box [low, high].
 
@@ -148,8 +149,14 @@ def linear_regions(
     region is returned as the H-polytope {x ∈ box : H x ≤ c} with its A, b, activation pattern
     and Chebyshev centre. The enumeration is exact up to ``min_radius``: a candidate pattern
     counts as a region only if a ball of radius > ``min_radius`` fits inside it (so patterns
-    feasible only on a hyperplane — zero volume — are never counted). Layer-wise refinement with
-    interval pruning, witness points and warm-started HiGHS LPs (``neurodyn.pwa._enumerate``).
+    feasible only on a hyperplane — zero volume — are never counted). Layer-wise refinement
+    (``neurodyn.pwa._enumerate``): in input dimension ≤ 6 each cell carries its vertex set, so
+    whether a unit's hyperplane cuts a cell is read off the vertices (z's extremes over a
+    polytope are attained there) and the children's vertices follow by the double-description
+    step (``neurodyn.pwa._vertices``); an LP is solved per region (its Chebyshev centre) and
+    only for children no witness point decides. In higher dimension, or where a cut is
+    numerically ill-conditioned, interval pruning, witness points and warm-started HiGHS LPs
+    decide every child.
 
     Args:
         net: a feedforward network accepted by :func:`neurodyn.linearize` whose activations
@@ -166,14 +173,18 @@ def linear_regions(
         witnesses: number of seeded uniform points used as interior witnesses (default
             256·n, at most 8192).
         seed: their seed.
+        method: "auto" (vertex sets where they apply: input dimension ≤ 6 and
+            ``min_radius`` ≥ 2e-7 × the box's largest width), "vertex" (force them) or "lp"
+            (interval bounds, witnesses and LPs only). All three return the same regions.
 
     Returns:
         :class:`LinearRegions` (``partial`` and ``reason`` say whether a budget stopped it; a
         warning is issued then too).
 
     Raises:
-        ValueError: a smooth activation (no finite set of regions), a bad box, or a network
-            without ``nn.Linear``.
+        ValueError: a smooth activation (no finite set of regions), a bad box, a network
+            without ``nn.Linear``, an unknown ``method``, or ``method="vertex"`` with a
+            ``min_radius`` below the vertex sets' resolution.
         TypeError: a module the affine form does not support.
 
     Example:
@@ -200,6 +211,8 @@ def linear_regions(
             stacklevel=2,
         )
         return region_ids(net, low)
+    if method not in METHODS:
+        raise ValueError(f"linear_regions: method must be one of {METHODS}, got {method!r}.")
     box = _as_box(low, high)
     stages, W_out, b_out, n = _stages(net)
     if n != box.dim:
@@ -236,6 +249,7 @@ def linear_regions(
         max_regions=max_regions,
         time_limit=time_limit,
         progress=progress,
+        method=method,
     )
     regions = tuple(
         LinearRegion(
