@@ -21,9 +21,9 @@ def _brute(z, labels):
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.integers(-6, 6), st.integers(0, 1)), min_size=1, max_size=40
-    ).filter(lambda rows: any(lab for _, lab in rows))
+    st.lists(st.tuples(st.integers(-6, 6), st.integers(0, 1)), min_size=1, max_size=40).filter(
+        lambda rows: any(lab for _, lab in rows)
+    )
 )
 def test_best_f1_equals_brute_force_and_its_rule(rows):
     # integer statistics make ties frequent: cuts must fall between distinct values only
