@@ -122,12 +122,15 @@ def train_job(config: dict) -> list[dict]:
         model.train(was)
         return [float(v) for v in res.exponents.reshape(-1).tolist()]
 
-    def record(epoch, model, row):
-        if epoch not in at:
-            return None
+    def measure(epoch, model) -> None:
         spectra[epoch] = spectrum_of(model)
         if config.get("eigenvalues"):
             eigs[epoch] = jacobian_eigenvalues(model.body, x[pick[0]], int(pick[1]))
+
+    def record(epoch, model, row):
+        if epoch not in at:
+            return None
+        measure(epoch, model)
         return {"lambda_max": spectra[epoch][0]}
 
     result = run(
@@ -142,9 +145,7 @@ def train_job(config: dict) -> list[dict]:
     history = {int(r["epoch"]): r for r in result.history}
     last = int(result.history[-1]["epoch"])
     if result.restored_best or last not in spectra:  # early stopping: record the model kept
-        spectra[last] = spectrum_of(result.model)
-        if config.get("eigenvalues"):
-            eigs[last] = jacobian_eigenvalues(result.model.body, x[pick[0]], int(pick[1]))
+        measure(last, result.model)
     rows = []
     for epoch in sorted(spectra):
         h = history.get(epoch, {})
