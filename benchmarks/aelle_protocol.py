@@ -143,17 +143,17 @@ def latent_space(net: dict, tr, *, aelle: dict, seed: int) -> dict:
     model = AeLLE(random_state=seed, n_components=2, **aelle).fit(X[tr], acc[tr])
     L = model.latent(X)
     P = model.pca_.transform(L)
-    w, _ = model._head()
-    # the direction a ΔT moves the latents, in PCA coordinates (PCA is affine: the move of a
-    # point is components_ @ the latent move)
-    move = model.pca_.components_ @ w
+    # the latent step of one unit of ΔT (eq. 3.7: θ⁺ = θᵀ/‖θ‖², the same for every network)
+    step = model.perturb(X[:1], 1.0)[0] - L[0]
+    # that step in PCA coordinates (PCA is affine, so it is the same at every point)
+    move = (model.pca_.transform(L[:1] + step) - model.pca_.transform(L[:1]))[0]
     high = acc > model.threshold_
     centroid = P[high].mean(axis=0) - P[~high].mean(axis=0)
     cos_centroid = float(move @ centroid / np.linalg.norm(move) / np.linalg.norm(centroid))
     lat_centroid = L[high].mean(axis=0) - L[~high].mean(axis=0)
-    cos_latent = float(w @ lat_centroid / np.linalg.norm(w) / np.linalg.norm(lat_centroid))
+    cos_latent = float(step @ lat_centroid / np.linalg.norm(step) / np.linalg.norm(lat_centroid))
     # the share of θ's direction inside the PC1-PC2 plane, and its angle there with PC1
-    in_plane = float(np.linalg.norm(move) / np.linalg.norm(w))
+    in_plane = float(np.linalg.norm(move) / np.linalg.norm(step))
     angle = float(np.degrees(np.arctan2(move[1], move[0])))
     # ΔT check: the head's prediction moves by exactly ΔT (eq. 3.7)
     base = model.predict_latent(L)
@@ -217,7 +217,7 @@ def table_d5(net: dict, tr, *, aelle: dict, seed: int) -> dict:
     return out
 
 
-def _figures(res_dir: Path, net: dict, lat: dict, fracs, tr, te, aelle: dict, seed: int):
+def _figures(res_dir: Path, net: dict, lat: dict) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -235,11 +235,9 @@ def _figures(res_dir: Path, net: dict, lat: dict, fracs, tr, te, aelle: dict, se
         axes[0].scatter(P[m, 0], P[m, 1], s=14, color=cmap(i % 10), label=f)
     axes[0].set_title("AeLLE of the final spectra, by family", fontsize=10)
     sc = axes[1].scatter(P[:, 0], P[:, 1], c=net["acc"], cmap="viridis", s=12, vmin=0, vmax=1)
-    w_head = lat["model"]._head()[0]
-    unit = move / lat["model"].y_scale_ / float(w_head @ w_head)  # PCA move per unit ΔT
     for f in fams:
         c = P[fam == f].mean(axis=0)
-        ends = np.array([c - 0.5 * unit, c + 0.5 * unit])
+        ends = np.array([c - 0.5 * move, c + 0.5 * move])
         axes[1].plot(*ends.T, color="k", lw=0.8)
         axes[1].annotate("", xy=ends[1], xytext=c, arrowprops={"arrowstyle": "->", "lw": 1.2})
         axes[1].plot(*c, "k.", ms=4)
@@ -421,7 +419,7 @@ def analyse(store: Path, study: dict, splits: int) -> dict:
     }  # fmt: skip
     res_dir = store / aelle_study.ANALYSIS
     res_dir.mkdir(parents=True, exist_ok=True)
-    res["figures"] = _figures(res_dir, net, lat, fracs, tr, te, aelle, rs)
+    res["figures"] = _figures(res_dir, net, lat)
     (res_dir / "protocol.json").write_text(json.dumps(res, indent=2) + "\n")
     (res_dir / "protocol.md").write_text(_markdown(res))
     return res
