@@ -167,16 +167,6 @@ def study_sweep(sweeps: dict[str, dict]) -> dict:
     return {**fixed, "job": STUDY_JOB, "seeds": seeds, "grid": {"variant": variants}}
 
 
-def _worker_path() -> None:
-    """Let pool / Ray workers import this file (``aelle_study``) and this checkout's neurodyn."""
-    paths = [str(HERE), str(HERE.parent / "src")]
-    for p in reversed(paths):
-        if p not in sys.path:
-            sys.path.insert(0, p)
-    old = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([*paths, *old]))
-
-
 def run_study(
     sweeps: dict[str, dict],
     out: str | Path,
@@ -199,7 +189,9 @@ def run_study(
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _worker_path()
+    from _workers import worker_path  # benchmarks/_workers.py
+
+    worker_path()
     cfg = study_sweep(sweeps)
     t0 = time.perf_counter()
     ray = None
@@ -343,10 +335,8 @@ def networks(out: str | Path, spectrum_length: int = 32, fractions=(0.0, 0.1, 0.
     rec["clipped"] = 0
     for arrs in [rec["X"], *[d["X"] for d in early.values()]]:
         for i, a in enumerate(arrs):
-            low = ~(a >= FLOOR)  # −inf, and NaN, which a diverged run would give
-            if np.isnan(a).any():
-                continue  # left for AeLLE to refuse, naming the rows
-            if low.any():
+            # −inf is clipped; NaN (a diverged run) is left for AeLLE to refuse, naming the rows
+            if not np.isnan(a).any() and (a < FLOOR).any():
                 rec["clipped"] += 1
                 arrs[i] = np.maximum(a, FLOOR)
     for key in ("acc", "X", "val_loss", "seconds"):

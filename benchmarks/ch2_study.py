@@ -35,8 +35,6 @@ import argparse
 import copy
 import json
 import math
-import os
-import sys
 import time
 from pathlib import Path
 
@@ -215,16 +213,6 @@ def variant_job(config: dict) -> list[dict]:
     return [{**row, **flat} for row in rows]
 
 
-def _worker_path() -> None:
-    """Let the sweep import this file (``ch2_study``) and this checkout's neurodyn."""
-    paths = [str(HERE), str(HERE.parent / "src")]
-    for p in reversed(paths):
-        if p not in sys.path:
-            sys.path.insert(0, p)
-    old = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([*paths, *old]))
-
-
 # -- analysis ----------------------------------------------------------------------------------
 
 #: a training loss counts as flattened when it fell by less than this fraction over the last
@@ -239,6 +227,12 @@ def _spearman(spearmanr, a, b) -> dict:
         return {"rho": float("nan"), "p": float("nan"), "n": len(a)}
     r = spearmanr(a.astype(float), b.astype(float))
     return {"rho": float(r.statistic), "p": float(r.pvalue), "n": len(a)}
+
+
+def _r(x: float, fmt: str = "+.2f") -> str:
+    """A ρ or p for the tables: "—" where it is undefined (fewer than 3 models, or a constant
+    column), not "nan"."""
+    return "—" if math.isnan(x) else format(x, fmt)
 
 
 def analyse(out: Path, study: dict) -> dict:
@@ -281,8 +275,8 @@ def analyse(out: Path, study: dict) -> dict:
     for task, e in res["tasks"].items():
         for key, label in STATS:
             a, f = e["stats"][f"{key}/all"], e["stats"][f"{key}/flat"]
-            lines.append(f"| {task} | {label} | {a['n']} | {a['rho']:+.2f} | {a['p']:.2g} | "
-                         f"{f['rho']:+.2f} ({f['n']}) |")  # fmt: skip
+            lines.append(f"| {task} | {label} | {a['n']} | {_r(a['rho'])} | {_r(a['p'], '.2g')} | "
+                         f"{_r(f['rho'])} ({f['n']}) |")  # fmt: skip
     lines += [
         "",
         "Within one hidden size (Spearman ρ with val. loss, (h, c) map):",
@@ -295,15 +289,16 @@ def analyse(out: Path, study: dict) -> dict:
                         key=lambda k: int(k.split("=")[1])):  # fmt: skip
             h = k.split("=")[1]
             a, m = e["stats"][k], e["stats"][f"lambda_mean/H={h}"]
-            lines.append(f"| {task} | {h} | {a['n']} | {a['rho']:+.2f} ({a['p']:.2g}) | "
-                         f"{m['rho']:+.2f} ({m['p']:.2g}) |")  # fmt: skip
+            lines.append(f"| {task} | {h} | {a['n']} | {_r(a['rho'])} ({_r(a['p'], '.2g')}) | "
+                         f"{_r(m['rho'])} ({_r(m['p'], '.2g')}) |")  # fmt: skip
     lines += ["", "Within one (H, lr), only p and the seed varied (ρ per group, (h, c) map):", ""]
     for task, e in res["tasks"].items():
         w = e["within_H_lr"]
         lines.append(
-            f"* {task}: max λ {', '.join(f'{r:+.2f}' for r in w['rho_max'])}; "
-            f"mean λ {', '.join(f'{r:+.2f}' for r in w['rho_mean'])}"
+            f"* {task}: max λ {', '.join(_r(r) for r in w['rho_max'])}; "
+            f"mean λ {', '.join(_r(r) for r in w['rho_mean'])}"
         )
+    lines += ["", "— : ρ undefined (fewer than 3 models, or a constant column)."]
     (dest / "ch2.md").write_text("\n".join(lines) + "\n")
     _figure(df, study, res, dest / "ch2_exponents_vs_loss.png")
     _figure_training(df, study, dest / "ch2_during_training.png")
@@ -420,9 +415,10 @@ def main(argv=None) -> int:
     out = Path(args.out)
     t0 = time.perf_counter()
     if not args.analysis_only:
+        from _workers import worker_path  # benchmarks/_workers.py
         from neurodyn import sweep
 
-        _worker_path()
+        worker_path()
         out.mkdir(parents=True, exist_ok=True)
         summary = sweep.run(sweep_config(study), out, backend="sequential", threads=1,
                             progress=False, timeout=3000.0)  # fmt: skip
