@@ -26,12 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-FLOOR = float(np.log(2.0**-24))  # as benchmarks/aelle_study.py: −inf exponents clipped here
+from aelle_study import FLOOR  # the AeLLE study's floor for −inf exponents (this folder)
 
 
 def networks(store: Path) -> dict:
     """One record per finished network: final and 40 % spectra, eigenvalues, losses, grid."""
     from neurodyn import sweep
+    from neurodyn.aelle import eigenvalue_features
 
     df = sweep.read(store, spectrum_length=None)
     ok = df[df["status"] == "ok"]
@@ -40,11 +41,10 @@ def networks(store: Path) -> dict:
     for _h, g in ok.groupby("config_hash", sort=True):
         g = g.sort_values("epoch")
         cfg = json.loads(g["config"].iloc[0])
-        last, mid = g.iloc[-1], g.iloc[len(g) // 2]
+        last = g.iloc[-1]
+        mid = g.iloc[int(np.argmin(np.abs(g["fraction"].to_numpy(float) - 0.4)))]  # 40 %
         if not np.isfinite(last["val_loss"]):
             continue
-        from neurodyn.aelle import eigenvalue_features
-
         rec["X"].append(np.maximum(np.asarray(last["spectrum"], float), FLOOR))
         rec["X40"].append(np.maximum(np.asarray(mid["spectrum"], float), FLOOR))
         rec["eig"].append(eigenvalue_features([last["eig_re"]], [last["eig_im"]])[0])
@@ -98,7 +98,7 @@ def _figures(res_dir: Path, net: dict, res: dict) -> list[str]:
     import matplotlib.pyplot as plt
 
     files = []
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = plt.subplots(figsize=(6.4, 5.0))
     for name, c, label in (
         ("eigenvalues", "tab:blue", "PredNet on the Jacobian's eigenvalues"),
         ("exponents", "tab:orange", "PredNet on the Lyapunov exponents"),
@@ -111,7 +111,7 @@ def _figures(res_dir: Path, net: dict, res: dict) -> list[str]:
     ax.set_ylabel("validation MSE of the predicted loss")
     ax.set_yscale("log")
     ax.set_title("PredNets on eigenvalues vs exponents (Vogt, dissertation, Fig. 3.4)", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14))  # off the curves
     fig.tight_layout()
     fig.savefig(res_dir / "prednet_curves.png", dpi=120)
     plt.close(fig)
